@@ -1,0 +1,268 @@
+import { v, type Infer } from "convex/values";
+
+/**
+ * Validators shared by the component's functions, the app-level wrappers in
+ * `src/client`, and the dashboard's types. Keeping them in one place means a
+ * change to a return shape is a typecheck failure everywhere it matters.
+ */
+
+export const vInterval = v.union(v.literal("hour"), v.literal("day"));
+export type Interval = Infer<typeof vInterval>;
+
+export const vEventType = v.union(
+  v.literal("pageview"),
+  v.literal("track"),
+  v.literal("identify"),
+);
+export type EventType = Infer<typeof vEventType>;
+
+export const vPropertyValue = v.union(v.string(), v.number(), v.boolean(), v.null());
+export const vProperties = v.record(v.string(), vPropertyValue);
+export type Properties = Infer<typeof vProperties>;
+
+/** Batch-level context: what the HTTP route and tracker know about the client. */
+export const vContext = v.object({
+  source: v.optional(v.string()),
+  utmSource: v.optional(v.string()),
+  utmMedium: v.optional(v.string()),
+  utmCampaign: v.optional(v.string()),
+  utmTerm: v.optional(v.string()),
+  utmContent: v.optional(v.string()),
+  device: v.optional(v.string()),
+  browser: v.optional(v.string()),
+  os: v.optional(v.string()),
+  country: v.optional(v.string()),
+  language: v.optional(v.string()),
+  screen: v.optional(v.string()),
+  timezone: v.optional(v.string()),
+});
+export type Context = Infer<typeof vContext>;
+
+/** One event as the tracker sends it (before validation and clamping). */
+export const vIncomingEvent = v.object({
+  type: vEventType,
+  name: v.optional(v.string()),
+  path: v.optional(v.string()),
+  title: v.optional(v.string()),
+  referrer: v.optional(v.string()),
+  properties: v.optional(v.any()),
+  userId: v.optional(v.string()),
+  occurredAt: v.optional(v.number()),
+  eventId: v.optional(v.string()),
+});
+export type IncomingEvent = Infer<typeof vIncomingEvent>;
+
+export const vIngestBatchArgs = {
+  writeKeyHash: v.string(),
+  origin: v.optional(v.string()),
+  visitorId: v.string(),
+  sessionId: v.string(),
+  context: v.optional(vContext),
+  events: v.array(vIncomingEvent),
+  /** Arrival time override; only honoured by tests and replay tooling. */
+  receivedAt: v.optional(v.number()),
+};
+
+export const vRejection = v.object({ index: v.number(), reason: v.string() });
+export const vIngestResult = v.object({
+  accepted: v.number(),
+  duplicate: v.number(),
+  rejected: v.number(),
+  errors: v.array(vRejection),
+});
+export type IngestResult = Infer<typeof vIngestResult>;
+
+// ---------------------------------------------------------------- sites
+
+export const vSiteStatus = v.union(v.literal("active"), v.literal("disabled"));
+
+/** Settings a site owner may change after creation. */
+export const vSiteSettings = {
+  name: v.optional(v.string()),
+  status: v.optional(vSiteStatus),
+  allowedOrigins: v.optional(v.array(v.string())),
+  timezone: v.optional(v.string()),
+  sessionTimeoutMs: v.optional(v.number()),
+  rawEventRetentionDays: v.optional(v.number()),
+  hourlyRollupRetentionDays: v.optional(v.number()),
+  /** Daily rollups are kept forever unless this is set. */
+  dailyRollupRetentionDays: v.optional(v.number()),
+  rollupShardCount: v.optional(v.number()),
+  allowedPropertyKeys: v.optional(v.array(v.string())),
+  deniedPropertyKeys: v.optional(v.array(v.string())),
+};
+
+export const vSite = v.object({
+  _id: v.string(),
+  _creationTime: v.number(),
+  slug: v.string(),
+  name: v.string(),
+  status: vSiteStatus,
+  allowedOrigins: v.array(v.string()),
+  timezone: v.string(),
+  sessionTimeoutMs: v.number(),
+  rawEventRetentionDays: v.number(),
+  hourlyRollupRetentionDays: v.number(),
+  dailyRollupRetentionDays: v.optional(v.number()),
+  rollupShardCount: v.number(),
+  allowedPropertyKeys: v.optional(v.array(v.string())),
+  deniedPropertyKeys: v.optional(v.array(v.string())),
+});
+export type Site = Infer<typeof vSite>;
+
+// ---------------------------------------------------------------- reports
+
+export const vRangeArgs = {
+  siteId: v.string(),
+  from: v.number(),
+  to: v.number(),
+};
+
+export const vOverviewFigures = v.object({
+  events: v.number(),
+  pageviews: v.number(),
+  sessions: v.number(),
+  visitors: v.number(),
+  bounceRate: v.number(),
+  averageSessionDurationMs: v.number(),
+  viewsPerSession: v.number(),
+});
+export type OverviewFigures = Infer<typeof vOverviewFigures>;
+
+export const vOverview = v.object({
+  events: v.number(),
+  pageviews: v.number(),
+  sessions: v.number(),
+  visitors: v.number(),
+  bounceRate: v.number(),
+  averageSessionDurationMs: v.number(),
+  viewsPerSession: v.number(),
+  previous: v.optional(vOverviewFigures),
+});
+export type Overview = Infer<typeof vOverview>;
+
+export const vTimeseriesRow = v.object({
+  bucketStart: v.number(),
+  events: v.number(),
+  pageviews: v.number(),
+  sessions: v.number(),
+  visitors: v.number(),
+  bounceRate: v.number(),
+  averageSessionDurationMs: v.number(),
+});
+export type TimeseriesRow = Infer<typeof vTimeseriesRow>;
+
+export const vTopRow = v.object({
+  key: v.string(),
+  count: v.number(),
+  pageviewCount: v.number(),
+  visitors: v.number(),
+  sessions: v.optional(v.number()),
+});
+export type TopRow = Infer<typeof vTopRow>;
+
+export const vPropertyBreakdownRow = v.object({
+  value: v.string(),
+  count: v.number(),
+  visitors: v.number(),
+});
+export type PropertyBreakdownRow = Infer<typeof vPropertyBreakdownRow>;
+
+export const vRealtime = v.object({
+  visitors: v.number(),
+  pageviewsPerMinute: v.array(v.object({ minuteStart: v.number(), pageviews: v.number() })),
+});
+export type Realtime = Infer<typeof vRealtime>;
+
+export const vPageArgs = {
+  siteId: v.string(),
+  from: v.optional(v.number()),
+  to: v.optional(v.number()),
+  cursor: v.union(v.string(), v.null()),
+  numItems: v.number(),
+};
+
+/** A raw event as stored and as drill-downs return it. */
+export const vStoredEventFields = {
+  siteId: v.string(),
+  visitorId: v.string(),
+  sessionId: v.string(),
+  type: vEventType,
+  name: v.string(),
+  path: v.optional(v.string()),
+  title: v.optional(v.string()),
+  referrer: v.optional(v.string()),
+  properties: v.optional(vProperties),
+  userId: v.optional(v.string()),
+  occurredAt: v.number(),
+  receivedAt: v.number(),
+  eventId: v.optional(v.string()),
+  context: v.optional(vContext),
+  /** Aggregation stream this event's batch was assigned to. */
+  shard: v.number(),
+};
+export const vEventDoc = v.object({
+  _id: v.string(),
+  _creationTime: v.number(),
+  ...vStoredEventFields,
+});
+export type EventDoc = Infer<typeof vEventDoc>;
+
+export const vSessionView = v.object({
+  _id: v.string(),
+  sessionId: v.string(),
+  visitorId: v.string(),
+  startAt: v.number(),
+  endAt: v.number(),
+  durationMs: v.number(),
+  events: v.number(),
+  pageviews: v.number(),
+  bounced: v.boolean(),
+  entryPath: v.optional(v.string()),
+  exitPath: v.optional(v.string()),
+  referrer: v.optional(v.string()),
+  source: v.optional(v.string()),
+  medium: v.optional(v.string()),
+  campaign: v.optional(v.string()),
+  device: v.optional(v.string()),
+  browser: v.optional(v.string()),
+  os: v.optional(v.string()),
+  country: v.optional(v.string()),
+});
+export type SessionView = Infer<typeof vSessionView>;
+
+export const vVisitorView = v.object({
+  _id: v.string(),
+  visitorId: v.string(),
+  firstSeenAt: v.number(),
+  lastSeenAt: v.number(),
+  events: v.number(),
+  userId: v.optional(v.string()),
+  traits: v.optional(vProperties),
+});
+export type VisitorView = Infer<typeof vVisitorView>;
+
+export function vPage<T extends ReturnType<typeof v.object>>(item: T) {
+  return v.object({
+    page: v.array(item),
+    isDone: v.boolean(),
+    continueCursor: v.string(),
+  });
+}
+
+/** Top-list dimensions, in the order the dashboard shows them. */
+export const TOP_DIMENSIONS = [
+  "page",
+  "entryPage",
+  "exitPage",
+  "referrer",
+  "source",
+  "medium",
+  "campaign",
+  "event",
+  "device",
+  "browser",
+  "os",
+  "country",
+] as const;
+export type TopDimension = (typeof TOP_DIMENSIONS)[number];
