@@ -1,0 +1,84 @@
+/**
+ * The shape of the `api` prop: the app's `api.analytics` object, typed
+ * structurally so any app that re-exports the report queries with
+ * `exposeAnalyticsApi` fits without importing its generated types here.
+ */
+import type { DefaultFunctionArgs, FunctionReference } from "convex/server";
+import type {
+  Overview,
+  PropertyBreakdownRow,
+  Realtime,
+  TimeseriesRow,
+  TopDimension,
+  TopRow,
+  Interval,
+} from "../component/validators.js";
+
+/** `{ siteId, from, to }`: ms since the epoch, half-open [from, to). */
+export type RangeQueryArgs = {
+  siteId: string;
+  from: number;
+  to: number;
+};
+
+// A type alias (not an interface) for args, because FunctionReference wants an indexable record.
+type PublicQuery<Args extends DefaultFunctionArgs, Result> = FunctionReference<"query", "public", Args, Result>;
+
+/** A top-list query: `({ siteId, from, to, limit? }) => TopRow[]`. */
+export type TopListQuery = PublicQuery<RangeQueryArgs & { limit?: number }, TopRow[]>;
+
+/** The report queries the dashboard calls. Nothing else is ever called. */
+export interface AnalyticsDashboardApi {
+  getOverview: PublicQuery<RangeQueryArgs & { compare?: boolean }, Overview>;
+  getTimeseries: PublicQuery<RangeQueryArgs & { interval: Interval }, TimeseriesRow[]>;
+  getTopPages: TopListQuery;
+  getTopEntryPages: TopListQuery;
+  getTopExitPages: TopListQuery;
+  getTopReferrers: TopListQuery;
+  getTopSources: TopListQuery;
+  getTopMediums: TopListQuery;
+  getTopCampaigns: TopListQuery;
+  getTopEvents: TopListQuery;
+  getTopDevices: TopListQuery;
+  getTopBrowsers: TopListQuery;
+  getTopOs: TopListQuery;
+  getTopCountries: TopListQuery;
+  getEventPropertyBreakdown: PublicQuery<
+    RangeQueryArgs & { eventName: string; propertyKey: string; limit?: number },
+    PropertyBreakdownRow[]
+  >;
+  getRealtime: PublicQuery<{ siteId: string; now: number }, Realtime>;
+}
+
+/** Names of the top-list queries in {@link AnalyticsDashboardApi}. */
+export type TopListQueryName =
+  | "getTopPages"
+  | "getTopEntryPages"
+  | "getTopExitPages"
+  | "getTopReferrers"
+  | "getTopSources"
+  | "getTopMediums"
+  | "getTopCampaigns"
+  | "getTopEvents"
+  | "getTopDevices"
+  | "getTopBrowsers"
+  | "getTopOs"
+  | "getTopCountries";
+
+/** Which query feeds which top-list dimension. */
+export const TOP_LIST_QUERIES: Readonly<Record<TopDimension, TopListQueryName>> = {
+  page: "getTopPages",
+  entryPage: "getTopEntryPages",
+  exitPage: "getTopExitPages",
+  referrer: "getTopReferrers",
+  source: "getTopSources",
+  medium: "getTopMediums",
+  campaign: "getTopCampaigns",
+  event: "getTopEvents",
+  device: "getTopDevices",
+  browser: "getTopBrowsers",
+  os: "getTopOs",
+  country: "getTopCountries",
+};
+
+export type { Overview, PropertyBreakdownRow, Realtime, TimeseriesRow, TopDimension, TopRow, Interval };

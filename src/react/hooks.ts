@@ -1,0 +1,178 @@
+/**
+ * The dashboard's data layer: a clock that ticks on hour/minute boundaries,
+ * the selected range, and the Convex subscriptions. The view never calls
+ * `useQuery`; it only renders what these hooks return.
+ */
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { useQuery } from "convex/react";
+import type { AnalyticsDashboardApi, TopListQueryName } from "./api.js";
+import { TOP_LIST_QUERIES } from "./api.js";
+import type {
+  Overview,
+  PropertyBreakdownRow,
+  Realtime,
+  TimeseriesRow,
+  TopDimension,
+  TopRow,
+} from "../component/validators.js";
+import {
+  HOUR_MS,
+  MINUTE_MS,
+  browserTimeZone,
+  computeRange,
+  defaultCustomDates,
+  nextBoundary,
+  type CustomDates,
+  type DashboardRange,
+  type RangePreset,
+} from "./range.js";
+
+/**
+ * The current time rounded down to `stepMs`, re-rendering the caller exactly
+ * when the next boundary passes. Rounding is what keeps query arguments equal
+ * between renders; the timer is what keeps a long-open dashboard from
+ * freezing its window at mount time.
+ */
+export function useAlignedClock(stepMs: number): number {
+  const [aligned, setAligned] = useState(() => Math.floor(Date.now() / stepMs) * stepMs);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const update = () => {
+      clearTimeout(timer);
+      const now = Date.now();
+      setAligned(Math.floor(now / stepMs) * stepMs);
+      // Timers may fire a little early; recomputing from Date.now() makes that harmless.
+      timer = setTimeout(update, nextBoundary(now, stepMs) - now + 1);
+    };
+    update();
+    // Background tabs throttle timers: catch up as soon as the tab is visible again.
+    const onVisibility = () => {
+      if (document.visibilityState === "visible") update();
+    };
+    document.addEventListener("visibilitychange", onVisibility);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener("visibilitychange", onVisibility);
+    };
+  }, [stepMs]);
+  return aligned;
+}
+
+export interface UseAnalyticsRangeOptions {
+  /** IANA timezone for "today" and custom dates; defaults to the browser's. */
+  timeZone?: string;
+  /** Preset selected at first render; default "7d". */
+  initialPreset?: RangePreset;
+  /** Dates the custom range starts with; default the last 7 local days. */
+  initialCustomDates?: CustomDates;
+}
+
+export interface AnalyticsRangeState {
+  /** The hour-aligned range to query; a new object only when the values change. */
+  range: DashboardRange;
+  preset: RangePreset;
+  customDates: CustomDates;
+  timeZone: string;
+  setPreset: (preset: RangePreset) => void;
+  /** Sets custom dates and switches to the "custom" preset. */
+  setCustomDates: (dates: CustomDates) => void;
+}
+
+/**
+ * The selected date range. Rolling presets move forward by themselves at
+ * every whole hour (the hook re-renders then); custom ranges stay put.
+ */
+export function useAnalyticsRange(options: UseAnalyticsRangeOptions = {}): AnalyticsRangeState {
+  const timeZone = options.timeZone ?? browserTimeZone();
+  const hourStart = useAlignedClock(HOUR_MS);
+  const [preset, setPresetState] = useState<RangePreset>(options.initialPreset ?? "7d");
+  const [customDates, setCustomDatesState] = useState<CustomDates>(
+    () => options.initialCustomDates ?? defaultCustomDates(Date.now(), timeZone),
+  );
+  const { fromDate, toDate } = customDates;
+  const range = useMemo(
+    () => computeRange(preset, hourStart, { timeZone, custom: { fromDate, toDate } }),
+    [preset, hourStart, timeZone, fromDate, toDate],
+  );
+  const setPreset = useCallback((next: RangePreset) => setPresetState(next), []);
+  const setCustomDates = useCallback((dates: CustomDates) => {
+    setCustomDatesState(dates);
+    setPresetState("custom");
+  }, []);
+  return { range, preset, customDates, timeZone, setPreset, setCustomDates };
+}
+
+/** Everything the view shows. `undefined` means "still loading". */
+export interface DashboardData {
+  overview: Overview | undefined;
+  timeseries: TimeseriesRow[] | undefined;
+  topLists: Partial<Record<TopDimension, TopRow[]>>;
+  realtime: Realtime | undefined;
+  /** Undefined while loading and while no event/property is selected. */
+  propertyBreakdown: PropertyBreakdownRow[] | undefined;
+}
+
+export interface UseDashboardDataOptions {
+  /** Rows per top list (the component caps it at 100). */
+  limit?: number;
+  /** Event whose property values to break down. */
+  eventName?: string;
+  /** Property key to break down `eventName` by. */
+  propertyKey?: string;
+  /** Subscribe to getRealtime (default true). */
+  realtime?: boolean;
+}
+
+/**
+ * Subscribes to every report the dashboard shows, with the hour-aligned
+ * `range`. Throws what `useQuery` throws (a failed query), so wrap the
+ * caller in an error boundary.
+ */
+export function useDashboardData(
+  api: AnalyticsDashboardApi,
+  siteId: string,
+  range: Pick<DashboardRange, "from" | "to" | "interval">,
+  options: UseDashboardDataOptions = {},
+): DashboardData {
+  const { from, to, interval } = range;
+  const overview = useQuery(api.getOverview, { siteId, from, to, compare: true });
+  const timeseries = useQuery(api.getTimeseries, { siteId, from, to, interval });
+  const topLists = useTopLists(api, siteId, from, to, options.limit);
+  const realtime = useRealtime(api, siteId, options.realtime ?? true);
+  const { eventName, propertyKey } = options;
+  const propertyBreakdown = useQuery(
+    api.getEventPropertyBreakdown,
+    eventName && propertyKey ? { siteId, from, to, eventName, propertyKey, ...limitArg(options.limit) } : "skip",
+  );
+  return { overview, timeseries, topLists, realtime, propertyBreakdown };
+}
+
+/** Dimensions in display order; a constant list so the hooks below run in the same order every render. */
+const DIMENSIONS = Object.keys(TOP_LIST_QUERIES) as TopDimension[];
+
+function useTopLists(
+  api: AnalyticsDashboardApi,
+  siteId: string,
+  from: number,
+  to: number,
+  limit: number | undefined,
+): Partial<Record<TopDimension, TopRow[]>> {
+  const lists: Partial<Record<TopDimension, TopRow[]>> = {};
+  for (const dimension of DIMENSIONS) {
+    const queryName: TopListQueryName = TOP_LIST_QUERIES[dimension];
+    // Calling a hook in a loop is safe here: the list is constant, so the call order never changes.
+    lists[dimension] = useQuery(api[queryName], { siteId, from, to, ...limitArg(limit) });
+  }
+  return lists;
+}
+
+/** "Visitors now": `now` is rounded down to the minute so the argument changes once a minute. */
+function useRealtime(api: AnalyticsDashboardApi, siteId: string, enabled: boolean): Realtime | undefined {
+  const minuteStart = useAlignedClock(MINUTE_MS);
+  return useQuery(api.getRealtime, enabled ? { siteId, now: minuteStart } : "skip");
+}
+
+// Omit `limit` when unset so the arguments match what other callers send by default.
+function limitArg(limit: number | undefined): { limit?: number } {
+  return limit === undefined ? {} : { limit };
+}

@@ -1,0 +1,83 @@
+/**
+ * `convex-analytics/react`: the drop-in `<Dashboard>`, its pure view, the
+ * hooks behind it, and the range/format helpers they share.
+ *
+ * ```tsx
+ * import { Dashboard } from "convex-analytics/react";
+ * <Dashboard api={api.analytics} siteId={siteId} />
+ * ```
+ */
+
+/** `<Dashboard api siteId />` (alias `AnalyticsDashboard`) and its error boundary. */
+export { Dashboard, AnalyticsDashboard, DataErrorBoundary, type DashboardProps } from "./dashboard.js";
+
+/** The pure view: renders any data it is given; no Convex, no clock. */
+export { DashboardView, KPI_CARDS, isEmptyOverview, type DashboardViewProps } from "./view.js";
+
+/** Standalone HTML report of the view, styles inlined (uses `react-dom/server`). */
+export { renderDashboardHtml, type DashboardReportData } from "./report.js";
+
+/** Data layer: the hour/minute clock, the selected range and the Convex subscriptions. */
+export {
+  useAlignedClock,
+  useAnalyticsRange,
+  useDashboardData,
+  type AnalyticsRangeState,
+  type DashboardData,
+  type UseAnalyticsRangeOptions,
+  type UseDashboardDataOptions,
+} from "./hooks.js";
+
+/** The structural type of the `api` prop and the top-list query names. */
+export {
+  TOP_LIST_QUERIES,
+  type AnalyticsDashboardApi,
+  type RangeQueryArgs,
+  type TopListQuery,
+  type TopListQueryName,
+} from "./api.js";
+
+/** Hour-aligned range helpers ("today" in a timezone, rolling presets, custom dates). */
+export {
+  RANGE_PRESETS,
+  HOUR_MS,
+  DAY_MS,
+  MINUTE_MS,
+  roundRange,
+  computeRange,
+  intervalForRange,
+  floorToHour,
+  ceilToHour,
+  nextBoundary,
+  startOfZonedDay,
+  startOfZonedDate,
+  customDatesToRange,
+  browserTimeZone,
+  type RangePreset,
+  type TimeRange,
+  type DashboardRange,
+  type CustomDates,
+} from "./range.js";
+
+/** Formatting used by the view: "1,234", "42.5%", "1m 05s", "+12%". */
+export {
+  formatNumber,
+  formatDecimal,
+  formatPercent,
+  formatCompact,
+  formatDuration,
+  formatChange,
+  formatPointChange,
+  formatBucketLabel,
+  formatRangeLabel,
+  type FormattedChange,
+} from "./format.js";
+
+/** Building blocks for custom layouts. */
+export { TimeseriesChart, type TimeseriesChartProps } from "./chart.js";
+export { TopTable, PropertyBreakdown, TOP_TABLES, type TopTableConfig, type TopTableProps } from "./tables.js";
+export { RangePicker, type RangePickerProps } from "./controls.js";
+export { setupSnippets, type SetupHints } from "./states.js";
+
+/** Theming: the injected stylesheet, its root class and the `<style>` element id. */
+export { DASHBOARD_CSS, ROOT_CLASS, STYLE_ELEMENT_ID } from "./styles.js";

@@ -1,0 +1,288 @@
+/**
+ * Top lists: one table component, driven by {@link TOP_TABLES}, plus the
+ * event-property breakdown panel. Real `<table>` markup with a caption and
+ * `<th scope>` so screen readers can announce each row by its key.
+ */
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
+import type { PropertyBreakdownRow, TopDimension, TopRow } from "../component/validators.js";
+import { formatNumber } from "./format.js";
+
+/** Which figure of a top row the third column shows. */
+export type TopTableMetric = "count" | "sessions";
+
+export interface TopTableConfig {
+  dimension: TopDimension;
+  /** Caption of the table. */
+  title: string;
+  /** Header of the key column. */
+  keyLabel: string;
+  /** Header and source of the figure column. */
+  metricLabel: string;
+  metric: TopTableMetric;
+  /** Optional display text for a key (e.g. country code -> name). */
+  formatKey?: (key: string, locale?: string) => string;
+}
+
+/** Country codes to names where the runtime knows them: "DE" -> "Germany". */
+export function countryName(code: string, locale = "en-US"): string {
+  try {
+    const names = new Intl.DisplayNames([locale], { type: "region" });
+    const name = names.of(code.toUpperCase());
+    return name && name !== code.toUpperCase() ? name : code;
+  } catch {
+    return code;
+  }
+}
+
+/**
+ * The top tables, in display order. Session-level dimensions show sessions
+ * (their `count` is events inside those sessions, which reads oddly next to a
+ * referrer); pages show pageviews; entry/exit pages show sessions.
+ */
+export const TOP_TABLES: readonly TopTableConfig[] = [
+  { dimension: "page", title: "Top pages", keyLabel: "Page", metricLabel: "Pageviews", metric: "count" },
+  { dimension: "entryPage", title: "Entry pages", keyLabel: "Page", metricLabel: "Sessions", metric: "count" },
+  { dimension: "exitPage", title: "Exit pages", keyLabel: "Page", metricLabel: "Sessions", metric: "count" },
+  { dimension: "source", title: "Sources", keyLabel: "Source", metricLabel: "Sessions", metric: "sessions" },
+  { dimension: "referrer", title: "Referrers", keyLabel: "Referrer", metricLabel: "Sessions", metric: "sessions" },
+  { dimension: "medium", title: "UTM mediums", keyLabel: "Medium", metricLabel: "Sessions", metric: "sessions" },
+  { dimension: "campaign", title: "UTM campaigns", keyLabel: "Campaign", metricLabel: "Sessions", metric: "sessions" },
+  { dimension: "event", title: "Events", keyLabel: "Event", metricLabel: "Events", metric: "count" },
+  { dimension: "device", title: "Devices", keyLabel: "Device", metricLabel: "Sessions", metric: "sessions" },
+  { dimension: "browser", title: "Browsers", keyLabel: "Browser", metricLabel: "Sessions", metric: "sessions" },
+  { dimension: "os", title: "Operating systems", keyLabel: "OS", metricLabel: "Sessions", metric: "sessions" },
+  {
+    dimension: "country",
+    title: "Countries",
+    keyLabel: "Country",
+    metricLabel: "Sessions",
+    metric: "sessions",
+    formatKey: countryName,
+  },
+];
+
+function metricOf(row: TopRow, metric: TopTableMetric): number {
+  // Older component versions may omit `sessions`; fall back to the event count.
+  return metric === "sessions" ? (row.sessions ?? row.count) : row.count;
+}
+
+const SKELETON_ROWS = 5;
+
+export interface TopTableProps {
+  config: TopTableConfig;
+  /** Undefined while loading. */
+  rows: TopRow[] | undefined;
+  locale?: string;
+  /** When set, each key becomes a button (used to pick an event to break down). */
+  onSelectKey?: (key: string) => void;
+  selectedKey?: string;
+  /** Accessible label of the key buttons, e.g. "Break down pageview by a property". */
+  selectLabel?: (key: string) => string;
+}
+
+/** One top list as a table; loading rows are skeletons, an empty list says so. */
+export function TopTable({ config, rows, locale, onSelectKey, selectedKey, selectLabel }: TopTableProps) {
+  const max = Math.max(1, ...(rows ?? []).map((row) => metricOf(row, config.metric)));
+  return (
+    <div className="ca-card" data-dimension={config.dimension}>
+      <table aria-busy={rows === undefined}>
+        <caption>{config.title}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{config.keyLabel}</th>
+            <th scope="col" className="ca-num">Visitors</th>
+            <th scope="col" className="ca-num">{config.metricLabel}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows === undefined ? (
+            <SkeletonRows columns={3} />
+          ) : rows.length === 0 ? (
+            <EmptyRow columns={3}>No data for this range</EmptyRow>
+          ) : (
+            rows.map((row) => {
+              const label = config.formatKey ? config.formatKey(row.key, locale) : row.key;
+              const value = metricOf(row, config.metric);
+              const selected = selectedKey === row.key;
+              return (
+                <tr key={row.key} data-selected={selected || undefined}>
+                  <th scope="row" className="ca-key" title={row.key}>
+                    <span className="ca-bar" style={{ width: `${(value / max) * 100}%` }} aria-hidden="true" />
+                    {onSelectKey ? (
+                      <button
+                        type="button"
+                        className="ca-link-button ca-key-text"
+                        aria-pressed={selected}
+                        aria-label={selectLabel?.(row.key)}
+                        onClick={() => onSelectKey(row.key)}
+                      >
+                        {label}
+                      </button>
+                    ) : (
+                      <span className="ca-key-text">{label}</span>
+                    )}
+                  </th>
+                  <td className="ca-num">{formatNumber(row.visitors, locale)}</td>
+                  <td className="ca-num">{formatNumber(value, locale)}</td>
+                </tr>
+              );
+            })
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function SkeletonRows({ columns }: { columns: number }) {
+  return (
+    <>
+      {Array.from({ length: SKELETON_ROWS }, (_, rowIndex) => (
+        <tr key={rowIndex} aria-hidden="true">
+          {Array.from({ length: columns }, (_, columnIndex) => (
+            <td key={columnIndex}>
+              <span className="ca-skeleton" />
+            </td>
+          ))}
+        </tr>
+      ))}
+    </>
+  );
+}
+
+function EmptyRow({ columns, children }: { columns: number; children: ReactNode }) {
+  return (
+    <tr>
+      <td colSpan={columns} className="ca-empty-row">
+        {children}
+      </td>
+    </tr>
+  );
+}
+
+export interface PropertyBreakdownProps {
+  /** Event names to offer (from the events top list); undefined while loading. */
+  eventNames: string[] | undefined;
+  eventName?: string;
+  propertyKey?: string;
+  /** Undefined while loading or while nothing is selected. */
+  rows: PropertyBreakdownRow[] | undefined;
+  /** Property keys offered in the key field's suggestion list. */
+  propertyKeySuggestions?: string[];
+  onEventNameChange?: (eventName: string) => void;
+  onPropertyKeyChange?: (propertyKey: string) => void;
+  locale?: string;
+}
+
+/**
+ * Breaks one event down by one property's values. The key is applied on
+ * submit rather than per keystroke, so typing does not start a query per letter.
+ */
+export function PropertyBreakdown(props: PropertyBreakdownProps) {
+  const { eventName, propertyKey, rows, locale } = props;
+  const interactive = Boolean(props.onEventNameChange || props.onPropertyKeyChange);
+  const selected = Boolean(eventName && propertyKey);
+  const headingId = useId();
+  return (
+    <section className="ca-card" aria-labelledby={headingId} data-panel="property-breakdown">
+      <h3 className="ca-card-title" id={headingId}>
+        Event properties
+      </h3>
+      {interactive && <BreakdownForm {...props} />}
+      {!selected ? (
+        <p className="ca-hint">Pick an event and a property key to see how its values are distributed.</p>
+      ) : (
+        <BreakdownTable eventName={eventName!} propertyKey={propertyKey!} rows={rows} locale={locale} />
+      )}
+    </section>
+  );
+}
+
+function BreakdownForm(props: PropertyBreakdownProps) {
+  const { eventNames, eventName, propertyKey, onEventNameChange, onPropertyKeyChange } = props;
+  const [draftKey, setDraftKey] = useState(propertyKey ?? "");
+  // Follow the committed key when it changes from outside (e.g. a reset).
+  useEffect(() => setDraftKey(propertyKey ?? ""), [propertyKey]);
+  const eventFieldId = useId();
+  const keyFieldId = useId();
+  const listId = useId();
+  const names = withSelected(eventNames ?? [], eventName);
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    onPropertyKeyChange?.(draftKey.trim());
+  };
+  return (
+    <form className="ca-breakdown-form" onSubmit={onSubmit}>
+      <label className="ca-field" htmlFor={eventFieldId}>
+        Event
+        <select id={eventFieldId} value={eventName ?? ""} onChange={(e) => onEventNameChange?.(e.target.value)}>
+          <option value="">Choose an event…</option>
+          {names.map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="ca-field" htmlFor={keyFieldId}>
+        Property key
+        <input
+          id={keyFieldId}
+          list={listId}
+          value={draftKey}
+          placeholder="e.g. plan"
+          autoComplete="off"
+          onChange={(e) => setDraftKey(e.target.value)}
+        />
+      </label>
+      <datalist id={listId}>
+        {(props.propertyKeySuggestions ?? []).map((key) => (
+          <option key={key} value={key} />
+        ))}
+      </datalist>
+      <button type="submit">Show values</button>
+    </form>
+  );
+}
+
+// Keep the current choice selectable even if it fell out of the top events.
+function withSelected(names: string[], selected: string | undefined): string[] {
+  return selected && !names.includes(selected) ? [selected, ...names] : names;
+}
+
+function BreakdownTable(props: { eventName: string; propertyKey: string; rows: PropertyBreakdownRow[] | undefined; locale?: string }) {
+  const { eventName, propertyKey, rows, locale } = props;
+  const max = Math.max(1, ...(rows ?? []).map((row) => row.count));
+  return (
+    <table aria-busy={rows === undefined}>
+      <caption>
+        <code>{eventName}</code> by <code>{propertyKey}</code>
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Value</th>
+          <th scope="col" className="ca-num">Visitors</th>
+          <th scope="col" className="ca-num">Events</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows === undefined ? (
+          <SkeletonRows columns={3} />
+        ) : rows.length === 0 ? (
+          <EmptyRow columns={3}>No values of this property in this range</EmptyRow>
+        ) : (
+          rows.map((row) => (
+            <tr key={row.value}>
+              <th scope="row" className="ca-key" title={row.value}>
+                <span className="ca-bar" style={{ width: `${(row.count / max) * 100}%` }} aria-hidden="true" />
+                <span className="ca-key-text">{row.value}</span>
+              </th>
+              <td className="ca-num">{formatNumber(row.visitors, locale)}</td>
+              <td className="ca-num">{formatNumber(row.count, locale)}</td>
+            </tr>
+          ))
+        )}
+      </tbody>
+    </table>
+  );
+}

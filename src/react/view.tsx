@@ -1,0 +1,286 @@
+/**
+ * The pure dashboard view: renders whatever data it is given (undefined =
+ * loading) and reports user choices through callbacks. No Convex, no clock,
+ * so it renders the same in a test, in the browser and in the static report.
+ */
+import type { ReactNode } from "react";
+import type {
+  Overview,
+  OverviewFigures,
+  PropertyBreakdownRow,
+  Realtime,
+  TimeseriesRow,
+  TopDimension,
+  TopRow,
+  Interval,
+} from "../component/validators.js";
+import { TimeseriesChart } from "./chart.js";
+import { RangePicker } from "./controls.js";
+import {
+  formatChange,
+  formatDecimal,
+  formatDuration,
+  formatNumber,
+  formatPercent,
+  formatPointChange,
+  formatRangeLabel,
+  type FormattedChange,
+} from "./format.js";
+import type { CustomDates, RangePreset } from "./range.js";
+import { EmptyState, ErrorState, type SetupHints } from "./states.js";
+import { ROOT_CLASS, useDashboardStyles } from "./styles.js";
+import { PropertyBreakdown, TOP_TABLES, TopTable } from "./tables.js";
+
+export interface DashboardViewProps {
+  /** Heading of the dashboard; default "Analytics". */
+  title?: ReactNode;
+  /** The range shown (hour-aligned [from, to), ms) and its chart interval. */
+  range: { from: number; to: number; interval: Interval };
+  /** IANA timezone used for axis labels and the range label. */
+  timeZone: string;
+  /** Number/date locale; default "en-US". */
+  locale?: string;
+
+  // ---- data: `undefined` means still loading
+  overview?: Overview;
+  timeseries?: TimeseriesRow[];
+  topLists?: Partial<Record<TopDimension, TopRow[]>>;
+  realtime?: Realtime;
+  /** Rows for the selected event/property (undefined while loading or nothing selected). */
+  propertyBreakdown?: PropertyBreakdownRow[];
+
+  // ---- flags
+  /** Show skeletons everywhere regardless of the data given. */
+  loading?: boolean;
+  /** When set, the error notice replaces the reports. */
+  error?: unknown;
+  /** Offered as "Try again" in the error notice. */
+  onRetry?: () => void;
+
+  // ---- controls: omit the callbacks for a static (non-interactive) view
+  preset?: RangePreset;
+  customDates?: CustomDates;
+  onPresetChange?: (preset: RangePreset) => void;
+  onCustomDatesChange?: (dates: CustomDates) => void;
+  eventName?: string;
+  propertyKey?: string;
+  onEventNameChange?: (eventName: string) => void;
+  onPropertyKeyChange?: (propertyKey: string) => void;
+  propertyKeySuggestions?: string[];
+
+  /** Endpoint/write key shown in the empty state's snippet. */
+  setup?: SetupHints;
+  /** Extra class on the root element (for theming with `--ca-` variables). */
+  className?: string;
+  /** Fixed chart width in px (the static report uses it); default: follow the container. */
+  chartWidth?: number;
+  /** Extra content after the reports, e.g. "generated at" in the report. */
+  footer?: ReactNode;
+  /** Show the "visitors now" figure (default true; a static report without realtime data hides it). */
+  showRealtime?: boolean;
+  /** Show the event-property panel (default true). */
+  showPropertyBreakdown?: boolean;
+}
+
+/** A range with no events now and none in the previous period: time to show the install hint. */
+export function isEmptyOverview(overview: Overview | undefined): boolean {
+  return overview !== undefined && overview.events === 0 && (overview.previous?.events ?? 0) === 0;
+}
+
+/** The dashboard as a pure function of its props. */
+export function DashboardView(props: DashboardViewProps) {
+  useDashboardStyles();
+  const { locale, loading, error } = props;
+  const rootClass = props.className ? `${ROOT_CLASS} ${props.className}` : ROOT_CLASS;
+  const hasError = error !== undefined && error !== null && error !== false;
+  const empty = !loading && !hasError && isEmptyOverview(props.overview);
+  return (
+    <div className={rootClass} aria-busy={loading || undefined} data-state={stateName(props, hasError, empty)}>
+      <DashboardHeader {...props} />
+      {hasError ? (
+        <ErrorState error={error} onRetry={props.onRetry} />
+      ) : empty ? (
+        <EmptyState setup={props.setup} />
+      ) : (
+        <DashboardReports {...props} />
+      )}
+      {props.footer}
+    </div>
+  );
+}
+
+function stateName(props: DashboardViewProps, hasError: boolean, empty: boolean): string {
+  if (hasError) return "error";
+  if (props.loading || props.overview === undefined) return "loading";
+  return empty ? "empty" : "data";
+}
+
+function DashboardHeader(props: DashboardViewProps) {
+  const { range, timeZone, locale, preset, onPresetChange } = props;
+  return (
+    <header className="ca-header">
+      <div>
+        <h2 className="ca-title">{props.title ?? "Analytics"}</h2>
+        <p className="ca-subtitle">
+          {formatRangeLabel(range.from, range.to, timeZone, locale)} ({timeZone})
+        </p>
+      </div>
+      {props.showRealtime !== false && (
+        <RealtimeFigure realtime={props.loading ? undefined : props.realtime} locale={locale} />
+      )}
+      {preset && onPresetChange && (
+        <RangePicker
+          preset={preset}
+          customDates={props.customDates}
+          onPresetChange={onPresetChange}
+          onCustomDatesChange={props.onCustomDatesChange}
+        />
+      )}
+    </header>
+  );
+}
+
+function RealtimeFigure({ realtime, locale }: { realtime: Realtime | undefined; locale?: string }) {
+  return (
+    <div className="ca-realtime" data-panel="realtime">
+      <span className="ca-pulse" aria-hidden="true" />
+      {realtime === undefined ? (
+        <span className="ca-skeleton" style={{ width: "8em" }} aria-label="Loading visitors now" />
+      ) : (
+        <span>
+          <strong className="ca-realtime-value">{formatNumber(realtime.visitors, locale)}</strong>{" "}
+          {realtime.visitors === 1 ? "visitor" : "visitors"} now
+        </span>
+      )}
+    </div>
+  );
+}
+
+function DashboardReports(props: DashboardViewProps) {
+  const { loading, locale } = props;
+  const topLists = loading ? {} : (props.topLists ?? {});
+  const events = topLists.event;
+  const selectEvent = props.onEventNameChange;
+  return (
+    <>
+      <KpiCards overview={loading ? undefined : props.overview} locale={locale} />
+      <section className="ca-card ca-chart-card" aria-label="Visitors and pageviews over time">
+        <ChartOrPlaceholder {...props} rows={loading ? undefined : props.timeseries} />
+      </section>
+      <div className="ca-grid">
+        {TOP_TABLES.map((config) => (
+          <TopTable
+            key={config.dimension}
+            config={config}
+            rows={topLists[config.dimension]}
+            locale={locale}
+            {...(config.dimension === "event" && selectEvent
+              ? {
+                  onSelectKey: selectEvent,
+                  selectedKey: props.eventName,
+                  selectLabel: (key: string) => `Break down ${key} by a property`,
+                }
+              : {})}
+          />
+        ))}
+        {props.showPropertyBreakdown !== false && (
+        <PropertyBreakdown
+          eventNames={events?.map((row) => row.key)}
+          eventName={props.eventName}
+          propertyKey={props.propertyKey}
+          rows={loading ? undefined : props.propertyBreakdown}
+          propertyKeySuggestions={props.propertyKeySuggestions}
+          onEventNameChange={props.onEventNameChange}
+          onPropertyKeyChange={props.onPropertyKeyChange}
+          locale={locale}
+        />
+        )}
+      </div>
+    </>
+  );
+}
+
+function ChartOrPlaceholder(props: DashboardViewProps & { rows: TimeseriesRow[] | undefined }) {
+  const { rows } = props;
+  if (rows === undefined) return <span className="ca-skeleton" style={{ height: 220 }} aria-label="Loading chart" />;
+  if (rows.length === 0) return <p className="ca-hint">No data for this range.</p>;
+  return (
+    <TimeseriesChart
+      rows={rows}
+      interval={props.range.interval}
+      timeZone={props.timeZone}
+      locale={props.locale}
+      width={props.chartWidth}
+    />
+  );
+}
+
+interface KpiDefinition {
+  metric: keyof OverviewFigures;
+  label: string;
+  format: (value: number, locale?: string) => string;
+  change: (current: number, previous: number, locale?: string) => FormattedChange;
+}
+
+const relative = (higherIsBetter: boolean) => (current: number, previous: number, locale?: string) =>
+  formatChange(current, previous, { higherIsBetter, locale });
+
+/** The KPI cards in display order. Bounce rate compares in points and falling is good. */
+export const KPI_CARDS: readonly KpiDefinition[] = [
+  { metric: "visitors", label: "Visitors", format: formatNumber, change: relative(true) },
+  { metric: "sessions", label: "Sessions", format: formatNumber, change: relative(true) },
+  { metric: "pageviews", label: "Pageviews", format: formatNumber, change: relative(true) },
+  {
+    metric: "bounceRate",
+    label: "Bounce rate",
+    format: formatPercent,
+    change: (current, previous, locale) => formatPointChange(current, previous, { higherIsBetter: false, locale }),
+  },
+  {
+    metric: "averageSessionDurationMs",
+    label: "Avg. visit duration",
+    format: (value) => formatDuration(value),
+    change: relative(true),
+  },
+  {
+    metric: "viewsPerSession",
+    label: "Views per session",
+    format: (value, locale) => formatDecimal(value, 2, locale),
+    change: relative(true),
+  },
+];
+
+function KpiCards({ overview, locale }: { overview: Overview | undefined; locale?: string }) {
+  return (
+    <ul className="ca-kpis" aria-label="Key figures" aria-busy={overview === undefined || undefined}>
+      {KPI_CARDS.map((kpi) => (
+        <li key={kpi.metric} className="ca-card" data-metric={kpi.metric}>
+          <div className="ca-kpi-label">{kpi.label}</div>
+          {overview === undefined ? (
+            <span className="ca-skeleton ca-kpi-value" style={{ width: "60%" }} />
+          ) : (
+            <>
+              <div className="ca-kpi-value">{kpi.format(overview[kpi.metric], locale)}</div>
+              {overview.previous && (
+                <ChangeBadge change={kpi.change(overview[kpi.metric], overview.previous[kpi.metric], locale)} />
+              )}
+            </>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const ARROWS = { up: "↑", down: "↓", flat: "→" } as const;
+
+function ChangeBadge({ change }: { change: FormattedChange }) {
+  return (
+    <div className="ca-change" data-sentiment={change.sentiment} title="Compared with the previous period">
+      <span aria-hidden="true">
+        {ARROWS[change.direction]} {change.text}
+      </span>
+      <span className="ca-sr-only">{change.description}</span>
+    </div>
+  );
+}
