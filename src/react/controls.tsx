@@ -16,7 +16,7 @@ export interface RangePickerProps {
 export function RangePicker({ preset, customDates, onPresetChange, onCustomDatesChange }: RangePickerProps) {
   const selectId = useId();
   return (
-    <div className="ca-controls" role="group" aria-label="Date range">
+    <div className="ca-controls">
       <label className="ca-field" htmlFor={selectId}>
         Date range
         <select

@@ -1,0 +1,227 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { getFunctionName, makeFunctionReference, type FunctionReference } from "convex/server";
+import type { Infer } from "convex/values";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { vOverview, vRealtime, vTimeseriesRow, vTopRow } from "../component/validators";
+import { useQuery } from "convex/react";
+import { Dashboard, AnalyticsDashboard } from "./dashboard";
+import type { AnalyticsDashboardApi } from "./api";
+import { HOUR, fakeAnalyticsApi, overviewFixture, realtimeFixture, timeseriesFixture, topListsFixture } from "./testing/fixtures";
+
+vi.mock("convex/react", () => ({ useQuery: vi.fn() }));
+const useQueryMock = vi.mocked(useQuery);
+
+type Call = { name: string; args: Record<string, unknown> | "skip" };
+let calls: Call[] = [];
+/** What each query answers; a function may throw to simulate a failed query. */
+let answers: Record<string, (args: Record<string, unknown>) => unknown>;
+
+const TOP_NAMES: Record<string, keyof typeof topListsFixture> = {
+  getTopPages: "page",
+  getTopEntryPages: "entryPage",
+  getTopExitPages: "exitPage",
+  getTopReferrers: "referrer",
+  getTopSources: "source",
+  getTopMediums: "medium",
+  getTopCampaigns: "campaign",
+  getTopEvents: "event",
+  getTopDevices: "device",
+  getTopBrowsers: "browser",
+  getTopOs: "os",
+  getTopCountries: "country",
+};
+
+function dataAnswers(): typeof answers {
+  const lists = Object.fromEntries(
+    Object.entries(TOP_NAMES).map(([name, dimension]) => [name, () => topListsFixture[dimension]]),
+  );
+  return {
+    getOverview: () => overviewFixture,
+    getTimeseries: (args) => timeseriesFixture(args.from as number, 6),
+    getRealtime: () => realtimeFixture,
+    getEventPropertyBreakdown: () => [{ value: "pro", count: 3, visitors: 2 }],
+    ...lists,
+  };
+}
+
+const NOW = Date.parse("2024-05-03T15:42:10Z");
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  vi.setSystemTime(NOW);
+  calls = [];
+  answers = dataAnswers();
+  useQueryMock.mockImplementation(((ref: FunctionReference<"query">, args: Record<string, unknown> | "skip") => {
+    const name = getFunctionName(ref).split(":")[1];
+    calls.push({ name, args });
+    if (args === "skip") return undefined;
+    return answers[name]?.(args);
+  }) as typeof useQuery);
+});
+
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+const api = fakeAnalyticsApi();
+const lastArgs = (name: string) => [...calls].reverse().find((call) => call.name === name)?.args;
+const isHourAligned = (ms: unknown) => typeof ms === "number" && ms % HOUR === 0;
+
+describe("<Dashboard> data layer", () => {
+  it("asks every report query for the same hour-aligned range", () => {
+    render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
+    const nextHour = Date.parse("2024-05-03T16:00:00Z");
+    expect(lastArgs("getOverview")).toEqual({ siteId: "site_1", from: nextHour - 7 * 24 * HOUR, to: nextHour, compare: true });
+    expect(lastArgs("getTimeseries")).toEqual({ siteId: "site_1", from: nextHour - 7 * 24 * HOUR, to: nextHour, interval: "day" });
+    for (const name of Object.keys(TOP_NAMES)) {
+      expect(lastArgs(name)).toEqual({ siteId: "site_1", from: nextHour - 7 * 24 * HOUR, to: nextHour });
+    }
+    // Realtime gets the minute, not the millisecond, so it is cached for a minute.
+    expect(lastArgs("getRealtime")).toEqual({ siteId: "site_1", now: Date.parse("2024-05-03T15:42:00Z") });
+    expect(lastArgs("getEventPropertyBreakdown")).toBe("skip");
+    expect(document.querySelector('[data-metric="visitors"] .ca-kpi-value')!.textContent).toBe("1,234");
+  });
+
+  it("switches range with hour-aligned arguments and the matching interval", () => {
+    render(<Dashboard api={api} siteId="site_1" timezone="America/New_York" />);
+    const select = screen.getByLabelText("Date range");
+
+    fireEvent.change(select, { target: { value: "24h" } });
+    expect(lastArgs("getTimeseries")).toMatchObject({
+      from: Date.parse("2024-05-02T16:00:00Z"),
+      to: Date.parse("2024-05-03T16:00:00Z"),
+      interval: "hour",
+    });
+
+    fireEvent.change(select, { target: { value: "today" } });
+    // Midnight in New York (UTC−4) to the next whole hour.
+    expect(lastArgs("getOverview")).toMatchObject({ from: Date.parse("2024-05-03T04:00:00Z"), to: Date.parse("2024-05-03T16:00:00Z") });
+
+    fireEvent.change(select, { target: { value: "90d" } });
+    const args = lastArgs("getTopPages") as { from: number; to: number };
+    expect(args.to - args.from).toBe(90 * 24 * HOUR);
+    expect(lastArgs("getTimeseries")).toMatchObject({ interval: "day" });
+
+    for (const call of calls) {
+      if (call.args !== "skip" && "from" in call.args) {
+        expect(isHourAligned(call.args.from) && isHourAligned(call.args.to)).toBe(true);
+      }
+    }
+  });
+
+  it("applies a custom date range once both dates are valid", () => {
+    render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
+    fireEvent.change(screen.getByLabelText("Date range"), { target: { value: "custom" } });
+    fireEvent.change(screen.getByLabelText("From"), { target: { value: "2024-04-01" } });
+    fireEvent.change(screen.getByLabelText("To (inclusive)"), { target: { value: "2024-04-02" } });
+    expect(lastArgs("getTimeseries")).toEqual({
+      siteId: "site_1",
+      from: Date.parse("2024-04-01T00:00:00Z"),
+      to: Date.parse("2024-04-03T00:00:00Z"),
+      interval: "hour",
+    });
+    // A "to" before "from" is not sent.
+    fireEvent.change(screen.getByLabelText("To (inclusive)"), { target: { value: "2024-03-01" } });
+    expect(lastArgs("getTimeseries")).toMatchObject({ to: Date.parse("2024-04-03T00:00:00Z") });
+  });
+
+  it("keeps arguments stable within the hour and moves the window when the hour passes", () => {
+    render(<Dashboard api={api} siteId="site_1" timezone="UTC" initialRange="24h" />);
+    const before = lastArgs("getOverview");
+    act(() => vi.advanceTimersByTime(60_000)); // minute tick: realtime moves, the range does not
+    expect(lastArgs("getOverview")).toEqual(before);
+    expect(lastArgs("getRealtime")).toMatchObject({ now: Date.parse("2024-05-03T15:43:00Z") });
+
+    act(() => vi.advanceTimersByTime(Date.parse("2024-05-03T15:59:59.999Z") - Date.now()));
+    expect(lastArgs("getOverview")).toEqual(before);
+    act(() => vi.advanceTimersByTime(5));
+    expect(lastArgs("getOverview")).toMatchObject({
+      from: Date.parse("2024-05-02T17:00:00Z"),
+      to: Date.parse("2024-05-03T17:00:00Z"),
+    });
+  });
+
+  it("queries the property breakdown for the picked event and key", () => {
+    render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
+    fireEvent.click(screen.getByRole("button", { name: "Break down signup by a property" }));
+    fireEvent.change(screen.getByLabelText("Property key"), { target: { value: "plan" } });
+    fireEvent.click(screen.getByRole("button", { name: "Show values" }));
+    expect(lastArgs("getEventPropertyBreakdown")).toMatchObject({ siteId: "site_1", eventName: "signup", propertyKey: "plan" });
+    expect(screen.getByRole("table", { name: "signup by plan" }).textContent).toContain("pro");
+    // The typed key is offered again later.
+    expect(document.querySelector("datalist option")?.getAttribute("value")).toBe("plan");
+  });
+
+  it("shows skeletons while the queries load", () => {
+    answers = {};
+    const { container } = render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
+    expect((container.firstElementChild as HTMLElement).dataset.state).toBe("loading");
+  });
+
+  it("catches a failed query, shows its message, and retries", () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    answers.getTopCountries = () => {
+      throw new Error("[CONVEX Q(analytics:getTopCountries)] Unauthorized");
+    };
+    const { container } = render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
+    expect((container.firstElementChild as HTMLElement).dataset.state).toBe("error");
+    expect(screen.getByRole("alert").textContent).toContain("Unauthorized");
+    // The controls stay usable in the error state.
+    expect(screen.getByLabelText("Date range")).toBeTruthy();
+
+    answers = dataAnswers();
+    fireEvent.click(screen.getByRole("button", { name: "Try again" }));
+    expect((container.firstElementChild as HTMLElement).dataset.state).toBe("data");
+  });
+
+  it("clears an error when the range changes", () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    answers.getOverview = (args) => {
+      if ((args.to as number) - (args.from as number) > 30 * 24 * HOUR) throw new Error("Range too long");
+      return overviewFixture;
+    };
+    const { container } = render(<Dashboard api={api} siteId="site_1" timezone="UTC" initialRange="90d" />);
+    expect(screen.getByRole("alert").textContent).toContain("Range too long");
+    fireEvent.change(screen.getByLabelText("Date range"), { target: { value: "7d" } });
+    expect((container.firstElementChild as HTMLElement).dataset.state).toBe("data");
+  });
+
+  it("is also exported as AnalyticsDashboard", () => {
+    expect(AnalyticsDashboard).toBe(Dashboard);
+  });
+});
+
+// Compile-time check: an app's `api.analytics`, as codegen types it from the
+// component's validators, fits the `api` prop.
+type RangeArgs = { siteId: string; from: number; to: number };
+type Query<Args extends Record<string, unknown>, Result> = FunctionReference<"query", "public", Args, Result>;
+type TopQuery = Query<RangeArgs & { limit?: number }, Infer<typeof vTopRow>[]>;
+const appApi = {
+  getOverview: makeFunctionReference<"query", RangeArgs & { compare?: boolean }, Infer<typeof vOverview>>("a:o"),
+  getTimeseries: makeFunctionReference<"query", RangeArgs & { interval: "hour" | "day" }, Infer<typeof vTimeseriesRow>[]>("a:t"),
+  getTopPages: makeFunctionReference("a:p") as TopQuery,
+  getTopEntryPages: makeFunctionReference("a:p") as TopQuery,
+  getTopExitPages: makeFunctionReference("a:p") as TopQuery,
+  getTopReferrers: makeFunctionReference("a:p") as TopQuery,
+  getTopSources: makeFunctionReference("a:p") as TopQuery,
+  getTopMediums: makeFunctionReference("a:p") as TopQuery,
+  getTopCampaigns: makeFunctionReference("a:p") as TopQuery,
+  getTopEvents: makeFunctionReference("a:p") as TopQuery,
+  getTopDevices: makeFunctionReference("a:p") as TopQuery,
+  getTopBrowsers: makeFunctionReference("a:p") as TopQuery,
+  getTopOs: makeFunctionReference("a:p") as TopQuery,
+  getTopCountries: makeFunctionReference("a:p") as TopQuery,
+  getEventPropertyBreakdown: makeFunctionReference<
+    "query",
+    RangeArgs & { eventName: string; propertyKey: string; limit?: number },
+    { value: string; count: number; visitors: number }[]
+  >("a:b"),
+  getRealtime: makeFunctionReference<"query", { siteId: string; now: number }, Infer<typeof vRealtime>>("a:r"),
+  // Apps expose more functions than the dashboard needs; extra members are fine.
+  listSessions: makeFunctionReference<"query">("a:l"),
+};
+const fits: AnalyticsDashboardApi = appApi;
+void fits;

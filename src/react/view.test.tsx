@@ -1,0 +1,233 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { DashboardView, type DashboardViewProps } from "./view";
+import { STYLE_ELEMENT_ID } from "./styles";
+import { niceTicks, pickLabelIndices } from "./chart";
+import {
+  HOUR,
+  emptyOverview,
+  overviewFixture,
+  realtimeFixture,
+  timeseriesFixture,
+  topListsFixture,
+} from "./testing/fixtures";
+
+afterEach(cleanup);
+
+const from = Date.parse("2024-05-03T00:00:00Z");
+const baseProps: DashboardViewProps = {
+  range: { from, to: from + 6 * HOUR, interval: "hour" },
+  timeZone: "UTC",
+};
+const dataProps: DashboardViewProps = {
+  ...baseProps,
+  overview: overviewFixture,
+  timeseries: timeseriesFixture(from),
+  topLists: topListsFixture,
+  realtime: realtimeFixture,
+};
+
+function rootOf(container: HTMLElement): HTMLElement {
+  return container.firstElementChild as HTMLElement;
+}
+
+describe("DashboardView states", () => {
+  it("shows skeletons while nothing has loaded", () => {
+    const { container } = render(<DashboardView {...baseProps} />);
+    expect(rootOf(container).dataset.state).toBe("loading");
+    expect(container.querySelectorAll(".ca-kpis .ca-skeleton")).toHaveLength(6);
+    expect(screen.getByRole("table", { name: "Top pages" }).getAttribute("aria-busy")).toBe("true");
+    expect(container.querySelector("svg")).toBeNull();
+  });
+
+  it("forces skeletons with the loading flag even when data is present", () => {
+    const { container } = render(<DashboardView {...dataProps} loading />);
+    expect(rootOf(container).dataset.state).toBe("loading");
+    expect(screen.queryByText("1,234")).toBeNull();
+  });
+
+  it("tells the user how to send the first event when the range is empty", () => {
+    const { container } = render(
+      <DashboardView {...baseProps} overview={emptyOverview} setup={{ endpoint: "https://x.convex.site/analytics/ingest", writeKey: "wk_1" }} />,
+    );
+    expect(rootOf(container).dataset.state).toBe("empty");
+    expect(screen.getByRole("heading", { name: /no events in this range yet/i })).toBeTruthy();
+    const snippets = container.querySelectorAll("pre code");
+    expect(snippets[0].textContent).toContain("createAnalytics");
+    expect(snippets[0].textContent).toContain('writeKey: "wk_1"');
+    expect(snippets[1].textContent).toContain('data-endpoint="https://x.convex.site/analytics/ingest"');
+    expect(screen.queryByRole("table", { name: "Top pages" })).toBeNull();
+  });
+
+  it("is not empty when only the previous period had events", () => {
+    const overview = { ...emptyOverview, previous: { ...emptyOverview.previous!, events: 3 } };
+    const { container } = render(<DashboardView {...baseProps} overview={overview} />);
+    expect(rootOf(container).dataset.state).toBe("data");
+  });
+
+  it("shows the error message and offers a retry", () => {
+    const onRetry = vi.fn();
+    const { container } = render(
+      <DashboardView {...dataProps} error={new Error("Not authorized to read site s1")} onRetry={onRetry} />,
+    );
+    expect(rootOf(container).dataset.state).toBe("error");
+    expect(screen.getByRole("alert").textContent).toContain("Not authorized to read site s1");
+    fireEvent.click(screen.getByRole("button", { name: "Try again" }));
+    expect(onRetry).toHaveBeenCalledOnce();
+  });
+});
+
+describe("DashboardView with data", () => {
+  it("formats the KPI figures and their change against the previous period", () => {
+    const { container } = render(<DashboardView {...dataProps} />);
+    expect(rootOf(container).dataset.state).toBe("data");
+    const card = (metric: string) => container.querySelector(`[data-metric="${metric}"]`)!;
+    expect(card("visitors").querySelector(".ca-kpi-value")!.textContent).toBe("1,234");
+    expect(card("visitors").querySelector(".ca-change")!.textContent).toContain("+23.4%");
+    expect(card("sessions").querySelector(".ca-change")!.getAttribute("data-sentiment")).toBe("positive");
+    expect(card("bounceRate").querySelector(".ca-kpi-value")!.textContent).toBe("42.5%");
+    // Bounce fell from 50% to 42.5%: good news, in percentage points.
+    expect(card("bounceRate").querySelector(".ca-change")!.textContent).toContain("−7.5 pp");
+    expect(card("bounceRate").querySelector(".ca-change")!.getAttribute("data-sentiment")).toBe("positive");
+    expect(card("averageSessionDurationMs").querySelector(".ca-kpi-value")!.textContent).toBe("1m 05s");
+    expect(card("viewsPerSession").querySelector(".ca-kpi-value")!.textContent).toBe("2.73");
+    expect(card("viewsPerSession").querySelector(".ca-change")!.getAttribute("data-sentiment")).toBe("negative");
+  });
+
+  it("renders every top list as a real table with scoped headers", () => {
+    render(<DashboardView {...dataProps} />);
+    const pages = screen.getByRole("table", { name: "Top pages" });
+    const headers = within(pages).getAllByRole("columnheader").map((th) => th.textContent);
+    expect(headers).toEqual(["Page", "Visitors", "Pageviews"]);
+    const rowHeader = within(pages).getByRole("rowheader", { name: "/pricing" });
+    expect(rowHeader.getAttribute("scope")).toBe("row");
+    expect(rowHeader.closest("tr")!.textContent).toContain("1,100");
+    for (const name of ["Entry pages", "Exit pages", "Sources", "Referrers", "UTM mediums", "UTM campaigns", "Events", "Devices", "Browsers", "Operating systems", "Countries"]) {
+      expect(screen.getByRole("table", { name })).toBeTruthy();
+    }
+    // Session-level dimensions count sessions; countries get their names.
+    const countries = screen.getByRole("table", { name: "Countries" });
+    expect(within(countries).getByRole("rowheader", { name: "Germany" }).closest("tr")!.textContent).toContain("450");
+  });
+
+  it("says so when one list has no rows", () => {
+    render(<DashboardView {...dataProps} topLists={{ ...topListsFixture, campaign: [] }} />);
+    const campaigns = screen.getByRole("table", { name: "UTM campaigns" });
+    expect(campaigns.textContent).toContain("No data for this range");
+  });
+
+  it("shows the realtime figure", () => {
+    const { container } = render(<DashboardView {...dataProps} />);
+    expect(container.querySelector('[data-panel="realtime"]')!.textContent).toBe("7 visitors now");
+  });
+
+  it("injects the stylesheet once, scoped under the root class, and takes a className", () => {
+    const { container } = render(
+      <>
+        <DashboardView {...dataProps} className="my-theme" />
+        <DashboardView {...dataProps} />
+      </>,
+    );
+    expect(document.querySelectorAll(`#${STYLE_ELEMENT_ID}`)).toHaveLength(1);
+    expect(document.getElementById(STYLE_ELEMENT_ID)!.textContent).toContain(".ca-dashboard {");
+    expect(rootOf(container).className).toBe("ca-dashboard my-theme");
+  });
+});
+
+describe("timeseries chart", () => {
+  it("draws both series with hour labels and reads values on hover", () => {
+    const { container } = render(<DashboardView {...dataProps} chartWidth={600} />);
+    const svg = container.querySelector("svg")!;
+    expect(svg.querySelector(".ca-series-visitors")!.getAttribute("d")).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){5}$/);
+    expect(svg.querySelector(".ca-series-pageviews")).toBeTruthy();
+    const labels = Array.from(svg.querySelectorAll("text")).map((text) => text.textContent);
+    expect(labels).toContain("00:00");
+    expect(labels).toContain("150"); // top y tick covers the max of 150 pageviews
+    svg.getBoundingClientRect = () => ({ left: 0, top: 0, width: 600, height: 220, right: 600, bottom: 220, x: 0, y: 0, toJSON() {} });
+    fireEvent.pointerMove(svg, { clientX: 590, clientY: 50 });
+    const tooltip = container.querySelector(".ca-tooltip")!;
+    expect(tooltip.textContent).toContain("Visitors: 60");
+    expect(tooltip.textContent).toContain("Pageviews: 150");
+    fireEvent.pointerLeave(svg);
+    expect(container.querySelector(".ca-tooltip")).toBeNull();
+  });
+
+  it("can be read with the keyboard", () => {
+    const { container } = render(<DashboardView {...dataProps} chartWidth={600} />);
+    const svg = container.querySelector("svg")!;
+    fireEvent.focus(svg);
+    expect(container.querySelector(".ca-tooltip")!.textContent).toContain("Visitors: 60");
+    fireEvent.keyDown(svg, { key: "Home" });
+    expect(container.querySelector(".ca-tooltip")!.textContent).toContain("Visitors: 10");
+    fireEvent.keyDown(svg, { key: "ArrowRight" });
+    expect(container.querySelector(".ca-tooltip")!.textContent).toContain("Visitors: 20");
+  });
+
+  it("labels day buckets with dates in the given timezone", () => {
+    const dayStart = Date.parse("2024-05-01T04:00:00Z"); // midnight in New York
+    const { container } = render(
+      <DashboardView
+        {...dataProps}
+        range={{ from: dayStart, to: dayStart + 7 * 24 * HOUR, interval: "day" }}
+        timeZone="America/New_York"
+        timeseries={timeseriesFixture(dayStart, 7, 24 * HOUR)}
+        chartWidth={800}
+      />,
+    );
+    const labels = Array.from(container.querySelectorAll("svg text")).map((text) => text.textContent);
+    expect(labels).toContain("May 1");
+    expect(labels).toContain("May 7");
+  });
+
+  it("picks round y ticks and spaces x labels", () => {
+    expect(niceTicks(150)).toEqual([0, 50, 100, 150]);
+    expect(niceTicks(7)).toEqual([0, 2, 4, 6, 8]);
+    expect(niceTicks(0)).toEqual([0, 1]);
+    expect(pickLabelIndices(24, 6)).toEqual([0, 4, 8, 12, 16, 20]);
+    expect(pickLabelIndices(3, 10)).toEqual([0, 1, 2]);
+  });
+});
+
+describe("property breakdown panel", () => {
+  it("offers the events from the events table and applies the key on submit", () => {
+    const onEventNameChange = vi.fn();
+    const onPropertyKeyChange = vi.fn();
+    render(
+      <DashboardView
+        {...dataProps}
+        onEventNameChange={onEventNameChange}
+        onPropertyKeyChange={onPropertyKeyChange}
+      />,
+    );
+    const select = screen.getByLabelText("Event") as HTMLSelectElement;
+    expect(Array.from(select.options).map((option) => option.value)).toEqual(["", "pageview", "signup"]);
+    fireEvent.change(select, { target: { value: "signup" } });
+    expect(onEventNameChange).toHaveBeenCalledWith("signup");
+    const key = screen.getByLabelText("Property key");
+    fireEvent.change(key, { target: { value: "pla" } });
+    expect(onPropertyKeyChange).not.toHaveBeenCalled();
+    fireEvent.change(key, { target: { value: " plan " } });
+    fireEvent.click(screen.getByRole("button", { name: "Show values" }));
+    expect(onPropertyKeyChange).toHaveBeenCalledWith("plan");
+    // Event rows double as buttons that pick the event.
+    fireEvent.click(screen.getByRole("button", { name: "Break down pageview by a property" }));
+    expect(onEventNameChange).toHaveBeenLastCalledWith("pageview");
+  });
+
+  it("shows the values of the selected event property", () => {
+    render(
+      <DashboardView
+        {...dataProps}
+        eventName="signup"
+        propertyKey="plan"
+        propertyBreakdown={[
+          { value: "pro", count: 80, visitors: 79 },
+          { value: "free", count: 40, visitors: 39 },
+        ]}
+      />,
+    );
+    const table = screen.getByRole("table", { name: "signup by plan" });
+    expect(within(table).getByRole("rowheader", { name: "pro" }).closest("tr")!.textContent).toBe("pro7980");
+  });
+});
