@@ -1,0 +1,77 @@
+/* eslint-disable */
+/**
+ * Generated `api` utility.
+ *
+ * THIS CODE IS AUTOMATICALLY GENERATED.
+ *
+ * To regenerate, run `npx convex dev`.
+ * @module
+ */
+
+import type * as aggregation from "../aggregation.js";
+import type * as ingest from "../ingest.js";
+import type * as lib_limits from "../lib/limits.js";
+import type * as lib_objects from "../lib/objects.js";
+import type * as lib_rangePlan from "../lib/rangePlan.js";
+import type * as lib_rollupDelta from "../lib/rollupDelta.js";
+import type * as lib_sessions from "../lib/sessions.js";
+import type * as lib_sketch from "../lib/sketch.js";
+import type * as lib_time from "../lib/time.js";
+import type * as lib_validation from "../lib/validation.js";
+import type * as rollups from "../rollups.js";
+import type * as sites from "../sites.js";
+import type * as validators from "../validators.js";
+
+import type {
+  ApiFromModules,
+  FilterApi,
+  FunctionReference,
+} from "convex/server";
+import { anyApi, componentsGeneric } from "convex/server";
+
+const fullApi: ApiFromModules<{
+  aggregation: typeof aggregation;
+  ingest: typeof ingest;
+  "lib/limits": typeof lib_limits;
+  "lib/objects": typeof lib_objects;
+  "lib/rangePlan": typeof lib_rangePlan;
+  "lib/rollupDelta": typeof lib_rollupDelta;
+  "lib/sessions": typeof lib_sessions;
+  "lib/sketch": typeof lib_sketch;
+  "lib/time": typeof lib_time;
+  "lib/validation": typeof lib_validation;
+  rollups: typeof rollups;
+  sites: typeof sites;
+  validators: typeof validators;
+}> = anyApi as any;
+
+/**
+ * A utility for referencing Convex functions in your app's public API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = api.myModule.myFunction;
+ * ```
+ */
+export const api: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "public">
+> = anyApi as any;
+
+/**
+ * A utility for referencing Convex functions in your app's internal API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = internal.myModule.myFunction;
+ * ```
+ */
+export const internal: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "internal">
+> = anyApi as any;
+
+export const components = componentsGeneric() as unknown as {
+  aggregationPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"aggregationPool">;
+  rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
+};

@@ -1,0 +1,268 @@
+import { ConvexError, v } from "convex/values";
+import { Workpool, vOnCompleteArgs } from "@convex-dev/workpool";
+import { components, internal } from "./_generated/api.js";
+import type { Doc } from "./_generated/dataModel.js";
+import { internalMutation, mutation, query, type MutationCtx } from "./_generated/server.js";
+import { SETTLE_MS, aggregateStream, firstPendingEvent, getStream } from "./aggregation.js";
+import { LIMITS } from "./lib/limits.js";
+import { withoutUndefined } from "./lib/objects.js";
+import { hashVisitor } from "./lib/sketch.js";
+import { floorToUtcHour } from "./lib/time.js";
+import { checkEvent, checkId, cleanContext } from "./lib/validation.js";
+import { vIngestBatchArgs, vIngestResult, type IngestResult } from "./validators.js";
+import { getSiteDoc } from "./sites.js";
+
+/** Aggregation jobs; each drains one (site, shard) stream. */
+export const aggregationPool = new Workpool(components.aggregationPool, {
+  maxParallelism: 4,
+  logLevel: "WARN",
+});
+
+/** Wait long enough after an ingest that its events are settled (see SETTLE_MS). */
+export const AGGREGATION_DELAY_MS = SETTLE_MS + 1_000;
+
+/** Thrown for requests the HTTP layer answers with a 4xx; `code` names the status. */
+function reject(code: "bad_request" | "unauthorized" | "forbidden", message: string): never {
+  throw new ConvexError({ code, message });
+}
+
+/** A batch's aggregation stream: one session always lands on the same shard. */
+export function shardFor(visitorId: string, sessionId: string, shardCount: number): number {
+  return hashVisitor(`${visitorId}\u0000${sessionId}`) % Math.max(1, shardCount);
+}
+
+async function siteForWriteKey(ctx: MutationCtx, writeKeyHash: string, origin: string | undefined) {
+  const site = await ctx.db
+    .query("sites")
+    .withIndex("by_writeKeyHash", (q) => q.eq("writeKeyHash", writeKeyHash))
+    .unique();
+  if (!site || site.status !== "active") reject("unauthorized", "Unknown or disabled write key");
+  if (site.allowedOrigins.length > 0 && !(origin && site.allowedOrigins.includes(origin))) {
+    reject("forbidden", `Origin ${origin ?? "(none)"} is not allowed for this site`);
+  }
+  return site;
+}
+
+async function isDuplicate(ctx: MutationCtx, siteId: string, eventId: string | undefined, seen: Set<string>) {
+  if (eventId === undefined) return false;
+  if (seen.has(eventId)) return true;
+  seen.add(eventId);
+  const existing = await ctx.db
+    .query("events")
+    .withIndex("by_siteId_and_eventId", (q) => q.eq("siteId", siteId).eq("eventId", eventId))
+    .first();
+  return existing !== null;
+}
+
+/** Enqueues one aggregation job for a stream. */
+async function enqueueAggregation(ctx: MutationCtx, siteId: string, shard: number, delayMs: number) {
+  await aggregationPool.enqueueMutation(
+    ctx,
+    internal.ingest.aggregateEventBatch,
+    { siteId, shard },
+    { runAfter: delayMs, onComplete: internal.ingest.onAggregationComplete, context: { siteId, shard } },
+  );
+}
+
+/**
+ * Makes sure a job will drain the stream. Bursts share one job: only the
+ * first batch after the stream went idle writes the stream row and enqueues.
+ */
+async function ensureStreamScheduled(ctx: MutationCtx, siteId: string, shard: number): Promise<void> {
+  const stream = await getStream(ctx, siteId, shard);
+  if (stream?.scheduled) return;
+  const scheduled = { scheduled: true, scheduledAt: Date.now() };
+  if (stream) await ctx.db.patch(stream._id, scheduled);
+  else await ctx.db.insert("aggregationStreams", { siteId, shard, cursor: 0, ...scheduled });
+  await enqueueAggregation(ctx, siteId, shard, AGGREGATION_DELAY_MS);
+}
+
+/**
+ * Appends a batch of events. Each event is validated on its own: a bad one is
+ * rejected and counted, the rest are kept. Writes one document per accepted
+ * event and makes sure an aggregation job is scheduled for the batch's
+ * stream; it never touches visitors, sessions or rollups.
+ */
+export const ingestBatch = mutation({
+  args: vIngestBatchArgs,
+  returns: vIngestResult,
+  handler: async (ctx, args): Promise<IngestResult> => {
+    if (args.events.length > LIMITS.maxEventsPerBatch) {
+      reject("bad_request", `A batch holds at most ${LIMITS.maxEventsPerBatch} events; got ${args.events.length}`);
+    }
+    for (const [label, value] of [["visitorId", args.visitorId], ["sessionId", args.sessionId]] as const) {
+      const problem = checkId(label, value);
+      if (problem) reject("bad_request", problem);
+    }
+    const site = await siteForWriteKey(ctx, args.writeKeyHash, args.origin);
+    const receivedAt = args.receivedAt ?? Date.now();
+    const context = cleanContext(args.context);
+    const shard = shardFor(args.visitorId, args.sessionId, site.rollupShardCount);
+    const policy = { allowed: site.allowedPropertyKeys, denied: site.deniedPropertyKeys };
+    const result: IngestResult = { accepted: 0, duplicate: 0, rejected: 0, errors: [] };
+    const seen = new Set<string>();
+    for (const [index, incoming] of args.events.entries()) {
+      const checked = checkEvent(incoming, receivedAt, policy);
+      if (!checked.ok) {
+        result.rejected++;
+        result.errors.push({ index, reason: checked.reason });
+        continue;
+      }
+      if (await isDuplicate(ctx, site._id, checked.event.eventId, seen)) {
+        result.duplicate++;
+        continue;
+      }
+      await ctx.db.insert("events", {
+        ...withoutUndefined(checked.event),
+        siteId: site._id,
+        visitorId: args.visitorId,
+        sessionId: args.sessionId,
+        receivedAt,
+        shard,
+        ...(context ? { context } : {}),
+      });
+      result.accepted++;
+    }
+    if (result.accepted > 0) await ensureStreamScheduled(ctx, site._id, shard);
+    return result;
+  },
+});
+
+/**
+ * Aggregation job (run by the workpool). Drains the next settled events of
+ * one stream, then schedules itself again while events remain, or marks the
+ * stream idle so the next ingest schedules a new job.
+ */
+export const aggregateEventBatch = internalMutation({
+  args: { siteId: v.string(), shard: v.number() },
+  returns: v.object({ processed: v.number(), more: v.boolean() }),
+  handler: async (ctx, { siteId, shard }) => {
+    const site = await getSiteDoc(ctx, siteId);
+    const stream = await getStream(ctx, site._id, shard);
+    const run = await aggregateStream(ctx, site, shard, stream?.cursor ?? 0);
+    const next = run.more ? true : await firstPendingEvent(ctx, site._id, shard, run.cursor);
+    const state = { cursor: run.cursor, scheduled: next !== null, scheduledAt: Date.now() };
+    if (stream) await ctx.db.patch(stream._id, state);
+    else await ctx.db.insert("aggregationStreams", { siteId: site._id, shard, ...state });
+    if (next !== null) {
+      const settlesAt = next === true ? 0 : next._creationTime + AGGREGATION_DELAY_MS - Date.now();
+      await enqueueAggregation(ctx, site._id, shard, Math.max(0, settlesAt));
+    }
+    return { processed: run.processed, more: next !== null };
+  },
+});
+
+/** Records failed aggregation jobs so retryFailedEvents can repair them. */
+export const onAggregationComplete = internalMutation({
+  args: vOnCompleteArgs(v.object({ siteId: v.string(), shard: v.number() })),
+  returns: v.null(),
+  handler: async (ctx, { context, result }) => {
+    if (result.kind === "success") return null;
+    // The job did not run to its end, so nothing cleared the flag: free the
+    // stream so the next ingest (or a repair) schedules it again.
+    const stream = await getStream(ctx, context.siteId, context.shard);
+    if (stream) await ctx.db.patch(stream._id, { scheduled: false });
+    const error = result.kind === "failed" ? result.error.slice(0, 2_000) : "canceled";
+    await ctx.db.insert("aggregationFailures", { ...context, error, failedAt: Date.now() });
+    return null;
+  },
+});
+
+const MAX_SHARDS = 64;
+
+/** A scheduled job that has not cleared its flag by now is presumed lost. */
+const STUCK_AFTER_MS = 10 * 60_000;
+
+async function enqueuePendingStreams(ctx: MutationCtx, site: Doc<"sites">): Promise<number> {
+  let enqueued = 0;
+  // Streams beyond the current shard count exist when the count was lowered.
+  for (let shard = 0; shard < MAX_SHARDS; shard++) {
+    const stream = await getStream(ctx, site._id, shard);
+    if (stream?.scheduled && (stream.scheduledAt ?? 0) > Date.now() - STUCK_AFTER_MS) continue;
+    if (!(await firstPendingEvent(ctx, site._id, shard, stream?.cursor ?? 0))) continue;
+    const scheduled = { scheduled: true, scheduledAt: Date.now() };
+    if (stream) await ctx.db.patch(stream._id, scheduled);
+    else await ctx.db.insert("aggregationStreams", { siteId: site._id, shard, cursor: 0, ...scheduled });
+    await enqueueAggregation(ctx, site._id, shard, 0);
+    enqueued++;
+  }
+  return enqueued;
+}
+
+/**
+ * Repair: enqueues aggregation for every stream with events its cursor has
+ * not passed (jobs lost or never run). Safe to run at any time: the cursor
+ * makes a second run of the same events impossible.
+ */
+export const aggregatePending = mutation({
+  args: { siteId: v.optional(v.string()), limitSites: v.optional(v.number()) },
+  returns: v.object({ streams: v.number() }),
+  handler: async (ctx, { siteId, limitSites }) => {
+    const sites = siteId
+      ? [await ctx.db.get(ctx.db.normalizeId("sites", siteId) ?? reject("bad_request", `Unknown site ${siteId}`))]
+      : await ctx.db.query("sites").take(Math.min(limitSites ?? 100, 100));
+    let streams = 0;
+    for (const site of sites) if (site) streams += await enqueuePendingStreams(ctx, site);
+    return { streams };
+  },
+});
+
+/** Repair: re-runs the streams whose aggregation failed, then forgets the failures. */
+export const retryFailedEvents = mutation({
+  args: { siteId: v.optional(v.string()), limit: v.optional(v.number()) },
+  returns: v.object({ retried: v.number(), failures: v.number() }),
+  handler: async (ctx, { siteId, limit }) => {
+    const take = Math.min(Math.max(limit ?? 100, 1), 500);
+    const failures = siteId
+      ? await ctx.db.query("aggregationFailures").withIndex("by_siteId_and_shard", (q) => q.eq("siteId", siteId)).take(take)
+      : await ctx.db.query("aggregationFailures").take(take);
+    const streams = new Set(failures.map((f) => `${f.siteId}|${f.shard}`));
+    for (const key of streams) {
+      const [siteId, shard] = key.split("|");
+      const stream = await getStream(ctx, siteId, Number(shard));
+      if (stream?.scheduled) continue; // a job is on its way already
+      if (stream) await ctx.db.patch(stream._id, { scheduled: true, scheduledAt: Date.now() });
+      await enqueueAggregation(ctx, siteId, Number(shard), 0);
+    }
+    for (const failure of failures) await ctx.db.delete(failure._id);
+    return { retried: streams.size, failures: failures.length };
+  },
+});
+
+/** Counts requests the HTTP route filtered as bots, per UTC hour. */
+export const recordBots = mutation({
+  args: { writeKeyHash: v.string(), events: v.number(), at: v.optional(v.number()) },
+  returns: v.null(),
+  handler: async (ctx, { writeKeyHash, events, at }) => {
+    const site = await ctx.db
+      .query("sites")
+      .withIndex("by_writeKeyHash", (q) => q.eq("writeKeyHash", writeKeyHash))
+      .unique();
+    if (!site) return null;
+    const hourStart = floorToUtcHour(at ?? Date.now());
+    const row = await ctx.db
+      .query("botCounters")
+      .withIndex("by_siteId_and_hourStart", (q) => q.eq("siteId", site._id).eq("hourStart", hourStart))
+      .unique();
+    if (row) await ctx.db.patch(row._id, { requests: row.requests + 1, events: row.events + events });
+    else await ctx.db.insert("botCounters", { siteId: site._id, hourStart, requests: 1, events });
+    return null;
+  },
+});
+
+/** What the HTTP route needs before ingesting: status and allowed origins. */
+export const resolveWriteKey = query({
+  args: { writeKeyHash: v.string() },
+  returns: v.union(
+    v.null(),
+    v.object({ siteId: v.string(), active: v.boolean(), allowedOrigins: v.array(v.string()) }),
+  ),
+  handler: async (ctx, { writeKeyHash }) => {
+    const site = await ctx.db
+      .query("sites")
+      .withIndex("by_writeKeyHash", (q) => q.eq("writeKeyHash", writeKeyHash))
+      .unique();
+    if (!site) return null;
+    return { siteId: site._id, active: site.status === "active", allowedOrigins: site.allowedOrigins };
+  },
+});

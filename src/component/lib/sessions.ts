@@ -1,0 +1,188 @@
+import { floorToLocalDay, floorToUtcHour } from "./time.js";
+import { OVERVIEW, type RollupDeltas } from "./rollupDelta.js";
+
+/** Session-level dimensions: keys taken from the session's earliest event. */
+export const SESSION_KEY_DIMENSIONS = [
+  "referrer",
+  "source",
+  "medium",
+  "campaign",
+  "device",
+  "browser",
+  "os",
+  "country",
+] as const;
+export type SessionKeyDimension = (typeof SESSION_KEY_DIMENSIONS)[number];
+export type SessionKeys = Partial<Record<SessionKeyDimension, string>>;
+
+export type SessionBucket = { hour: number; day: number; events: number; pageviews: number };
+
+/** Everything about a session that its rollup contribution depends on. */
+export type SessionSummary = SessionKeys & {
+  startAt: number;
+  endAt: number;
+  events: number;
+  pageviews: number;
+  interactions: number;
+  entryPath?: string;
+  entryAt?: number;
+  exitPath?: string;
+  exitAt?: number;
+  buckets: SessionBucket[];
+};
+
+/** The minimal facts of one event that sessions need. */
+export type SessionEvent = {
+  type: "pageview" | "track" | "identify";
+  path?: string;
+  occurredAt: number;
+  keys: SessionKeys;
+};
+
+export function pickSessionKeys(source: SessionKeys): SessionKeys {
+  const keys: SessionKeys = {};
+  for (const dim of SESSION_KEY_DIMENSIONS) if (source[dim] !== undefined) keys[dim] = source[dim];
+  return keys;
+}
+
+function keysOrder(keys: SessionKeys): string {
+  return SESSION_KEY_DIMENSIONS.map((d) => keys[d] ?? "").join("\u0000");
+}
+
+export function summarizeEvent(event: SessionEvent, timeZone: string): SessionSummary {
+  const isPageview = event.type === "pageview";
+  const t = event.occurredAt;
+  return {
+    ...pickSessionKeys(event.keys),
+    startAt: t,
+    endAt: t,
+    events: 1,
+    pageviews: isPageview ? 1 : 0,
+    interactions: event.type === "identify" ? 0 : 1,
+    ...(isPageview ? { entryPath: event.path, entryAt: t, exitPath: event.path, exitAt: t } : {}),
+    buckets: [{ hour: floorToUtcHour(t), day: floorToLocalDay(t, timeZone), events: 1, pageviews: isPageview ? 1 : 0 }],
+  };
+}
+
+/**
+ * Combines two parts of one session. Every choice is symmetric (ties are
+ * broken by value), so the result does not depend on arrival order.
+ */
+export function combineSessions(a: SessionSummary, b: SessionSummary): SessionSummary {
+  const earlier =
+    a.startAt !== b.startAt ? (a.startAt < b.startAt ? a : b) : keysOrder(a) <= keysOrder(b) ? a : b;
+  const entry = pickPage(a, b, "entry");
+  const exit = pickPage(a, b, "exit");
+  const buckets = new Map<string, SessionBucket>();
+  for (const bucket of [...a.buckets, ...b.buckets]) {
+    const id = `${bucket.hour}|${bucket.day}`;
+    const existing = buckets.get(id);
+    if (existing) {
+      existing.events += bucket.events;
+      existing.pageviews += bucket.pageviews;
+    } else buckets.set(id, { ...bucket });
+  }
+  return {
+    ...pickSessionKeys(earlier),
+    startAt: Math.min(a.startAt, b.startAt),
+    endAt: Math.max(a.endAt, b.endAt),
+    events: a.events + b.events,
+    pageviews: a.pageviews + b.pageviews,
+    interactions: a.interactions + b.interactions,
+    entryPath: entry?.entryPath,
+    entryAt: entry?.entryAt,
+    exitPath: exit?.exitPath,
+    exitAt: exit?.exitAt,
+    buckets: [...buckets.values()].sort((x, y) => x.hour - y.hour || x.day - y.day),
+  };
+}
+
+function pickPage(a: SessionSummary, b: SessionSummary, which: "entry" | "exit"): SessionSummary | undefined {
+  const at = (s: SessionSummary) => (which === "entry" ? s.entryAt : s.exitAt);
+  const path = (s: SessionSummary) => (which === "entry" ? s.entryPath : s.exitPath) ?? "";
+  const ta = at(a);
+  const tb = at(b);
+  if (ta === undefined) return tb === undefined ? undefined : b;
+  if (tb === undefined) return a;
+  if (ta !== tb) return (which === "entry" ? ta < tb : ta > tb) ? a : b;
+  // Same instant: the smaller path enters, the larger one exits.
+  return (which === "entry" ? path(a) <= path(b) : path(a) >= path(b)) ? a : b;
+}
+
+/** A part of a session before clustering: an existing row or a new event. */
+export type SessionPiece<Ref> = { summary: SessionSummary; ref?: Ref };
+
+/**
+ * Groups pieces of one client session into SPEC §5 sessions: sorted by start,
+ * a piece joins the current session when it begins no more than `timeoutMs`
+ * after the session's last event. Existing rows are maximal already, so their
+ * inner gaps never exceed the timeout and only their ends matter.
+ */
+export function clusterSessions<Ref>(pieces: SessionPiece<Ref>[], timeoutMs: number) {
+  const sorted = [...pieces].sort((a, b) => a.summary.startAt - b.summary.startAt);
+  const clusters: { summary: SessionSummary; refs: Ref[]; pieces: number }[] = [];
+  for (const piece of sorted) {
+    const current = clusters[clusters.length - 1];
+    if (current && piece.summary.startAt - current.summary.endAt <= timeoutMs) {
+      current.summary = combineSessions(current.summary, piece.summary);
+      current.pieces++;
+      if (piece.ref !== undefined) current.refs.push(piece.ref);
+    } else {
+      clusters.push({ summary: piece.summary, refs: piece.ref !== undefined ? [piece.ref] : [], pieces: 1 });
+    }
+  }
+  return clusters;
+}
+
+/**
+ * Adds (sign 1) or retracts (sign -1) what one session contributes to the
+ * session-derived rollups: sessions, bounces and duration in the bucket of
+ * its first event; entry and exit pages; and, for each session-level key,
+ * its events and pageviews in the buckets where they happened.
+ */
+export function addSessionContribution(
+  deltas: RollupDeltas,
+  session: SessionSummary,
+  visitorHash: number,
+  sign: 1 | -1,
+  timeZone: string,
+): void {
+  const hour = floorToUtcHour(session.startAt);
+  const day = floorToLocalDay(session.startAt, timeZone);
+  const bounces = sign * (session.interactions <= 1 ? 1 : 0);
+  const perSession = { sessions: sign, bounces, durationMs: sign * (session.endAt - session.startAt) };
+  const visitor = { hash: visitorHash, delta: sign };
+  deltas.addBoth(hour, day, OVERVIEW, "", perSession);
+  const pageCounters = { ...perSession, events: sign, pageviews: sign };
+  if (session.entryPath !== undefined) deltas.addBoth(hour, day, "entryPage", session.entryPath, pageCounters, visitor);
+  if (session.exitPath !== undefined) deltas.addBoth(hour, day, "exitPage", session.exitPath, pageCounters, visitor);
+  for (const dim of SESSION_KEY_DIMENSIONS) {
+    const key = session[dim];
+    if (key === undefined) continue;
+    deltas.addBoth(hour, day, dim, key, perSession);
+    for (const bucket of session.buckets) {
+      const counters = { events: sign * bucket.events, pageviews: sign * bucket.pageviews };
+      const byEvent = { hash: visitorHash, delta: sign * bucket.events };
+      deltas.add("hour", bucket.hour, dim, key, counters, byEvent);
+      deltas.add("day", bucket.day, dim, key, counters, byEvent);
+    }
+  }
+}
+
+/** What a single event contributes regardless of its session. */
+export function addEventContribution(
+  deltas: RollupDeltas,
+  event: { type: string; name: string; path?: string; occurredAt: number },
+  visitorHash: number,
+  timeZone: string,
+): void {
+  const hour = floorToUtcHour(event.occurredAt);
+  const day = floorToLocalDay(event.occurredAt, timeZone);
+  const pageviews = event.type === "pageview" ? 1 : 0;
+  const visitor = { hash: visitorHash, delta: 1 };
+  deltas.addBoth(hour, day, OVERVIEW, "", { events: 1, pageviews }, visitor);
+  deltas.addBoth(hour, day, "event", event.name, { events: 1, pageviews }, visitor);
+  if (pageviews === 1 && event.path !== undefined) {
+    deltas.addBoth(hour, day, "page", event.path, { events: 1, pageviews: 1 }, visitor);
+  }
+}

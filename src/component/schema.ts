@@ -1,0 +1,160 @@
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+import { vInterval, vSiteStatus, vStoredEventFields, vProperties } from "./validators.js";
+
+/** One key's additive counters inside a rollup row; `visitors` is a sketch. */
+export const vRollupEntry = v.object({
+  key: v.string(),
+  events: v.number(),
+  pageviews: v.number(),
+  sessions: v.number(),
+  bounces: v.number(),
+  durationMs: v.number(),
+  visitors: v.bytes(),
+});
+
+/** How many events of a session fell in one (UTC hour, local day) pair. */
+export const vSessionBucket = v.object({
+  hour: v.number(),
+  day: v.number(),
+  events: v.number(),
+  pageviews: v.number(),
+});
+
+/** The session-level keys of SPEC §5, taken from the session's earliest event. */
+export const sessionKeyFields = {
+  referrer: v.optional(v.string()),
+  source: v.optional(v.string()),
+  medium: v.optional(v.string()),
+  campaign: v.optional(v.string()),
+  device: v.optional(v.string()),
+  browser: v.optional(v.string()),
+  os: v.optional(v.string()),
+  country: v.optional(v.string()),
+};
+
+export default defineSchema({
+  sites: defineTable({
+    slug: v.string(),
+    name: v.string(),
+    status: vSiteStatus,
+    writeKeyHash: v.string(),
+    allowedOrigins: v.array(v.string()),
+    timezone: v.string(),
+    sessionTimeoutMs: v.number(),
+    rawEventRetentionDays: v.number(),
+    hourlyRollupRetentionDays: v.number(),
+    dailyRollupRetentionDays: v.optional(v.number()),
+    rollupShardCount: v.number(),
+    allowedPropertyKeys: v.optional(v.array(v.string())),
+    deniedPropertyKeys: v.optional(v.array(v.string())),
+  })
+    .index("by_slug", ["slug"])
+    .index("by_writeKeyHash", ["writeKeyHash"]),
+
+  // Append-only raw events. `_creationTime` orders arrival; `shard` names the
+  // aggregation stream the event's batch was assigned to.
+  events: defineTable(vStoredEventFields)
+    .index("by_siteId", ["siteId"])
+    .index("by_siteId_and_shard", ["siteId", "shard"])
+    .index("by_siteId_and_occurredAt", ["siteId", "occurredAt"])
+    .index("by_siteId_and_eventId", ["siteId", "eventId"])
+    .index("by_siteId_and_type_and_occurredAt", ["siteId", "type", "occurredAt"])
+    .index("by_siteId_and_name_and_occurredAt", ["siteId", "name", "occurredAt"])
+    .index("by_siteId_and_sessionId_and_occurredAt", ["siteId", "sessionId", "occurredAt"]),
+
+  visitors: defineTable({
+    siteId: v.string(),
+    visitorId: v.string(),
+    firstSeenAt: v.number(),
+    lastSeenAt: v.number(),
+    events: v.number(),
+    userId: v.optional(v.string()),
+    traits: v.optional(vProperties),
+  })
+    .index("by_siteId_and_visitorId", ["siteId", "visitorId"])
+    .index("by_siteId_and_lastSeenAt", ["siteId", "lastSeenAt"]),
+
+  // A session as SPEC §5 defines it: one client sessionId split on gaps longer
+  // than the site's timeout. Several rows may share a client sessionId.
+  sessions: defineTable({
+    siteId: v.string(),
+    sessionId: v.string(),
+    visitorId: v.string(),
+    startAt: v.number(),
+    endAt: v.number(),
+    events: v.number(),
+    pageviews: v.number(),
+    /** pageview + track events; identify does not make a session engaged. */
+    interactions: v.number(),
+    entryPath: v.optional(v.string()),
+    entryAt: v.optional(v.number()),
+    exitPath: v.optional(v.string()),
+    exitAt: v.optional(v.number()),
+    ...sessionKeyFields,
+    buckets: v.array(vSessionBucket),
+  })
+    .index("by_siteId_and_sessionId_and_startAt", ["siteId", "sessionId", "startAt"])
+    .index("by_siteId_and_startAt", ["siteId", "startAt"])
+    .index("by_siteId_and_endAt", ["siteId", "endAt"]),
+
+  // Rollup rows: one per (site, interval, bucket, row group, shard, part).
+  // The "keyed" row holds every key of every top-list dimension seen by that
+  // shard (entry keys are "dimension\tkey"), so an aggregation run writes two
+  // rows per bucket and a 30-day top list reads one row per bucket instead of
+  // one per key.
+  rollupShards: defineTable({
+    siteId: v.string(),
+    interval: vInterval,
+    bucketStart: v.number(),
+    /** Row group: "overview" (totals) or "keyed" (every top-list dimension). */
+    dimension: v.string(),
+    shard: v.number(),
+    /** Overflow index when one row's keys would not fit its byte budget. */
+    part: v.number(),
+    entries: v.array(vRollupEntry),
+    bytes: v.number(),
+  }).index("by_siteId_and_interval_and_dimension_and_bucketStart", [
+    "siteId",
+    "interval",
+    "dimension",
+    "bucketStart",
+    "shard",
+    "part",
+  ]),
+
+  // Each (site, shard) aggregation stream: how far it has been consumed, and
+  // whether a job is already scheduled for it (so bursts share one job).
+  aggregationStreams: defineTable({
+    siteId: v.string(),
+    shard: v.number(),
+    /** `_creationTime` of the last aggregated event. */
+    cursor: v.number(),
+    scheduled: v.boolean(),
+    scheduledAt: v.optional(v.number()),
+  }).index("by_siteId_and_shard", ["siteId", "shard"]),
+
+  // Aggregation jobs that failed; repaired by ingest.retryFailedEvents.
+  aggregationFailures: defineTable({
+    siteId: v.string(),
+    shard: v.number(),
+    error: v.string(),
+    failedAt: v.number(),
+  }).index("by_siteId_and_shard", ["siteId", "shard"]),
+
+  // Requests filtered as bots, counted per UTC hour.
+  botCounters: defineTable({
+    siteId: v.string(),
+    hourStart: v.number(),
+    requests: v.number(),
+    events: v.number(),
+  }).index("by_siteId_and_hourStart", ["siteId", "hourStart"]),
+
+  // One row per (site, chain) so two runs of a maintenance chain never overlap.
+  maintenanceLeases: defineTable({
+    siteId: v.string(),
+    chain: v.string(),
+    runId: v.string(),
+    leaseUntil: v.number(),
+  }).index("by_siteId_and_chain", ["siteId", "chain"]),
+});
