@@ -144,6 +144,21 @@ describe("<Dashboard> data layer", () => {
     });
   });
 
+  it("keeps the previous figures on screen while a new range loads, but not another site's", () => {
+    const { container, rerender } = render(<Dashboard api={api} siteId="site_1" timezone="UTC" initialRange="24h" />);
+    const root = () => container.firstElementChild as HTMLElement;
+    const visitors = () => document.querySelector('[data-metric="visitors"] .ca-kpi-value')?.textContent;
+    answers = {}; // nothing for new arguments has arrived yet
+    act(() => vi.advanceTimersByTime(Date.parse("2024-05-03T16:00:01Z") - Date.now()));
+    expect(visitors()).toBe("1,234");
+    expect(root().dataset.refreshing).toBe("true");
+    expect(root().getAttribute("aria-busy")).toBe("true");
+
+    rerender(<Dashboard api={api} siteId="site_2" timezone="UTC" initialRange="24h" />);
+    expect(visitors()).toBe(""); // a skeleton, not site_1's number
+    expect(root().dataset.state).toBe("loading");
+  });
+
   it("queries the property breakdown for the picked event and key", () => {
     render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
     fireEvent.click(screen.getByRole("button", { name: "Break down signup by a property" }));

@@ -3,7 +3,7 @@
  * the selected range, and the Convex subscriptions. The view never calls
  * `useQuery`; it only renders what these hooks return.
  */
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useQuery } from "convex/react";
 import type { AnalyticsDashboardApi, TopListQueryName } from "./api.js";
 import { TOP_LIST_QUERIES } from "./api.js";
@@ -110,6 +110,8 @@ export interface DashboardData {
   realtime: Realtime | undefined;
   /** Undefined while loading and while no event/property is selected. */
   propertyBreakdown: PropertyBreakdownRow[] | undefined;
+  /** True while some figures shown are those of the previous range, until the new ones arrive. */
+  refreshing: boolean;
 }
 
 export interface UseDashboardDataOptions {
@@ -123,10 +125,32 @@ export interface UseDashboardDataOptions {
   realtime?: boolean;
 }
 
+/** A query result, possibly the previous arguments' result while the new one loads. */
+interface Retained<T> {
+  value: T | undefined;
+  stale: boolean;
+}
+
+/**
+ * Keeps showing the last result of a query while new arguments load, as long
+ * as `identity` (e.g. the site) is unchanged. Without this every hour tick
+ * would flash the whole dashboard back to skeletons.
+ */
+function useRetained<T>(value: T | undefined, identity: string): Retained<T> {
+  const last = useRef<{ identity: string; value: T } | undefined>(undefined);
+  if (value !== undefined) {
+    last.current = { identity, value };
+    return { value, stale: false };
+  }
+  if (last.current?.identity === identity) return { value: last.current.value, stale: true };
+  return { value: undefined, stale: false };
+}
+
 /**
  * Subscribes to every report the dashboard shows, with the hour-aligned
- * `range`. Throws what `useQuery` throws (a failed query), so wrap the
- * caller in an error boundary.
+ * `range`. While new arguments load, the previous results of the same site
+ * stay visible (`refreshing` is true). Throws what `useQuery` throws (a
+ * failed query), so wrap the caller in an error boundary.
  */
 export function useDashboardData(
   api: AnalyticsDashboardApi,
@@ -135,16 +159,27 @@ export function useDashboardData(
   options: UseDashboardDataOptions = {},
 ): DashboardData {
   const { from, to, interval } = range;
-  const overview = useQuery(api.getOverview, { siteId, from, to, compare: true });
-  const timeseries = useQuery(api.getTimeseries, { siteId, from, to, interval });
+  const overview = useRetained(useQuery(api.getOverview, { siteId, from, to, compare: true }), siteId);
+  // A change of interval changes the bucket size: old buckets would be misleading.
+  const timeseries = useRetained(useQuery(api.getTimeseries, { siteId, from, to, interval }), `${siteId}|${interval}`);
   const topLists = useTopLists(api, siteId, from, to, options.limit);
-  const realtime = useRealtime(api, siteId, options.realtime ?? true);
+  const realtime = useRetained(useRealtime(api, siteId, options.realtime ?? true), siteId);
   const { eventName, propertyKey } = options;
-  const propertyBreakdown = useQuery(
-    api.getEventPropertyBreakdown,
-    eventName && propertyKey ? { siteId, from, to, eventName, propertyKey, ...limitArg(options.limit) } : "skip",
+  const breakdownArgs = eventName && propertyKey ? { siteId, from, to, eventName, propertyKey, ...limitArg(options.limit) } : "skip";
+  const propertyBreakdown = useRetained(
+    useQuery(api.getEventPropertyBreakdown, breakdownArgs),
+    breakdownArgs === "skip" ? "skip" : `${siteId}|${eventName}|${propertyKey}`,
   );
-  return { overview, timeseries, topLists, realtime, propertyBreakdown };
+  const breakdownValue = breakdownArgs === "skip" ? undefined : propertyBreakdown.value;
+  const refreshing = [overview, timeseries, realtime, propertyBreakdown, ...topLists.retained].some((r) => r.stale);
+  return {
+    overview: overview.value,
+    timeseries: timeseries.value,
+    topLists: topLists.lists,
+    realtime: realtime.value,
+    propertyBreakdown: breakdownValue,
+    refreshing,
+  };
 }
 
 /** Dimensions in display order; a constant list so the hooks below run in the same order every render. */
@@ -156,14 +191,17 @@ function useTopLists(
   from: number,
   to: number,
   limit: number | undefined,
-): Partial<Record<TopDimension, TopRow[]>> {
+): { lists: Partial<Record<TopDimension, TopRow[]>>; retained: Retained<TopRow[]>[] } {
   const lists: Partial<Record<TopDimension, TopRow[]>> = {};
+  const retained: Retained<TopRow[]>[] = [];
   for (const dimension of DIMENSIONS) {
     const queryName: TopListQueryName = TOP_LIST_QUERIES[dimension];
-    // Calling a hook in a loop is safe here: the list is constant, so the call order never changes.
-    lists[dimension] = useQuery(api[queryName], { siteId, from, to, ...limitArg(limit) });
+    // Calling hooks in a loop is safe here: the list is constant, so the call order never changes.
+    const result = useRetained(useQuery(api[queryName], { siteId, from, to, ...limitArg(limit) }), `${siteId}|${limit}`);
+    lists[dimension] = result.value;
+    retained.push(result);
   }
-  return lists;
+  return { lists, retained };
 }
 
 /** "Visitors now": `now` is rounded down to the minute so the argument changes once a minute. */

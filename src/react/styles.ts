@@ -108,6 +108,7 @@ ${R} table { width: 100%; border-collapse: collapse; font-variant-numeric: tabul
 ${R} caption { text-align: left; font-weight: 600; padding: 0 0 8px; }
 ${R} th, ${R} td { padding: 5px 6px; text-align: left; border-bottom: 1px solid var(--ca-border); }
 ${R} thead th { color: var(--ca-muted); font-weight: 500; font-size: 0.85em; }
+${R} tbody th { font-weight: 500; }
 ${R} th.ca-num, ${R} td.ca-num { text-align: right; width: 5.5em; }
 ${R} .ca-key { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; position: relative; }
 ${R} .ca-bar {
@@ -115,7 +116,7 @@ ${R} .ca-bar {
   border-radius: 3px; z-index: 0; pointer-events: none;
 }
 ${R} .ca-key-text { position: relative; z-index: 1; }
-${R} tr[aria-selected="true"] th, ${R} tr[data-selected="true"] th { font-weight: 650; }
+${R} tr[data-selected="true"] th { font-weight: 700; }
 ${R} .ca-empty-row { color: var(--ca-muted); text-align: center; padding: 16px 6px; }
 ${R} .ca-breakdown-form { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin-bottom: 8px; }
 ${R} .ca-hint { color: var(--ca-muted); font-size: 0.9em; margin: 4px 0; }
@@ -125,6 +126,8 @@ ${R} .ca-skeleton {
 }
 @keyframes ca-shimmer { 0%, 100% { opacity: 1; } 50% { opacity: 0.55; } }
 @media (prefers-reduced-motion: reduce) { ${R} .ca-skeleton { animation: none; } }
+${R} .ca-reports { transition: opacity 0.2s; }
+${R}[data-refreshing] .ca-reports { opacity: 0.6; }
 ${R} .ca-notice { border-left: 4px solid var(--ca-accent); margin-bottom: var(--ca-gap); }
 ${R} .ca-error { border-left-color: var(--ca-negative); }
 ${R} .ca-notice h2 { font-size: 1.05em; margin: 0 0 6px; }

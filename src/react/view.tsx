@@ -52,6 +52,8 @@ export interface DashboardViewProps {
   // ---- flags
   /** Show skeletons everywhere regardless of the data given. */
   loading?: boolean;
+  /** The data shown is the previous range's while the new one loads: dimmed, marked busy. */
+  refreshing?: boolean;
   /** When set, the error notice replaces the reports. */
   error?: unknown;
   /** Offered as "Try again" in the error notice. */
@@ -95,7 +97,12 @@ export function DashboardView(props: DashboardViewProps) {
   const hasError = error !== undefined && error !== null && error !== false;
   const empty = !loading && !hasError && isEmptyOverview(props.overview);
   return (
-    <div className={rootClass} aria-busy={loading || undefined} data-state={stateName(props, hasError, empty)}>
+    <div
+      className={rootClass}
+      aria-busy={loading || props.refreshing || undefined}
+      data-refreshing={props.refreshing || undefined}
+      data-state={stateName(props, hasError, empty)}
+    >
       <DashboardHeader {...props} />
       {hasError ? (
         <ErrorState error={error} onRetry={props.onRetry} />
@@ -145,7 +152,7 @@ function RealtimeFigure({ realtime, locale }: { realtime: Realtime | undefined; 
     <div className="ca-realtime" data-panel="realtime">
       <span className="ca-pulse" aria-hidden="true" />
       {realtime === undefined ? (
-        <span className="ca-skeleton" style={{ width: "8em" }} aria-label="Loading visitors now" />
+        <span className="ca-skeleton" style={{ width: "8em" }} role="img" aria-label="Loading visitors now" />
       ) : (
         <span>
           <strong className="ca-realtime-value">{formatNumber(realtime.visitors, locale)}</strong>{" "}
@@ -162,7 +169,7 @@ function DashboardReports(props: DashboardViewProps) {
   const events = topLists.event;
   const selectEvent = props.onEventNameChange;
   return (
-    <>
+    <div className="ca-reports">
       <KpiCards overview={loading ? undefined : props.overview} locale={locale} />
       <section className="ca-card ca-chart-card" aria-label="Visitors and pageviews over time">
         <ChartOrPlaceholder {...props} rows={loading ? undefined : props.timeseries} />
@@ -196,13 +203,13 @@ function DashboardReports(props: DashboardViewProps) {
         />
         )}
       </div>
-    </>
+    </div>
   );
 }
 
 function ChartOrPlaceholder(props: DashboardViewProps & { rows: TimeseriesRow[] | undefined }) {
   const { rows } = props;
-  if (rows === undefined) return <span className="ca-skeleton" style={{ height: 220 }} aria-label="Loading chart" />;
+  if (rows === undefined) return <span className="ca-skeleton" style={{ height: 220 }} role="img" aria-label="Loading chart" />;
   if (rows.length === 0) return <p className="ca-hint">No data for this range.</p>;
   return (
     <TimeseriesChart
