@@ -34,7 +34,9 @@ describe("renderDashboardHtml", () => {
     expect(doc.querySelector('[data-metric="averageSessionDurationMs"] .ca-kpi-value')!.textContent).toBe("1m 05s");
     const axisLabels = Array.from(doc.querySelectorAll("svg text")).map((text) => text.textContent);
     expect(axisLabels).toContain("May 1");
-    expect(doc.querySelector("svg")!.getAttribute("viewBox")).toBe("0 0 720 220");
+    // A wide and a narrow chart; the stylesheet shows one by screen width (no script to measure).
+    expect(doc.querySelector(".ca-chart-wide svg")!.getAttribute("viewBox")).toBe("0 0 720 220");
+    expect(doc.querySelector(".ca-chart-narrow svg")!.getAttribute("viewBox")).toBe("0 0 320 220");
     expect(doc.querySelectorAll("table caption").length).toBeGreaterThanOrEqual(12);
     expect(doc.querySelector('[data-dimension="page"] tbody')!.textContent).toContain("/pricing");
   });

@@ -20,6 +20,9 @@ import { DASHBOARD_CSS, ROOT_CLASS } from "./styles.js";
 import { TOP_TABLES } from "./tables.js";
 import { DashboardView } from "./view.js";
 
+/** Chart width for phones in the static report (a 360 px screen minus padding). */
+const NARROW_CHART_WIDTH = 320;
+
 export interface DashboardReportData {
   /** Heading and document title; default "Analytics report". */
   title?: string;
@@ -41,8 +44,8 @@ export interface DashboardReportData {
   propertyBreakdown?: { eventName: string; propertyKey: string; rows: PropertyBreakdownRow[] };
   /** When the numbers were read (ms); shown in the footer. */
   generatedAt?: number;
-  /** Chart width in px; default 720. */
-  chartWidth?: number;
+  /** Chart width in px; default 720 on wide screens and 320 on phones (both are rendered, CSS picks one). */
+  chartWidth?: number | { wide: number; narrow: number };
 }
 
 /** Renders a complete `<!DOCTYPE html>` document of the dashboard for `data`. */
@@ -74,7 +77,7 @@ export function renderDashboardHtml(data: DashboardReportData): string {
       propertyKey={data.propertyBreakdown?.propertyKey}
       propertyBreakdown={data.propertyBreakdown?.rows}
       showPropertyBreakdown={data.propertyBreakdown !== undefined}
-      chartWidth={data.chartWidth ?? DEFAULT_CHART_WIDTH}
+      chartWidth={data.chartWidth ?? { wide: DEFAULT_CHART_WIDTH, narrow: NARROW_CHART_WIDTH }}
       footer={footer}
     />,
   );

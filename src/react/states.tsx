@@ -42,7 +42,7 @@ export function EmptyState({ setup }: { setup?: SetupHints }) {
   const titleId = useId();
   return (
     <section className="ca-card ca-notice" data-state="empty" aria-labelledby={titleId}>
-      <h2 id={titleId}>No events in this range yet</h2>
+      <h3 id={titleId}>No events in this range yet</h3>
       <p className="ca-hint">
         Once your site sends its first event it shows up here within seconds. Add the tracker to your app:
       </p>
@@ -72,7 +72,7 @@ export function errorMessage(error: unknown): string {
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   return (
     <section className="ca-card ca-notice ca-error" data-state="error" role="alert">
-      <h2>The analytics could not be loaded</h2>
+      <h3>The analytics could not be loaded</h3>
       <pre>
         <code>{errorMessage(error)}</code>
       </pre>

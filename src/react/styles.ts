@@ -88,6 +88,11 @@ ${R} .ca-pulse {
 }
 ${R} .ca-chart-card { margin-bottom: var(--ca-gap); }
 ${R} .ca-chart { position: relative; width: 100%; }
+${R} .ca-chart-narrow { display: none; }
+@media (max-width: 560px) {
+  ${R} .ca-chart-wide { display: none; }
+  ${R} .ca-chart-narrow { display: block; }
+}
 ${R} .ca-chart svg { display: block; width: 100%; height: auto; overflow: visible; }
 ${R} .ca-chart text { fill: var(--ca-muted); font-size: 11px; font-family: var(--ca-font); }
 ${R} .ca-chart .ca-gridline { stroke: var(--ca-border); }
@@ -130,7 +135,7 @@ ${R} .ca-reports { transition: opacity 0.2s; }
 ${R}[data-refreshing] .ca-reports { opacity: 0.6; }
 ${R} .ca-notice { border-left: 4px solid var(--ca-accent); margin-bottom: var(--ca-gap); }
 ${R} .ca-error { border-left-color: var(--ca-negative); }
-${R} .ca-notice h2 { font-size: 1.05em; margin: 0 0 6px; }
+${R} .ca-notice h3 { font-size: 1.05em; margin: 0 0 6px; }
 ${R} pre {
   background: var(--ca-bg); border: 1px solid var(--ca-border); border-radius: calc(var(--ca-radius) * 0.6);
   padding: 10px; overflow-x: auto; font-size: 0.85em; margin: 8px 0;

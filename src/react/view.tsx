@@ -74,8 +74,12 @@ export interface DashboardViewProps {
   setup?: SetupHints;
   /** Extra class on the root element (for theming with `--ca-` variables). */
   className?: string;
-  /** Fixed chart width in px (the static report uses it); default: follow the container. */
-  chartWidth?: number;
+  /**
+   * Fixed chart width in px; default: follow the container (measured). A
+   * `{ wide, narrow }` pair renders both and lets CSS pick by screen width:
+   * that is how the script-less static report stays readable on a phone.
+   */
+  chartWidth?: number | { wide: number; narrow: number };
   /** Extra content after the reports, e.g. "generated at" in the report. */
   footer?: ReactNode;
   /** Show the "visitors now" figure (default true; a static report without realtime data hides it). */
@@ -208,17 +212,18 @@ function DashboardReports(props: DashboardViewProps) {
 }
 
 function ChartOrPlaceholder(props: DashboardViewProps & { rows: TimeseriesRow[] | undefined }) {
-  const { rows } = props;
+  const { rows, chartWidth } = props;
   if (rows === undefined) return <span className="ca-skeleton" style={{ height: 220 }} role="img" aria-label="Loading chart" />;
   if (rows.length === 0) return <p className="ca-hint">No data for this range.</p>;
+  const chart = (width: number | undefined) => (
+    <TimeseriesChart rows={rows} interval={props.range.interval} timeZone={props.timeZone} locale={props.locale} width={width} />
+  );
+  if (typeof chartWidth !== "object") return chart(chartWidth);
   return (
-    <TimeseriesChart
-      rows={rows}
-      interval={props.range.interval}
-      timeZone={props.timeZone}
-      locale={props.locale}
-      width={props.chartWidth}
-    />
+    <>
+      <div className="ca-chart-wide">{chart(chartWidth.wide)}</div>
+      <div className="ca-chart-narrow">{chart(chartWidth.narrow)}</div>
+    </>
   );
 }
 
