@@ -112,13 +112,8 @@ export function TimeseriesChart({ rows, interval, timeZone, locale, width: fixed
   const unit = interval === "hour" ? "hour" : "day";
   const activeRow = active === null ? undefined : rows[active];
 
-  const indexFromPointer = (event: PointerEvent<SVGSVGElement>) => {
-    const box = event.currentTarget.getBoundingClientRect();
-    if (box.width === 0 || rows.length <= 1) return 0;
-    const svgX = ((event.clientX - box.left) / box.width) * width;
-    const fraction = (svgX - MARGIN.left) / (width - MARGIN.left - MARGIN.right);
-    return Math.min(rows.length - 1, Math.max(0, Math.round(fraction * (rows.length - 1))));
-  };
+  const onPointerMove = (event: PointerEvent<SVGSVGElement>) =>
+    setActive(bucketAtPointer(event.clientX, event.currentTarget.getBoundingClientRect(), width, rows.length));
   const onKeyDown = (event: KeyboardEvent<SVGSVGElement>) => {
     const next = keyboardIndex(event.key, active, rows.length);
     if (next === undefined) return;
@@ -137,7 +132,7 @@ export function TimeseriesChart({ rows, interval, timeZone, locale, width: fixed
         role="img"
         aria-label={`Visitors and pageviews per ${unit}. Use the left and right arrow keys to read each ${unit}.`}
         tabIndex={0}
-        onPointerMove={(event) => setActive(indexFromPointer(event))}
+        onPointerMove={onPointerMove}
         onPointerLeave={() => setActive(null)}
         onFocus={() => setActive((current) => current ?? rows.length - 1)}
         onBlur={() => setActive(null)}
@@ -192,6 +187,14 @@ function ChartDataTable({ rows, interval, timeZone, locale }: Omit<TimeseriesCha
       </tbody>
     </table>
   );
+}
+
+/** The bucket nearest to a pointer at `clientX`, given the SVG's on-screen box (it may be scaled). */
+function bucketAtPointer(clientX: number, box: { left: number; width: number }, width: number, count: number): number {
+  if (box.width === 0 || count <= 1) return 0;
+  const svgX = ((clientX - box.left) / box.width) * width;
+  const fraction = (svgX - MARGIN.left) / (width - MARGIN.left - MARGIN.right);
+  return Math.min(count - 1, Math.max(0, Math.round(fraction * (count - 1))));
 }
 
 /** Arrow keys step through buckets; Home/End jump to the ends. */

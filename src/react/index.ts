@@ -6,6 +6,10 @@
  * import { Dashboard } from "convex-analytics/react";
  * <Dashboard api={api.analytics} siteId={siteId} />
  * ```
+ *
+ * `renderDashboardHtml` lives in `./report` and is deliberately not
+ * re-exported here: it imports `react-dom/server`, which bundlers cannot drop
+ * from a browser bundle (it is CommonJS with side effects assumed).
  */
 
 /** `<Dashboard api siteId />` (alias `AnalyticsDashboard`) and its error boundary. */
@@ -13,9 +17,6 @@ export { Dashboard, AnalyticsDashboard, DataErrorBoundary, type DashboardProps }
 
 /** The pure view: renders any data it is given; no Convex, no clock. */
 export { DashboardView, KPI_CARDS, isEmptyOverview, type DashboardViewProps } from "./view.js";
-
-/** Standalone HTML report of the view, styles inlined (uses `react-dom/server`). */
-export { renderDashboardHtml, type DashboardReportData } from "./report.js";
 
 /** Data layer: the hour/minute clock, the selected range and the Convex subscriptions. */
 export {
