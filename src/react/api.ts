@@ -27,7 +27,11 @@ type PublicQuery<Args extends DefaultFunctionArgs, Result> = FunctionReference<"
 /** A top-list query: `({ siteId, from, to, limit? }) => TopRow[]`. */
 export type TopListQuery = PublicQuery<RangeQueryArgs & { limit?: number }, TopRow[]>;
 
-/** The report queries the dashboard calls. Nothing else is ever called. */
+/**
+ * The report queries the dashboard calls. Nothing else is ever called.
+ * An argument the server declares optional must be optional here too, or the
+ * app's function reference would not be assignable to this type.
+ */
 export interface AnalyticsDashboardApi {
   getOverview: PublicQuery<RangeQueryArgs & { compare?: boolean }, Overview>;
   getTimeseries: PublicQuery<RangeQueryArgs & { interval: Interval }, TimeseriesRow[]>;
@@ -47,7 +51,10 @@ export interface AnalyticsDashboardApi {
     RangeQueryArgs & { eventName: string; propertyKey: string; limit?: number },
     PropertyBreakdownRow[]
   >;
-  getRealtime: PublicQuery<{ siteId: string; now: number }, Realtime>;
+  // `now` is optional on the server (it defaults to the server's clock); the
+  // dashboard always passes it, rounded to the minute, so results are cached.
+  // Declaring it optional here keeps the app's reference assignable.
+  getRealtime: PublicQuery<{ siteId: string; now?: number }, Realtime>;
 }
 
 /** Names of the top-list queries in {@link AnalyticsDashboardApi}. */

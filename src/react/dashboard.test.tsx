@@ -234,7 +234,7 @@ const appApi = {
     RangeArgs & { eventName: string; propertyKey: string; limit?: number },
     { value: string; count: number; visitors: number }[]
   >("a:b"),
-  getRealtime: makeFunctionReference<"query", { siteId: string; now: number }, Infer<typeof vRealtime>>("a:r"),
+  getRealtime: makeFunctionReference<"query", { siteId: string; now?: number }, Infer<typeof vRealtime>>("a:r"),
   // Apps expose more functions than the dashboard needs; extra members are fine.
   listSessions: makeFunctionReference<"query">("a:l"),
 };
