@@ -73,6 +73,7 @@ export default defineSchema({
     traits: v.optional(vProperties),
   })
     .index("by_siteId_and_visitorId", ["siteId", "visitorId"])
+    .index("by_siteId_and_firstSeenAt", ["siteId", "firstSeenAt"])
     .index("by_siteId_and_lastSeenAt", ["siteId", "lastSeenAt"]),
 
   // A session as SPEC §5 defines it: one client sessionId split on gaps longer

@@ -9,6 +9,7 @@
  */
 
 import type * as aggregation from "../aggregation.js";
+import type * as analytics from "../analytics.js";
 import type * as ingest from "../ingest.js";
 import type * as lib_limits from "../lib/limits.js";
 import type * as lib_objects from "../lib/objects.js";
@@ -17,7 +18,9 @@ import type * as lib_rollupDelta from "../lib/rollupDelta.js";
 import type * as lib_sessions from "../lib/sessions.js";
 import type * as lib_sketch from "../lib/sketch.js";
 import type * as lib_time from "../lib/time.js";
+import type * as lib_totals from "../lib/totals.js";
 import type * as lib_validation from "../lib/validation.js";
+import type * as rawEdges from "../rawEdges.js";
 import type * as rollups from "../rollups.js";
 import type * as sites from "../sites.js";
 import type * as validators from "../validators.js";
@@ -31,6 +34,7 @@ import { anyApi, componentsGeneric } from "convex/server";
 
 const fullApi: ApiFromModules<{
   aggregation: typeof aggregation;
+  analytics: typeof analytics;
   ingest: typeof ingest;
   "lib/limits": typeof lib_limits;
   "lib/objects": typeof lib_objects;
@@ -39,7 +43,9 @@ const fullApi: ApiFromModules<{
   "lib/sessions": typeof lib_sessions;
   "lib/sketch": typeof lib_sketch;
   "lib/time": typeof lib_time;
+  "lib/totals": typeof lib_totals;
   "lib/validation": typeof lib_validation;
+  rawEdges: typeof rawEdges;
   rollups: typeof rollups;
   sites: typeof sites;
   validators: typeof validators;

@@ -1,0 +1,375 @@
+import { ConvexError, v } from "convex/values";
+import { paginator } from "convex-helpers/server/pagination";
+import type { Doc } from "./_generated/dataModel.js";
+import { query, type QueryCtx } from "./_generated/server.js";
+import schema from "./schema.js";
+import { LIMITS } from "./lib/limits.js";
+import { bucketSpans, contiguousRuns, planExactRange, type RangePlan } from "./lib/rangePlan.js";
+import { OVERVIEW, entryPrefix, rowGroupOf } from "./lib/rollupDelta.js";
+import { SESSION_KEY_DIMENSIONS } from "./lib/sessions.js";
+import { HOUR_MS, MINUTE_MS, nextLocalDay } from "./lib/time.js";
+import { KeyedTotals, RangeTotals, overviewFigures } from "./lib/totals.js";
+import { addRawSpan } from "./rawEdges.js";
+import type { RollupRow } from "./rollups.js";
+import { getSiteDoc } from "./sites.js";
+import {
+  vEventDoc,
+  vInterval,
+  vOverview,
+  vPage,
+  vPageArgs,
+  vPropertyBreakdownRow,
+  vRangeArgs,
+  vRealtime,
+  vSessionView,
+  vTimeseriesRow,
+  vTopRow,
+  vVisitorView,
+  type Interval,
+  type TopDimension,
+  type TopRow,
+} from "./validators.js";
+
+/** Longest range a report answers: daily rows stay in the hundreds. */
+const MAX_RANGE_MS = 800 * 24 * HOUR_MS;
+const MAX_TIMESERIES_BUCKETS = 2_000;
+
+function checkRange(from: number, to: number): void {
+  if (!Number.isFinite(from) || !Number.isFinite(to)) throw new ConvexError("from and to must be finite numbers");
+  if (to <= from) throw new ConvexError("The range is empty: `to` must be after `from`");
+  if (to - from > MAX_RANGE_MS) throw new ConvexError("The range is longer than 800 days");
+}
+
+const stepOf = (interval: Interval, timeZone: string) =>
+  interval === "hour" ? (s: number) => s + HOUR_MS : (s: number) => nextLocalDay(s, timeZone);
+
+/** Rollup rows of one row group for the given bucket starts: one index range per contiguous run. */
+async function readRows(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  group: string,
+  interval: Interval,
+  starts: number[],
+): Promise<RollupRow[]> {
+  const rows: RollupRow[] = [];
+  for (const run of contiguousRuns(starts, stepOf(interval, site.timezone))) {
+    const found = await ctx.db
+      .query("rollupShards")
+      .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
+        q
+          .eq("siteId", site._id)
+          .eq("interval", interval)
+          .eq("dimension", group)
+          .gte("bucketStart", run.start)
+          .lt("bucketStart", run.end),
+      )
+      .collect();
+    rows.push(...found);
+  }
+  return rows;
+}
+
+function addRowsTo(keyed: KeyedTotals, rows: RollupRow[], dimension: string): void {
+  const prefix = entryPrefix(dimension);
+  for (const row of rows) {
+    for (const entry of row.entries) {
+      if (!entry.key.startsWith(prefix)) continue;
+      const totals = keyed.for(entry.key.slice(prefix.length));
+      totals.addCounters(entry);
+      totals.addSketch(entry.visitors);
+    }
+  }
+}
+
+/** Totals per key of `dimension` over a planned range: rollups plus raw edges. */
+async function collectPlan(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  plan: RangePlan,
+  dimension: string,
+  rows?: { day: RollupRow[]; hour: RollupRow[] },
+): Promise<KeyedTotals> {
+  const group = rowGroupOf(dimension);
+  const keyed = new KeyedTotals();
+  addRowsTo(keyed, rows?.day ?? (await readRows(ctx, site, group, "day", plan.days)), dimension);
+  addRowsTo(keyed, rows?.hour ?? (await readRows(ctx, site, group, "hour", plan.hours)), dimension);
+  for (const span of plan.raw) await addRawSpan(ctx, site._id, span, dimension, keyed);
+  return keyed;
+}
+
+async function overviewOf(ctx: QueryCtx, site: Doc<"sites">, from: number, to: number) {
+  const keyed = await collectPlan(ctx, site, planExactRange(from, to, site.timezone), OVERVIEW);
+  return overviewFigures(keyed.get("") ?? new RangeTotals());
+}
+
+/** Headline figures for `[from, to)`; with `compare`, also the preceding range of equal length. */
+export const getOverview = query({
+  args: { ...vRangeArgs, compare: v.optional(v.boolean()) },
+  returns: vOverview,
+  handler: async (ctx, { siteId, from, to, compare }) => {
+    checkRange(from, to);
+    const site = await getSiteDoc(ctx, siteId);
+    const current = await overviewOf(ctx, site, from, to);
+    if (!compare) return current;
+    return { ...current, previous: await overviewOf(ctx, site, from - (to - from), from) };
+  },
+});
+
+/** One row per hour (UTC) or local day, empty buckets included, edges clipped to the range. */
+export const getTimeseries = query({
+  args: { ...vRangeArgs, interval: vInterval },
+  returns: v.array(vTimeseriesRow),
+  handler: async (ctx, { siteId, from, to, interval }) => {
+    checkRange(from, to);
+    const site = await getSiteDoc(ctx, siteId);
+    const spans = bucketSpans(from, to, interval, site.timezone);
+    if (spans.length > MAX_TIMESERIES_BUCKETS) {
+      throw new ConvexError(`The range has ${spans.length} ${interval} buckets; at most ${MAX_TIMESERIES_BUCKETS} are allowed`);
+    }
+    const plans = spans.map((s) => planExactRange(s.start, s.end, site.timezone));
+    // Read every bucket's rows in a few index ranges, then hand them out.
+    const dayRows = await readRows(ctx, site, OVERVIEW, "day", plans.flatMap((p) => p.days));
+    const hourRows = await readRows(ctx, site, OVERVIEW, "hour", plans.flatMap((p) => p.hours));
+    const rowsAt = (rows: RollupRow[], starts: number[]) => rows.filter((r) => starts.includes(r.bucketStart));
+    const result = [];
+    for (const [i, plan] of plans.entries()) {
+      const rows = { day: rowsAt(dayRows, plan.days), hour: rowsAt(hourRows, plan.hours) };
+      const keyed = await collectPlan(ctx, site, plan, OVERVIEW, rows);
+      const { viewsPerSession: _v, ...figures } = overviewFigures(keyed.get("") ?? new RangeTotals());
+      result.push({ bucketStart: spans[i].start, ...figures });
+    }
+    return result;
+  },
+});
+
+const SESSION_LEVEL = new Set<string>(["entryPage", "exitPage", ...SESSION_KEY_DIMENSIONS]);
+
+async function topList(
+  ctx: QueryCtx,
+  args: { siteId: string; from: number; to: number; limit?: number },
+  dimension: TopDimension,
+): Promise<TopRow[]> {
+  checkRange(args.from, args.to);
+  const limit = Math.min(Math.max(Math.floor(args.limit ?? LIMITS.defaultTopLimit), 1), LIMITS.maxTopLimit);
+  const site = await getSiteDoc(ctx, args.siteId);
+  const keyed = await collectPlan(ctx, site, planExactRange(args.from, args.to, site.timezone), dimension);
+  const ranked = [...keyed]
+    .filter(([, t]) => t.events > 0 || t.sessions > 0)
+    .sort(([ka, a], [kb, b]) => b.events - a.events || (ka < kb ? -1 : ka > kb ? 1 : 0))
+    .slice(0, limit);
+  return ranked.map(([key, t]) => ({
+    key,
+    count: t.events,
+    pageviewCount: t.pageviews,
+    visitors: t.visitors(),
+    ...(SESSION_LEVEL.has(dimension) ? { sessions: t.sessions } : {}),
+  }));
+}
+
+/** Builds one top-list query; every dimension is served by the same code. */
+function topQuery(dimension: TopDimension) {
+  return query({
+    args: { ...vRangeArgs, limit: v.optional(v.number()) },
+    returns: v.array(vTopRow),
+    handler: (ctx, args) => topList(ctx, args, dimension),
+  });
+}
+
+export const getTopPages = topQuery("page");
+export const getTopEntryPages = topQuery("entryPage");
+export const getTopExitPages = topQuery("exitPage");
+export const getTopReferrers = topQuery("referrer");
+export const getTopSources = topQuery("source");
+export const getTopMediums = topQuery("medium");
+export const getTopCampaigns = topQuery("campaign");
+export const getTopEvents = topQuery("event");
+export const getTopDevices = topQuery("device");
+export const getTopBrowsers = topQuery("browser");
+export const getTopOs = topQuery("os");
+export const getTopCountries = topQuery("country");
+
+/** Most events a property breakdown reads (by the event-name index). */
+export const MAX_BREAKDOWN_EVENTS = 16_000;
+
+/** Values of one property of one event name, with counts and distinct visitors. */
+export const getEventPropertyBreakdown = query({
+  args: { ...vRangeArgs, eventName: v.string(), propertyKey: v.string(), limit: v.optional(v.number()) },
+  returns: v.array(vPropertyBreakdownRow),
+  handler: async (ctx, { siteId, from, to, eventName, propertyKey, limit }) => {
+    checkRange(from, to);
+    const site = await getSiteDoc(ctx, siteId);
+    const events = await ctx.db
+      .query("events")
+      .withIndex("by_siteId_and_name_and_occurredAt", (q) =>
+        q.eq("siteId", site._id).eq("name", eventName).gte("occurredAt", from).lt("occurredAt", to),
+      )
+      .take(MAX_BREAKDOWN_EVENTS);
+    const byValue = new Map<string, { count: number; visitors: Set<string> }>();
+    for (const e of events) {
+      const raw = e.properties?.[propertyKey];
+      if (raw === undefined) continue;
+      const value = String(raw);
+      let row = byValue.get(value);
+      if (!row) byValue.set(value, (row = { count: 0, visitors: new Set() }));
+      row.count++;
+      row.visitors.add(e.visitorId);
+    }
+    const cap = Math.min(Math.max(Math.floor(limit ?? LIMITS.defaultTopLimit), 1), LIMITS.maxTopLimit);
+    return [...byValue]
+      .map(([value, r]) => ({ value, count: r.count, visitors: r.visitors.size }))
+      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+      .slice(0, cap);
+  },
+});
+
+const REALTIME_WINDOW_MS = 30 * MINUTE_MS;
+const REALTIME_VISITOR_MS = 5 * MINUTE_MS;
+
+/**
+ * Visitors in the last 5 minutes and pageviews per minute for the last 30.
+ * Pass `now` rounded to the minute so the query stays cached between renders.
+ */
+export const getRealtime = query({
+  args: { siteId: v.string(), now: v.optional(v.number()) },
+  returns: vRealtime,
+  handler: async (ctx, { siteId, now }) => {
+    const site = await getSiteDoc(ctx, siteId);
+    const end = Math.floor((now ?? Date.now()) / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+    const start = end - REALTIME_WINDOW_MS;
+    const events = await ctx.db
+      .query("events")
+      .withIndex("by_siteId_and_occurredAt", (q) => q.eq("siteId", site._id).gte("occurredAt", start).lt("occurredAt", end))
+      .take(MAX_BREAKDOWN_EVENTS);
+    const visitors = new Set(events.filter((e) => e.occurredAt >= end - REALTIME_VISITOR_MS).map((e) => e.visitorId));
+    const perMinute = Array.from({ length: REALTIME_WINDOW_MS / MINUTE_MS }, (_, i) => ({
+      minuteStart: start + i * MINUTE_MS,
+      pageviews: 0,
+    }));
+    for (const e of events) {
+      if (e.type === "pageview") perMinute[Math.floor((e.occurredAt - start) / MINUTE_MS)].pageviews++;
+    }
+    return { visitors: visitors.size, pageviewsPerMinute: perMinute };
+  },
+});
+
+// ---------------------------------------------------------------- drill-downs
+
+function pageSize(numItems: number): number {
+  if (!Number.isFinite(numItems) || numItems < 1) throw new ConvexError("numItems must be at least 1");
+  return Math.min(Math.floor(numItems), LIMITS.maxPageItems);
+}
+
+type PageArgs = { siteId: string; from?: number; to?: number; cursor: string | null; numItems: number };
+
+/** Times are ms since the epoch, so 0 and MAX_SAFE_INTEGER bound everything. */
+function timeBounds(args: PageArgs) {
+  return { from: args.from ?? 0, to: args.to ?? Number.MAX_SAFE_INTEGER };
+}
+
+async function pageOfEvents(ctx: QueryCtx, args: PageArgs, type?: "pageview") {
+  const site = await getSiteDoc(ctx, args.siteId);
+  const { from, to } = timeBounds(args);
+  const db = paginator(ctx.db, schema);
+  const q = type
+    ? db.query("events").withIndex("by_siteId_and_type_and_occurredAt", (q) =>
+        q.eq("siteId", site._id).eq("type", type).gte("occurredAt", from).lt("occurredAt", to),
+      )
+    : db.query("events").withIndex("by_siteId_and_occurredAt", (q) =>
+        q.eq("siteId", site._id).gte("occurredAt", from).lt("occurredAt", to),
+      );
+  return await q.order("desc").paginate({ cursor: args.cursor, numItems: pageSize(args.numItems) });
+}
+
+/** Raw events, newest first. */
+export const listRawEvents = query({
+  args: vPageArgs,
+  returns: vPage(vEventDoc),
+  handler: (ctx, args) => pageOfEvents(ctx, args),
+});
+
+/** Pageview events, newest first. */
+export const listPageviews = query({
+  args: vPageArgs,
+  returns: vPage(vEventDoc),
+  handler: (ctx, args) => pageOfEvents(ctx, args, "pageview"),
+});
+
+function sessionView(s: Doc<"sessions">) {
+  return {
+    _id: s._id,
+    sessionId: s.sessionId,
+    visitorId: s.visitorId,
+    startAt: s.startAt,
+    endAt: s.endAt,
+    durationMs: s.endAt - s.startAt,
+    events: s.events,
+    pageviews: s.pageviews,
+    bounced: s.interactions <= 1,
+    entryPath: s.entryPath,
+    exitPath: s.exitPath,
+    referrer: s.referrer,
+    source: s.source,
+    medium: s.medium,
+    campaign: s.campaign,
+    device: s.device,
+    browser: s.browser,
+    os: s.os,
+    country: s.country,
+  };
+}
+
+/** Sessions by start time, newest first. */
+export const listSessions = query({
+  args: vPageArgs,
+  returns: vPage(vSessionView),
+  handler: async (ctx, args) => {
+    const site = await getSiteDoc(ctx, args.siteId);
+    const { from, to } = timeBounds(args);
+    const page = await paginator(ctx.db, schema)
+      .query("sessions")
+      .withIndex("by_siteId_and_startAt", (q) => q.eq("siteId", site._id).gte("startAt", from).lt("startAt", to))
+      .order("desc")
+      .paginate({ cursor: args.cursor, numItems: pageSize(args.numItems) });
+    return { ...page, page: page.page.map(sessionView) };
+  },
+});
+
+/** Visitors by first visit, newest first (a stable order while visitors return). */
+export const listVisitors = query({
+  args: vPageArgs,
+  returns: vPage(vVisitorView),
+  handler: async (ctx, args) => {
+    const site = await getSiteDoc(ctx, args.siteId);
+    const { from, to } = timeBounds(args);
+    const page = await paginator(ctx.db, schema)
+      .query("visitors")
+      .withIndex("by_siteId_and_firstSeenAt", (q) =>
+        q.eq("siteId", site._id).gte("firstSeenAt", from).lt("firstSeenAt", to),
+      )
+      .order("desc")
+      .paginate({ cursor: args.cursor, numItems: pageSize(args.numItems) });
+    return {
+      ...page,
+      page: page.page.map(({ siteId: _s, _creationTime: _c, ...visitor }) => visitor),
+    };
+  },
+});
+
+/**
+ * Every raw event in arrival order, for incremental loading into a warehouse:
+ * keep the last `continueCursor` and call again later to get what arrived
+ * since. `from`/`to` filter by arrival time (`_creationTime`).
+ */
+export const exportEvents = query({
+  args: vPageArgs,
+  returns: vPage(vEventDoc),
+  handler: async (ctx, args) => {
+    const site = await getSiteDoc(ctx, args.siteId);
+    const { from, to } = timeBounds(args);
+    return await paginator(ctx.db, schema)
+      .query("events")
+      .withIndex("by_siteId", (q) => q.eq("siteId", site._id).gte("_creationTime", from).lt("_creationTime", to))
+      .order("asc")
+      .paginate({ cursor: args.cursor, numItems: pageSize(args.numItems) });
+  },
+});

@@ -1,0 +1,127 @@
+import { ConvexError } from "convex/values";
+import type { Doc } from "./_generated/dataModel.js";
+import type { QueryCtx } from "./_generated/server.js";
+import type { Span } from "./lib/rangePlan.js";
+import { OVERVIEW } from "./lib/rollupDelta.js";
+import { SESSION_KEY_DIMENSIONS, type SessionKeyDimension } from "./lib/sessions.js";
+import { hashVisitor } from "./lib/sketch.js";
+import type { KeyedTotals } from "./lib/totals.js";
+
+/**
+ * Raw events answer only the partial-hour edges of a range. An edge holds at
+ * most an hour of one site's traffic; past this many events the query asks
+ * for an hour-aligned range rather than risk Convex's read limits.
+ */
+export const MAX_RAW_EDGE_EVENTS = 12_000;
+
+type EventDoc = Doc<"events">;
+type SessionDoc = Doc<"sessions">;
+
+export async function readRawEvents(ctx: QueryCtx, siteId: string, span: Span): Promise<EventDoc[]> {
+  const events = await ctx.db
+    .query("events")
+    .withIndex("by_siteId_and_occurredAt", (q) =>
+      q.eq("siteId", siteId).gte("occurredAt", span.start).lt("occurredAt", span.end),
+    )
+    .take(MAX_RAW_EDGE_EVENTS + 1);
+  if (events.length > MAX_RAW_EDGE_EVENTS) {
+    throw new ConvexError(
+      `More than ${MAX_RAW_EDGE_EVENTS} events in a partial hour of the range; ask for an hour-aligned range.`,
+    );
+  }
+  return events;
+}
+
+async function sessionsStartingIn(ctx: QueryCtx, siteId: string, span: Span): Promise<SessionDoc[]> {
+  return await ctx.db
+    .query("sessions")
+    .withIndex("by_siteId_and_startAt", (q) =>
+      q.eq("siteId", siteId).gte("startAt", span.start).lt("startAt", span.end),
+    )
+    .take(MAX_RAW_EDGE_EVENTS);
+}
+
+/** The aggregated session each event belongs to (none while it is unaggregated). */
+async function sessionsOfEvents(ctx: QueryCtx, siteId: string, events: EventDoc[]) {
+  const bySession = new Map<string, EventDoc[]>();
+  for (const e of events) {
+    const list = bySession.get(e.sessionId);
+    if (list) list.push(e);
+    else bySession.set(e.sessionId, [e]);
+  }
+  const result = new Map<string, SessionDoc>();
+  for (const [sessionId, list] of bySession) {
+    const minT = Math.min(...list.map((e) => e.occurredAt));
+    const maxT = Math.max(...list.map((e) => e.occurredAt));
+    const rows = ctx.db
+      .query("sessions")
+      .withIndex("by_siteId_and_sessionId_and_startAt", (q) =>
+        q.eq("siteId", siteId).eq("sessionId", sessionId).lte("startAt", maxT),
+      )
+      .order("desc");
+    const candidates: SessionDoc[] = [];
+    for await (const row of rows) {
+      if (row.endAt < minT) break;
+      candidates.push(row);
+    }
+    for (const e of list) {
+      const owner = candidates.find(
+        (s) => s.visitorId === e.visitorId && s.startAt <= e.occurredAt && e.occurredAt <= s.endAt,
+      );
+      if (owner) result.set(e._id, owner);
+    }
+  }
+  return result;
+}
+
+function sessionCounters(s: SessionDoc) {
+  return { sessions: 1, bounces: s.interactions <= 1 ? 1 : 0, durationMs: s.endAt - s.startAt };
+}
+
+function addEventsByEventKey(events: EventDoc[], dimension: string, keyed: KeyedTotals): void {
+  for (const e of events) {
+    const pageviews = e.type === "pageview" ? 1 : 0;
+    const key = dimension === OVERVIEW ? "" : dimension === "event" ? e.name : pageviews ? e.path : undefined;
+    if (key === undefined) continue;
+    const totals = keyed.for(key);
+    totals.addCounters({ events: 1, pageviews });
+    totals.addVisitor(hashVisitor(e.visitorId));
+  }
+}
+
+/**
+ * Adds what one raw span contributes to `dimension`, by the same
+ * definitions the rollups use (SPEC §5).
+ */
+export async function addRawSpan(
+  ctx: QueryCtx,
+  siteId: string,
+  span: Span,
+  dimension: string,
+  keyed: KeyedTotals,
+): Promise<void> {
+  const perEvent = dimension === OVERVIEW || dimension === "page" || dimension === "event";
+  const events = dimension === "entryPage" || dimension === "exitPage" ? [] : await readRawEvents(ctx, siteId, span);
+  if (perEvent) addEventsByEventKey(events, dimension, keyed);
+  if (dimension === "page" || dimension === "event") return;
+
+  for (const s of await sessionsStartingIn(ctx, siteId, span)) {
+    const key = dimension === OVERVIEW ? "" : dimension === "entryPage" ? s.entryPath : dimension === "exitPage" ? s.exitPath : s[dimension as SessionKeyDimension];
+    if (key === undefined) continue;
+    const totals = keyed.for(key);
+    totals.addCounters(sessionCounters(s));
+    if (dimension === "entryPage" || dimension === "exitPage") {
+      totals.addCounters({ events: 1, pageviews: 1 });
+      totals.addVisitor(hashVisitor(s.visitorId));
+    }
+  }
+  if (!(SESSION_KEY_DIMENSIONS as readonly string[]).includes(dimension)) return;
+  const owners = await sessionsOfEvents(ctx, siteId, events);
+  for (const e of events) {
+    const key = owners.get(e._id)?.[dimension as SessionKeyDimension];
+    if (key === undefined) continue;
+    const totals = keyed.for(key);
+    totals.addCounters({ events: 1, pageviews: e.type === "pageview" ? 1 : 0 });
+    totals.addVisitor(hashVisitor(e.visitorId));
+  }
+}
