@@ -3,7 +3,7 @@
  * data-endpoint="…" data-write-key="…"></script>` starts a tracker and
  * exposes it as `window.ConvexAnalytics`.
  */
-import { createAnalytics, type Analytics, type AnalyticsOptions } from "./index";
+import { createTracker, type Analytics, type AnalyticsOptions } from "./tracker";
 
 declare global {
   interface Window {
@@ -45,4 +45,4 @@ const script = document.currentScript;
 const options = script && readScriptOptions(script);
 if (script && !options) console.warn("convex-analytics: data-endpoint and data-write-key are required");
 // A second copy of the script must not start a second tracker.
-if (options && !window.ConvexAnalytics) window.ConvexAnalytics = createAnalytics(options);
+if (options && !window.ConvexAnalytics) window.ConvexAnalytics = createTracker(options);

@@ -1,7 +1,7 @@
 /**
- * `convex-analytics/browser`: the first-party tracker. No dependencies, no
- * cookies; events are queued, batched and posted to the app's
- * `/analytics/ingest` route.
+ * The tracker itself: queueing, batching, delivery, automatic tracking.
+ * `index.ts` is the public entry; the embed imports this module directly so
+ * it does not carry the server-rendering guard it never needs.
  */
 import { DOWNLOAD_EXTENSIONS, listen, watchHistory, watchLinks } from "./autotrack";
 import { getUserId, OPT_OUT_KEY, randomId, resetIdentity, save, setUserId, touchVisit } from "./identity";
@@ -10,10 +10,7 @@ import { encodeBatch, MAX_EVENTS, pushBounded, takeBatch, trim } from "./queue";
 import { beacon, post } from "./transport";
 import type { Properties, QueuedEvent, WireContext, WireEvent } from "./types";
 
-export type { Properties, PropertyValue, WireContext, WireEvent } from "./types";
-export type { PrivacyOptions } from "./privacy";
-
-/** Options of {@link createAnalytics}. Only `endpoint` and `writeKey` are required. */
+/** Options of `createAnalytics`. Only `endpoint` and `writeKey` are required. */
 export interface AnalyticsOptions extends PrivacyOptions {
   /** Full URL of the ingest route, e.g. `https://happy-otter-123.convex.site/analytics/ingest`. */
   endpoint: string;
@@ -46,7 +43,7 @@ export interface PageOptions {
   properties?: Properties;
 }
 
-/** A running tracker, as returned by {@link createAnalytics}. */
+/** A running tracker, as returned by `createAnalytics`. */
 export interface Analytics {
   /** Records a pageview of the current location (or of `options.path`). */
   page(options?: PageOptions): void;
@@ -54,7 +51,11 @@ export interface Analytics {
   track(name: string, properties?: Properties): void;
   /** Ties this visitor to your user id; `traits` are sent as the event's properties. Later events carry the user id. */
   identify(userId: string, traits?: Properties): void;
-  /** Sends everything queued now; resolves when those requests finished (failed ones stay queued for retry). */
+  /**
+   * Sends everything queued now, unless the endpoint asked to back off
+   * (then the scheduled retry sends it). Resolves when the requests have
+   * finished; failed ones stay queued for retry.
+   */
   flush(): Promise<void>;
   /** Forgets the user id, visitor id and session (call it on logout). */
   reset(): void;
@@ -98,12 +99,8 @@ function externalReferrer(): string | undefined {
   }
 }
 
-/**
- * Starts a tracker. Call it once per page, e.g.
- * `const analytics = createAnalytics({ endpoint, writeKey, spa: true })`.
- * It sends a pageview for the current page unless `autoPageview: false`.
- */
-export function createAnalytics(options: AnalyticsOptions): Analytics {
+/** Starts a tracker in a browser page; see `createAnalytics` for the public contract. */
+export function createTracker(options: AnalyticsOptions): Analytics {
   const { endpoint, writeKey } = options;
   const batchSize = Math.min(options.batchSize || 10, MAX_EVENTS);
   const maxQueue = options.maxQueueSize || 1000;
