@@ -217,8 +217,8 @@ export function createTracker(options: AnalyticsOptions): Analytics {
   }
   const downloads = options.fileDownloads;
   if (options.outboundLinks || downloads) {
-    const extensions = Array.isArray(downloads) ? downloads : DOWNLOAD_EXTENSIONS;
-    const pattern = downloads ? new RegExp("\\.(" + extensions.join("|") + ")$", "i") : undefined;
+    const extensions = Array.isArray(downloads) ? downloads.join("|") : DOWNLOAD_EXTENSIONS;
+    const pattern = downloads ? new RegExp("\\.(" + extensions + ")$", "i") : undefined;
     cleanups.push(watchLinks(track, options.outboundLinks, pattern));
   }
   if (options.autoPageview != false) page();
