@@ -10,7 +10,9 @@
 
 import type * as aggregation from "../aggregation.js";
 import type * as analytics from "../analytics.js";
+import type * as compaction from "../compaction.js";
 import type * as ingest from "../ingest.js";
+import type * as leases from "../leases.js";
 import type * as lib_limits from "../lib/limits.js";
 import type * as lib_objects from "../lib/objects.js";
 import type * as lib_rangePlan from "../lib/rangePlan.js";
@@ -20,6 +22,7 @@ import type * as lib_sketch from "../lib/sketch.js";
 import type * as lib_time from "../lib/time.js";
 import type * as lib_totals from "../lib/totals.js";
 import type * as lib_validation from "../lib/validation.js";
+import type * as maintenance from "../maintenance.js";
 import type * as rawEdges from "../rawEdges.js";
 import type * as rollups from "../rollups.js";
 import type * as sites from "../sites.js";
@@ -35,7 +38,9 @@ import { anyApi, componentsGeneric } from "convex/server";
 const fullApi: ApiFromModules<{
   aggregation: typeof aggregation;
   analytics: typeof analytics;
+  compaction: typeof compaction;
   ingest: typeof ingest;
+  leases: typeof leases;
   "lib/limits": typeof lib_limits;
   "lib/objects": typeof lib_objects;
   "lib/rangePlan": typeof lib_rangePlan;
@@ -45,6 +50,7 @@ const fullApi: ApiFromModules<{
   "lib/time": typeof lib_time;
   "lib/totals": typeof lib_totals;
   "lib/validation": typeof lib_validation;
+  maintenance: typeof maintenance;
   rawEdges: typeof rawEdges;
   rollups: typeof rollups;
   sites: typeof sites;

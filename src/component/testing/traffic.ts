@@ -66,7 +66,7 @@ export function generateTraffic(shape: TrafficShape): Batch[] {
     for (let s = 0; s < sessions; s++) {
       const sessionId = `session-${v}-${s}`;
       const context: Record<string, string> = { device, browser: r.pick(BROWSERS), os: r.pick(OSES), country: r.pick(COUNTRIES) };
-      const utm = r.chance(0.2) ? { utmSource: r.pick(["newsletter", "ads"]), utmMedium: r.pick(["email", "cpc"]), utmCampaign: r.pick(["spring", "launch"]) } : {};
+      const utm: Record<string, string> = r.chance(0.2) ? { utmSource: r.pick(["newsletter", "ads"]), utmMedium: r.pick(["email", "cpc"]), utmCampaign: r.pick(["spring", "launch"]) } : {};
       const referrer = r.chance(0.4) ? r.pick(REFERRERS) : undefined;
       let t = shape.start + Math.floor(r.next() * (span - 4 * 3_600_000));
       const count = r.int(...shape.eventsPerSession);

@@ -1,0 +1,174 @@
+import { v } from "convex/values";
+import { api } from "./_generated/api.js";
+import type { Doc, Id } from "./_generated/dataModel.js";
+import { mutation, type MutationCtx } from "./_generated/server.js";
+import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
+import { DAY_MS } from "./lib/time.js";
+import { getSiteDoc } from "./sites.js";
+
+const CHAIN = "cleanup";
+
+/**
+ * Per-page caps, sized so one page stays far inside Convex's limits: each
+ * deleted document is read once by its query and once by the delete.
+ */
+export const CLEANUP_PAGE = { events: 4_000, sessions: 2_000, visitors: 2_000, rollups: 40, botCounters: 500 };
+/** Pages a cron-started pass runs before it stops until the next tick. */
+export const DEFAULT_CLEANUP_PAGES = 25;
+
+type Cutoffs = { raw: number; hourly: number; daily: number | null };
+
+function cutoffsOf(site: Doc<"sites">, now: number): Cutoffs {
+  return {
+    raw: now - site.rawEventRetentionDays * DAY_MS,
+    hourly: now - site.hourlyRollupRetentionDays * DAY_MS,
+    daily: site.dailyRollupRetentionDays ? now - site.dailyRollupRetentionDays * DAY_MS : null,
+  };
+}
+
+/** Stream cursors: an event the aggregation has not passed is never deleted. */
+async function streamCursors(ctx: MutationCtx, siteId: string): Promise<Map<number, number>> {
+  const streams = await ctx.db
+    .query("aggregationStreams")
+    .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", siteId))
+    .take(64);
+  return new Map(streams.map((s) => [s.shard, s.cursor]));
+}
+
+async function deleteExpiredEvents(ctx: MutationCtx, siteId: string, cutoff: number) {
+  const cursors = await streamCursors(ctx, siteId);
+  const events = await ctx.db
+    .query("events")
+    .withIndex("by_siteId_and_occurredAt", (q) => q.eq("siteId", siteId).lt("occurredAt", cutoff))
+    .take(CLEANUP_PAGE.events);
+  let deleted = 0;
+  for (const e of events) {
+    if (e._creationTime > (cursors.get(e.shard) ?? -1)) continue; // not aggregated yet
+    await ctx.db.delete(e._id);
+    deleted++;
+  }
+  // Only unaggregated events left in this page: nothing more to do now.
+  return { deleted, more: events.length === CLEANUP_PAGE.events && deleted > 0 };
+}
+
+async function deleteRollupsBefore(ctx: MutationCtx, siteId: string, interval: "hour" | "day", cutoff: number) {
+  let deleted = 0;
+  for (const group of ["overview", "keyed"]) {
+    const rows = await ctx.db
+      .query("rollupShards")
+      .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
+        q.eq("siteId", siteId).eq("interval", interval).eq("dimension", group).lt("bucketStart", cutoff),
+      )
+      .take(CLEANUP_PAGE.rollups);
+    for (const row of rows) await ctx.db.delete(row._id);
+    deleted += rows.length;
+  }
+  return { deleted, more: deleted > 0 };
+}
+
+async function deleteAll(
+  ctx: MutationCtx,
+  docs: { _id: Id<"sessions"> | Id<"visitors"> | Id<"botCounters"> }[],
+  limit: number,
+) {
+  for (const doc of docs) await ctx.db.delete(doc._id);
+  return { deleted: docs.length, more: docs.length === limit };
+}
+
+/** One bounded page of retention cleanup for one site. */
+async function cleanupPage(ctx: MutationCtx, site: Doc<"sites">, cutoffs: Cutoffs) {
+  const siteId = site._id;
+  const steps = [
+    () => deleteExpiredEvents(ctx, siteId, cutoffs.raw),
+    async () =>
+      deleteAll(
+        ctx,
+        await ctx.db
+          .query("sessions")
+          .withIndex("by_siteId_and_endAt", (q) => q.eq("siteId", siteId).lt("endAt", cutoffs.raw))
+          .take(CLEANUP_PAGE.sessions),
+        CLEANUP_PAGE.sessions,
+      ),
+    async () =>
+      deleteAll(
+        ctx,
+        await ctx.db
+          .query("visitors")
+          .withIndex("by_siteId_and_lastSeenAt", (q) => q.eq("siteId", siteId).lt("lastSeenAt", cutoffs.raw))
+          .take(CLEANUP_PAGE.visitors),
+        CLEANUP_PAGE.visitors,
+      ),
+    () => deleteRollupsBefore(ctx, siteId, "hour", cutoffs.hourly),
+    () => (cutoffs.daily === null ? { deleted: 0, more: false } : deleteRollupsBefore(ctx, siteId, "day", cutoffs.daily)),
+    async () =>
+      deleteAll(
+        ctx,
+        await ctx.db
+          .query("botCounters")
+          .withIndex("by_siteId_and_hourStart", (q) => q.eq("siteId", siteId).lt("hourStart", cutoffs.hourly))
+          .take(CLEANUP_PAGE.botCounters),
+        CLEANUP_PAGE.botCounters,
+      ),
+  ];
+  let deleted = 0;
+  let more = false;
+  for (const step of steps) {
+    const result = await step();
+    deleted += result.deleted;
+    more ||= result.more;
+  }
+  return { deleted, more };
+}
+
+/**
+ * Deletes what the site's retention settings let go: raw events (only once
+ * aggregated), sessions and visitors with them, hourly rollups, daily rollups
+ * when a retention is set, bot counters. One bounded page per call; it
+ * continues itself for up to `maxPages` pages (or until done with
+ * `runUntilComplete`). One chain per site: a second start exits at once.
+ */
+export const cleanupSite = mutation({
+  args: {
+    siteId: v.string(),
+    maxPages: v.optional(v.number()),
+    runUntilComplete: v.optional(v.boolean()),
+    runId: v.optional(v.string()),
+    page: v.optional(v.number()),
+  },
+  returns: v.object({ deleted: v.number(), done: v.boolean(), skipped: v.boolean() }),
+  handler: async (ctx, args): Promise<{ deleted: number; done: boolean; skipped: boolean }> => {
+    const site = await getSiteDoc(ctx, args.siteId);
+    const runId = args.runId ?? newRunId();
+    const holds = args.runId
+      ? await renewLease(ctx, site._id, CHAIN, runId)
+      : await claimLease(ctx, site._id, CHAIN, runId);
+    if (!holds) return { deleted: 0, done: false, skipped: true };
+    const { deleted, more } = await cleanupPage(ctx, site, cutoffsOf(site, Date.now()));
+    const page = (args.page ?? 0) + 1;
+    const maxPages = args.maxPages ?? DEFAULT_CLEANUP_PAGES;
+    if (more && (args.runUntilComplete || page < maxPages)) {
+      await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, { ...args, runId, page });
+    } else {
+      await releaseLease(ctx, site._id, CHAIN, runId);
+    }
+    return { deleted, done: !more, skipped: false };
+  },
+});
+
+/**
+ * Removes expired bookkeeping across sites: leases whose run died, and
+ * aggregation failure records older than `olderThanDays` (default 30).
+ */
+export const pruneExpired = mutation({
+  args: { olderThanDays: v.optional(v.number()) },
+  returns: v.object({ leases: v.number(), failures: v.number() }),
+  handler: async (ctx, { olderThanDays }) => {
+    const now = Date.now();
+    const leases = (await ctx.db.query("maintenanceLeases").take(500)).filter((l) => l.leaseUntil < now);
+    for (const lease of leases) await ctx.db.delete(lease._id);
+    const before = now - (olderThanDays ?? 30) * DAY_MS;
+    const failures = (await ctx.db.query("aggregationFailures").take(500)).filter((f) => f.failedAt < before);
+    for (const failure of failures) await ctx.db.delete(failure._id);
+    return { leases: leases.length, failures: failures.length };
+  },
+});
