@@ -1,0 +1,293 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { api, internal } from "./_generated/api.js";
+import { COMPACTION_PAGE_ROWS } from "./compaction.js";
+import { addToSketch, emptySketch, encodeSketch, hashVisitor } from "./lib/sketch.js";
+import { measure, type Usage } from "./testing/meter.js";
+import { replay } from "./testing/replay.js";
+import {
+  expectReportMatchesTruth,
+  reportFor,
+  reportsFor,
+  rollupRows,
+  shardsPerGroup,
+  type Range,
+} from "./testing/reports.js";
+import { createTestSite, drain, setupComponent, type TestInstance } from "./testing/setup.js";
+import { generateTraffic, uniqueEvents } from "./testing/traffic.js";
+import { buildSessions } from "./testing/truth.js";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const START = Date.UTC(2026, 4, 4);
+/** Late enough that every bucket of two days of traffic has settled. */
+const SETTLED_AT = START + 4 * DAY;
+
+const RANGES: Range[] = [
+  { from: START, to: START + 3 * DAY },
+  { from: START + DAY, to: START + 2 * DAY },
+  { from: START + 5 * HOUR, to: START + 29 * HOUR },
+  { from: START + 3 * HOUR + 37 * MINUTE, to: START + 41 * HOUR + 13 * MINUTE },
+];
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(START);
+});
+afterEach(() => vi.useRealTimers());
+
+/** A site with 8 shards and two days of generated traffic, fully aggregated. */
+async function siteWithTraffic(seed: number, visitors: number) {
+  const t = setupComponent();
+  const siteId = await createTestSite(t, { rollupShardCount: 8 });
+  const batches = generateTraffic({
+    seed,
+    start: START,
+    days: 2,
+    visitors,
+    sessionsPerVisitor: [2, 4],
+    eventsPerSession: [2, 7],
+  });
+  await replay(t, batches);
+  const events = uniqueEvents(batches);
+  return { t, siteId, events, sessions: buildSessions(events, 30 * MINUTE) };
+}
+
+async function leaseCount(t: TestInstance): Promise<number> {
+  return (await t.run(async (ctx) => ctx.db.query("maintenanceLeases").collect())).length;
+}
+
+function groupsWithSeveralShards(groups: Map<string, Set<number>>): number {
+  return [...groups.values()].filter((shards) => shards.size > 1).length;
+}
+
+describe("compaction of generated traffic (8 shards)", () => {
+  test("leaves one shard per bucket and row group; every report is unchanged and equals the truth", async () => {
+    const { t, siteId, events, sessions } = await siteWithTraffic(5, 40);
+    vi.setSystemTime(SETTLED_AT);
+    const before = await reportsFor(t, siteId, RANGES);
+    expect(before[0].overview.events).toBe(events.length);
+    const groupsBefore = shardsPerGroup(await rollupRows(t, siteId));
+    expect(groupsWithSeveralShards(groupsBefore)).toBeGreaterThan(20);
+
+    await t.mutation(api.compaction.compact, { siteId, since: 0 });
+    await drain(t);
+
+    const groupsAfter = shardsPerGroup(await rollupRows(t, siteId));
+    expect([...groupsAfter.keys()].sort()).toEqual([...groupsBefore.keys()].sort());
+    for (const [group, shards] of groupsAfter) {
+      expect(shards.size, group).toBe(1);
+      expect([...shards][0], group).toBe(Math.min(...groupsBefore.get(group)!));
+    }
+    const after = await reportsFor(t, siteId, RANGES);
+    expect(after).toEqual(before);
+    for (const report of after) expectReportMatchesTruth(report, events, sessions);
+    expect(await leaseCount(t)).toBe(0);
+  });
+
+  test("two chains started at once: the second exits, nothing is counted twice", async () => {
+    const { t, siteId, events, sessions } = await siteWithTraffic(9, 20);
+    vi.setSystemTime(SETTLED_AT);
+    const runs = await Promise.all([
+      t.action(internal.compaction.compactShards, { siteId, since: 0 }),
+      t.action(internal.compaction.compactShards, { siteId, since: 0 }),
+    ]);
+    expect(runs.map((r) => r.ran).sort()).toEqual([false, true]);
+    const loser = runs.find((r) => !r.ran)!;
+    expect(loser).toEqual({ merged: 0, pages: 0, ran: false });
+    expect(runs.find((r) => r.ran)!.merged).toBeGreaterThan(0);
+
+    for (const shards of shardsPerGroup(await rollupRows(t, siteId)).values()) expect(shards.size).toBe(1);
+    for (const report of await reportsFor(t, siteId, RANGES)) expectReportMatchesTruth(report, events, sessions);
+    expect(await leaseCount(t)).toBe(0);
+  });
+
+  test("compact called twice before draining merges once; reports equal the truth", async () => {
+    const { t, siteId, events, sessions } = await siteWithTraffic(13, 20);
+    vi.setSystemTime(SETTLED_AT);
+    expect(await t.mutation(api.compaction.compact, { siteId, since: 0 })).toEqual({ scheduled: 1 });
+    expect(await t.mutation(api.compaction.compact, { siteId, since: 0 })).toEqual({ scheduled: 1 });
+    await drain(t);
+    for (const shards of shardsPerGroup(await rollupRows(t, siteId)).values()) expect(shards.size).toBe(1);
+    for (const report of await reportsFor(t, siteId, RANGES)) expectReportMatchesTruth(report, events, sessions);
+    expect(await leaseCount(t)).toBe(0);
+  });
+
+  test("a chain whose lease is held by another run changes nothing; a run that loses its lease stops", async () => {
+    const { t, siteId } = await siteWithTraffic(17, 10);
+    vi.setSystemTime(SETTLED_AT);
+    const rowsBefore = await rollupRows(t, siteId);
+    expect(await t.mutation(internal.compaction.claimCompaction, { siteId, runId: "holder" })).toBe(true);
+
+    const blocked = await t.action(internal.compaction.compactShards, { siteId, since: 0 });
+    expect(blocked).toEqual({ merged: 0, pages: 0, ran: false });
+    // A continuation of a run that no longer holds the lease stops at its first page.
+    const orphan = await t.action(internal.compaction.compactShards, {
+      siteId,
+      since: 0,
+      runId: "orphan",
+      position: { series: 0, bucketStart: 0 },
+    });
+    expect(orphan).toEqual({ merged: 0, pages: 1, ran: true });
+    await drain(t);
+    expect(await rollupRows(t, siteId)).toEqual(rowsBefore);
+    expect(await leaseCount(t)).toBe(1);
+  });
+});
+
+// ---------------------------------------------------------------- one bucket with very many shard rows
+
+const STRESS_BUCKET = START + 5 * HOUR;
+const NEIGHBOUR_BUCKET = STRESS_BUCKET + HOUR;
+const OVERVIEW_SHARDS = 600;
+const KEYED_SHARDS = 300;
+const PAGES = 37;
+
+type SeedEntry = { key: string; events: number; pageviews: number; sessions: number; bounces: number; durationMs: number; visitor: string };
+
+function sketchOf(visitor: string): ArrayBuffer {
+  return encodeSketch(addToSketch(emptySketch(), hashVisitor(visitor), 1));
+}
+
+function overviewSeed(shard: number): SeedEntry {
+  return { key: "", events: 1 + (shard % 7), pageviews: shard % 5, sessions: 1, bounces: shard % 2, durationMs: shard * 1000, visitor: `v${shard % 90}` };
+}
+
+/** Two parts per keyed shard: page keys in part 0, event keys in part 1. */
+function keyedSeed(shard: number): SeedEntry[][] {
+  const counters = { sessions: 0, bounces: 0, durationMs: 0, visitor: `v${shard % 70}` };
+  const page = { key: `page\t/p${shard % PAGES}`, events: 1 + (shard % 3), pageviews: 1 + (shard % 3), ...counters };
+  const event = { key: `event\t${shard % 2 ? "signup" : "click"}`, events: 2, pageviews: 0, ...counters };
+  return [[page], [event]];
+}
+
+function toEntry({ visitor, ...counters }: SeedEntry) {
+  return { ...counters, visitors: sketchOf(visitor) };
+}
+
+/** Writes rollup rows directly: ~600 overview and ~600 keyed rows in one bucket, a few in the next. */
+async function seedManyShardRows(t: TestInstance, siteId: string): Promise<number> {
+  return await t.run(async (ctx) => {
+    let rows = 0;
+    const insert = async (bucketStart: number, dimension: string, shard: number, part: number, entries: SeedEntry[]) => {
+      await ctx.db.insert("rollupShards", { siteId, interval: "hour", bucketStart, dimension, shard, part, entries: entries.map(toEntry), bytes: 100 });
+      rows++;
+    };
+    for (let i = 0; i < OVERVIEW_SHARDS; i++) await insert(STRESS_BUCKET, "overview", i * 3, 0, [overviewSeed(i * 3)]);
+    for (let i = 0; i < KEYED_SHARDS; i++) {
+      for (const [part, entries] of keyedSeed(i * 5).entries()) await insert(STRESS_BUCKET, "keyed", i * 5, part, entries);
+    }
+    for (const shard of [2, 9, 70, 71, 130]) {
+      await insert(NEIGHBOUR_BUCKET, "overview", shard, 0, [overviewSeed(shard)]);
+      await insert(NEIGHBOUR_BUCKET, "keyed", shard, 0, keyedSeed(shard)[0]);
+    }
+    return rows;
+  });
+}
+
+/** SPEC §5 figures of the seeded rows, computed from the seed definitions alone. */
+function seededExpectation() {
+  const overview = [...Array.from({ length: OVERVIEW_SHARDS }, (_, i) => overviewSeed(i * 3)), ...[2, 9, 70, 71, 130].map(overviewSeed)];
+  const sum = (key: "events" | "pageviews" | "sessions" | "bounces" | "durationMs") => overview.reduce((n, e) => n + e[key], 0);
+  const pageEntries = [
+    ...Array.from({ length: KEYED_SHARDS }, (_, i) => keyedSeed(i * 5)[0][0]),
+    ...[2, 9, 70, 71, 130].map((shard) => keyedSeed(shard)[0][0]),
+  ];
+  const pages = new Map<string, { count: number; pageviewCount: number; visitors: Set<string> }>();
+  for (const e of pageEntries) {
+    const key = e.key.split("\t")[1];
+    const row = pages.get(key) ?? { count: 0, pageviewCount: 0, visitors: new Set<string>() };
+    row.count += e.events;
+    row.pageviewCount += e.pageviews;
+    row.visitors.add(e.visitor);
+    pages.set(key, row);
+  }
+  const topPages = [...pages]
+    .map(([key, r]) => ({ key, count: r.count, pageviewCount: r.pageviewCount, visitors: r.visitors.size }))
+    .sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
+  return {
+    events: sum("events"),
+    pageviews: sum("pageviews"),
+    sessions: sum("sessions"),
+    visitors: new Set(overview.map((e) => e.visitor)).size,
+    bounceRate: sum("bounces") / sum("sessions"),
+    averageSessionDurationMs: sum("durationMs") / sum("sessions"),
+    topPages,
+  };
+}
+
+async function stressSite() {
+  const t = setupComponent();
+  const siteId = await createTestSite(t, { rollupShardCount: 8 });
+  const seeded = await seedManyShardRows(t, siteId);
+  vi.setSystemTime(SETTLED_AT);
+  return { t, siteId, seeded };
+}
+
+const STRESS_RANGE: Range = { from: STRESS_BUCKET, to: NEIGHBOUR_BUCKET + HOUR };
+
+function expectSeededTotals(report: Awaited<ReturnType<typeof reportFor>>) {
+  const expected = seededExpectation();
+  const { topPages, ...overview } = expected;
+  for (const [key, value] of Object.entries(overview)) expect(report.overview[key], key).toBeCloseTo(value, 6);
+  expect(report.top.page).toEqual(topPages);
+}
+
+/** Runs the chain page by page (as compactShards does), measuring each page transaction. */
+async function compactPageByPage(t: TestInstance, siteId: string): Promise<Usage[]> {
+  const runId = "metered";
+  expect(await t.mutation(internal.compaction.claimCompaction, { siteId, runId })).toBe(true);
+  const usages: Usage[] = [];
+  let position: { series: number; bucketStart: number } | null = { series: 0, bucketStart: 0 };
+  while (position) {
+    const args: { siteId: string; runId: string; since: number; position: { series: number; bucketStart: number } } = { siteId, runId, since: 0, position };
+    const { result, usage } = await measure(() => t.mutation(internal.compaction.compactPage, args));
+    expect(result.lost).toBe(false);
+    usages.push(usage);
+    position = result.next;
+    expect(usages.length, "page count").toBeLessThan(40);
+  }
+  await t.mutation(internal.compaction.releaseCompaction, { siteId, runId });
+  return usages;
+}
+
+describe("compaction of one bucket with ~600 shard rows per row group", () => {
+  test("every page stays within COMPACTION_PAGE_ROWS-proportional reads and writes; totals unchanged", async () => {
+    const { t, siteId, seeded } = await stressSite();
+    expect(seeded).toBe(OVERVIEW_SHARDS + 2 * KEYED_SHARDS + 10);
+    const before = await reportFor(t, siteId, STRESS_RANGE);
+    expectSeededTotals(before);
+
+    const usages = await compactPageByPage(t, siteId);
+    console.log(`stress: ${usages.length} pages`, usages.map((u) => `${u.documentsRead}r/${u.documentsWritten}w`).join(" "));
+    // A page reads its rows (one beyond the page, to see whether it is full)
+    // and the lease; every patch or delete reads its document once more. It
+    // writes the lease, the merged target part and one delete per merged row.
+    for (const usage of usages) {
+      expect(usage.documentsWritten).toBeLessThanOrEqual(COMPACTION_PAGE_ROWS + 2);
+      expect(usage.documentsRead).toBeLessThanOrEqual(COMPACTION_PAGE_ROWS + 1 + 1 + usage.documentsWritten);
+      expect(usage.bytesRead).toBeLessThan(1024 * 1024);
+    }
+    // 1,200 rows cannot be merged in fewer than ceil(1200 / 256) row-capped pages.
+    expect(usages.length).toBeGreaterThanOrEqual(Math.ceil(seeded / COMPACTION_PAGE_ROWS));
+
+    const groups = shardsPerGroup(await rollupRows(t, siteId));
+    expect(groups.size).toBe(4);
+    for (const [group, shards] of groups) expect(shards.size, group).toBe(1);
+    expect(await reportFor(t, siteId, STRESS_RANGE)).toEqual(before);
+  });
+
+  test("the compactShards chain finishes on its own and leaves the totals unchanged", async () => {
+    const { t, siteId } = await stressSite();
+    const before = await reportFor(t, siteId, STRESS_RANGE);
+    await t.mutation(api.compaction.compact, { siteId, since: 0 });
+    await drain(t);
+    const rows = await rollupRows(t, siteId);
+    for (const [group, shards] of shardsPerGroup(rows)) expect(shards.size, group).toBe(1);
+    expect(rows.length).toBe(4);
+    const after = await reportFor(t, siteId, STRESS_RANGE);
+    expect(after).toEqual(before);
+    expectSeededTotals(after);
+    expect(await leaseCount(t)).toBe(0);
+  });
+});
