@@ -1,4 +1,4 @@
-import { ConvexError, v } from "convex/values";
+import { ConvexError } from "convex/values";
 import { paginator } from "convex-helpers/server/pagination";
 import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
@@ -12,23 +12,7 @@ import { KeyedTotals, RangeTotals, overviewFigures } from "./lib/totals.js";
 import { addRawSpan } from "./rawEdges.js";
 import type { RollupRow } from "./rollups.js";
 import { getSiteDoc } from "./sites.js";
-import {
-  vEventDoc,
-  vInterval,
-  vOverview,
-  vPage,
-  vPageArgs,
-  vPropertyBreakdownRow,
-  vRangeArgs,
-  vRealtime,
-  vSessionView,
-  vTimeseriesRow,
-  vTopRow,
-  vVisitorView,
-  type Interval,
-  type TopDimension,
-  type TopRow,
-} from "./validators.js";
+import { REPORT_QUERIES, TOP_QUERY_NAMES, type Interval, type TopDimension, type TopRow } from "./validators.js";
 
 /** Longest range a report answers: daily rows stay in the hundreds. */
 const MAX_RANGE_MS = 800 * 24 * HOUR_MS;
@@ -104,8 +88,7 @@ async function overviewOf(ctx: QueryCtx, site: Doc<"sites">, from: number, to: n
 
 /** Headline figures for `[from, to)`; with `compare`, also the preceding range of equal length. */
 export const getOverview = query({
-  args: { ...vRangeArgs, compare: v.optional(v.boolean()) },
-  returns: vOverview,
+  ...REPORT_QUERIES.getOverview,
   handler: async (ctx, { siteId, from, to, compare }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -117,8 +100,7 @@ export const getOverview = query({
 
 /** One row per hour (UTC) or local day, empty buckets included, edges clipped to the range. */
 export const getTimeseries = query({
-  args: { ...vRangeArgs, interval: vInterval },
-  returns: v.array(vTimeseriesRow),
+  ...REPORT_QUERIES.getTimeseries,
   handler: async (ctx, { siteId, from, to, interval }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -169,8 +151,7 @@ async function topList(
 /** Builds one top-list query; every dimension is served by the same code. */
 function topQuery(dimension: TopDimension) {
   return query({
-    args: { ...vRangeArgs, limit: v.optional(v.number()) },
-    returns: v.array(vTopRow),
+    ...REPORT_QUERIES[TOP_QUERY_NAMES[dimension]],
     handler: (ctx, args) => topList(ctx, args, dimension),
   });
 }
@@ -193,8 +174,7 @@ export const MAX_BREAKDOWN_EVENTS = 16_000;
 
 /** Values of one property of one event name, with counts and distinct visitors. */
 export const getEventPropertyBreakdown = query({
-  args: { ...vRangeArgs, eventName: v.string(), propertyKey: v.string(), limit: v.optional(v.number()) },
-  returns: v.array(vPropertyBreakdownRow),
+  ...REPORT_QUERIES.getEventPropertyBreakdown,
   handler: async (ctx, { siteId, from, to, eventName, propertyKey, limit }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -230,8 +210,7 @@ const REALTIME_VISITOR_MS = 5 * MINUTE_MS;
  * Pass `now` rounded to the minute so the query stays cached between renders.
  */
 export const getRealtime = query({
-  args: { siteId: v.string(), now: v.optional(v.number()) },
-  returns: vRealtime,
+  ...REPORT_QUERIES.getRealtime,
   handler: async (ctx, { siteId, now }) => {
     const site = await getSiteDoc(ctx, siteId);
     const end = Math.floor((now ?? Date.now()) / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
@@ -249,6 +228,25 @@ export const getRealtime = query({
       if (e.type === "pageview") perMinute[Math.floor((e.occurredAt - start) / MINUTE_MS)].pageviews++;
     }
     return { visitors: visitors.size, pageviewsPerMinute: perMinute };
+  },
+});
+
+/** Requests the ingest route filtered as bots in the UTC hours overlapping `[from, to)`. */
+export const getBotCounts = query({
+  ...REPORT_QUERIES.getBotCounts,
+  handler: async (ctx, { siteId, from, to }) => {
+    checkRange(from, to);
+    const site = await getSiteDoc(ctx, siteId);
+    const rows = await ctx.db
+      .query("botCounters")
+      .withIndex("by_siteId_and_hourStart", (q) =>
+        q.eq("siteId", site._id).gt("hourStart", from - HOUR_MS).lt("hourStart", to),
+      )
+      .collect();
+    return rows.reduce((sum, r) => ({ requests: sum.requests + r.requests, events: sum.events + r.events }), {
+      requests: 0,
+      events: 0,
+    });
   },
 });
 
@@ -282,15 +280,13 @@ async function pageOfEvents(ctx: QueryCtx, args: PageArgs, type?: "pageview") {
 
 /** Raw events, newest first. */
 export const listRawEvents = query({
-  args: vPageArgs,
-  returns: vPage(vEventDoc),
+  ...REPORT_QUERIES.listRawEvents,
   handler: (ctx, args) => pageOfEvents(ctx, args),
 });
 
 /** Pageview events, newest first. */
 export const listPageviews = query({
-  args: vPageArgs,
-  returns: vPage(vEventDoc),
+  ...REPORT_QUERIES.listPageviews,
   handler: (ctx, args) => pageOfEvents(ctx, args, "pageview"),
 });
 
@@ -320,8 +316,7 @@ function sessionView(s: Doc<"sessions">) {
 
 /** Sessions by start time, newest first. */
 export const listSessions = query({
-  args: vPageArgs,
-  returns: vPage(vSessionView),
+  ...REPORT_QUERIES.listSessions,
   handler: async (ctx, args) => {
     const site = await getSiteDoc(ctx, args.siteId);
     const { from, to } = timeBounds(args);
@@ -336,8 +331,7 @@ export const listSessions = query({
 
 /** Visitors by first visit, newest first (a stable order while visitors return). */
 export const listVisitors = query({
-  args: vPageArgs,
-  returns: vPage(vVisitorView),
+  ...REPORT_QUERIES.listVisitors,
   handler: async (ctx, args) => {
     const site = await getSiteDoc(ctx, args.siteId);
     const { from, to } = timeBounds(args);
@@ -361,8 +355,7 @@ export const listVisitors = query({
  * since. `from`/`to` filter by arrival time (`_creationTime`).
  */
 export const exportEvents = query({
-  args: vPageArgs,
-  returns: vPage(vEventDoc),
+  ...REPORT_QUERIES.exportEvents,
   handler: async (ctx, args) => {
     const site = await getSiteDoc(ctx, args.siteId);
     const { from, to } = timeBounds(args);

@@ -12,9 +12,10 @@ import {
   shardsPerGroup,
   type Range,
 } from "./testing/reports.js";
-import { createTestSite, drain, setupComponent, type TestInstance } from "./testing/setup.js";
+import { createTestSite, drain, setupComponent, WRITE_KEY_HASH, type TestInstance } from "./testing/setup.js";
 import { generateTraffic, uniqueEvents } from "./testing/traffic.js";
-import { buildSessions } from "./testing/truth.js";
+import { buildSessions, truthTop, type SentEvent } from "./testing/truth.js";
+import { shardFor } from "./ingest.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -289,5 +290,62 @@ describe("compaction of one bucket with ~600 shard rows per row group", () => {
     expect(after).toEqual(before);
     expectSeededTotals(after);
     expect(await leaseCount(t)).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------- retractions after compaction
+
+/** Two client sessions of one hour whose shards differ, the grower on the higher shard. */
+function sessionsOnDifferentShards() {
+  const ids = Array.from({ length: 40 }, (_, i) => ({ visitorId: `visitor-${i}`, sessionId: `session-${i}` }));
+  const withShard = ids.map((id) => ({ ...id, shard: shardFor(id.visitorId, id.sessionId, 8) }));
+  const low = withShard.find((id) => id.shard === Math.min(...withShard.map((x) => x.shard)))!;
+  const high = withShard.find((id) => id.shard > low.shard)!;
+  return { bouncer: low, grower: high };
+}
+
+async function sendEvent(t: TestInstance, who: { visitorId: string; sessionId: string }, event: SentEvent, sent: SentEvent[]) {
+  vi.setSystemTime(event.occurredAt + 1000);
+  const { visitorId: _v, sessionId: _s, ...wire } = event;
+  await t.mutation(api.ingest.ingestBatch, {
+    writeKeyHash: WRITE_KEY_HASH,
+    visitorId: who.visitorId,
+    sessionId: who.sessionId,
+    events: [wire as never],
+  });
+  sent.push(event);
+  await drain(t);
+}
+
+describe("a session that keeps growing after its start bucket was compacted", () => {
+  // The grower's start bucket (10:00) is compacted at 13:06; at 13:25 its exit
+  // page moves from /y to /z, which retracts /y (and its visitor) from the
+  // grower's own shard row of 10:00 — a row compaction has already deleted.
+  test("exit-page visitors of the start bucket still equal the truth", async () => {
+    const t = setupComponent();
+    const siteId = await createTestSite(t, { rollupShardCount: 8 });
+    const { bouncer, grower } = sessionsOnDifferentShards();
+    const at = (h: number, m: number) => START + h * HOUR + m * MINUTE;
+    const sent: SentEvent[] = [];
+    const pageview = (who: typeof grower, path: string, when: number): SentEvent => ({ visitorId: who.visitorId, sessionId: who.sessionId, type: "pageview", name: "pageview", path, occurredAt: when });
+    const track = (who: typeof grower, when: number): SentEvent => ({ visitorId: who.visitorId, sessionId: who.sessionId, type: "track", name: "click", occurredAt: when });
+    await sendEvent(t, grower, pageview(grower, "/a", at(10, 5)), sent);
+    await sendEvent(t, bouncer, pageview(bouncer, "/y", at(10, 10)), sent);
+    await sendEvent(t, grower, pageview(grower, "/y", at(10, 15)), sent);
+    for (let m = 35; m <= 3 * 60 + 5; m += 20) await sendEvent(t, grower, track(grower, at(10, m)), sent);
+
+    await t.mutation(api.compaction.compact, { siteId, since: 0 });
+    await drain(t);
+    const hour10 = shardsPerGroup(await rollupRows(t, siteId)).get(`hour|${at(10, 0)}|keyed`)!;
+    expect([...hour10]).toEqual([bouncer.shard]);
+
+    await sendEvent(t, grower, pageview(grower, "/z", at(13, 25)), sent);
+    const range = { siteId, from: at(10, 0), to: at(11, 0), limit: 100 };
+    const expected = truthTop("exitPage", sent, buildSessions(sent, 30 * MINUTE), range.from, range.to, 100);
+    expect(expected).toEqual([
+      { key: "/y", count: 1, pageviewCount: 1, visitors: 1, sessions: 1 },
+      { key: "/z", count: 1, pageviewCount: 1, visitors: 1, sessions: 1 },
+    ]);
+    expect(await t.query(api.analytics.getTopExitPages, range)).toEqual(expected);
   });
 });

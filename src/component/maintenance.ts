@@ -172,3 +172,23 @@ export const pruneExpired = mutation({
     return { leases: leases.length, failures: failures.length };
   },
 });
+
+/**
+ * Starts a cleanup chain for one site or for every site (each chain in its
+ * own transactions). What the app's `cleanup` cron calls.
+ */
+export const cleanup = mutation({
+  args: {
+    siteId: v.optional(v.string()),
+    maxPages: v.optional(v.number()),
+    runUntilComplete: v.optional(v.boolean()),
+  },
+  returns: v.object({ scheduled: v.number() }),
+  handler: async (ctx, { siteId, ...options }) => {
+    const sites = siteId ? [await getSiteDoc(ctx, siteId)] : await ctx.db.query("sites").take(500);
+    for (const site of sites) {
+      await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, { siteId: site._id, ...options });
+    }
+    return { scheduled: sites.length };
+  },
+});

@@ -130,20 +130,24 @@ export const updateSite = mutation({
   },
 });
 
-/** Replaces the write key; the old key stops working in the same transaction. */
+/**
+ * Replaces the write key; the old key stops working in the same transaction.
+ * Returns whether the key changed (`onlyIfChanged` makes the same key a no-op).
+ */
 export const rotateWriteKey = mutation({
-  args: { siteId: v.string(), writeKeyHash: v.string() },
-  returns: v.null(),
-  handler: async (ctx, { siteId, writeKeyHash }) => {
+  args: { siteId: v.string(), writeKeyHash: v.string(), onlyIfChanged: v.optional(v.boolean()) },
+  returns: v.boolean(),
+  handler: async (ctx, { siteId, writeKeyHash, onlyIfChanged }) => {
     const site = await getSiteDoc(ctx, siteId);
     checkWriteKeyHash(writeKeyHash);
+    if (onlyIfChanged && site.writeKeyHash === writeKeyHash) return false;
     const keyTaken = await ctx.db
       .query("sites")
       .withIndex("by_writeKeyHash", (q) => q.eq("writeKeyHash", writeKeyHash))
       .first();
     if (keyTaken && keyTaken._id !== site._id) fail("That write key is already used by another site");
     await ctx.db.patch(site._id, { writeKeyHash });
-    return null;
+    return true;
   },
 });
 

@@ -266,3 +266,58 @@ export const TOP_DIMENSIONS = [
   "country",
 ] as const;
 export type TopDimension = (typeof TOP_DIMENSIONS)[number];
+
+// ---------------------------------------------------------------- report function table
+
+export const vTopArgs = { ...vRangeArgs, limit: v.optional(v.number()) };
+
+/**
+ * Every report and drill-down query with its argument and return validators.
+ * The component defines its queries from this table and the app-level
+ * wrappers (`exposeAnalyticsApi`) are generated from it, so the two can never
+ * disagree.
+ */
+export const REPORT_QUERIES = {
+  getOverview: { args: { ...vRangeArgs, compare: v.optional(v.boolean()) }, returns: vOverview },
+  getTimeseries: { args: { ...vRangeArgs, interval: vInterval }, returns: v.array(vTimeseriesRow) },
+  getTopPages: { args: vTopArgs, returns: v.array(vTopRow) },
+  getTopEntryPages: { args: vTopArgs, returns: v.array(vTopRow) },
+  getTopExitPages: { args: vTopArgs, returns: v.array(vTopRow) },
+  getTopReferrers: { args: vTopArgs, returns: v.array(vTopRow) },
+  getTopSources: { args: vTopArgs, returns: v.array(vTopRow) },
+  getTopMediums: { args: vTopArgs, returns: v.array(vTopRow) },
+  getTopCampaigns: { args: vTopArgs, returns: v.array(vTopRow) },
+  getTopEvents: { args: vTopArgs, returns: v.array(vTopRow) },
+  getTopDevices: { args: vTopArgs, returns: v.array(vTopRow) },
+  getTopBrowsers: { args: vTopArgs, returns: v.array(vTopRow) },
+  getTopOs: { args: vTopArgs, returns: v.array(vTopRow) },
+  getTopCountries: { args: vTopArgs, returns: v.array(vTopRow) },
+  getEventPropertyBreakdown: {
+    args: { ...vRangeArgs, eventName: v.string(), propertyKey: v.string(), limit: v.optional(v.number()) },
+    returns: v.array(vPropertyBreakdownRow),
+  },
+  getRealtime: { args: { siteId: v.string(), now: v.optional(v.number()) }, returns: vRealtime },
+  getBotCounts: { args: vRangeArgs, returns: v.object({ requests: v.number(), events: v.number() }) },
+  listRawEvents: { args: vPageArgs, returns: vPage(vEventDoc) },
+  listPageviews: { args: vPageArgs, returns: vPage(vEventDoc) },
+  listSessions: { args: vPageArgs, returns: vPage(vSessionView) },
+  listVisitors: { args: vPageArgs, returns: vPage(vVisitorView) },
+  exportEvents: { args: vPageArgs, returns: vPage(vEventDoc) },
+};
+export type ReportQueryName = keyof typeof REPORT_QUERIES;
+
+/** The top-list query serving each dimension. */
+export const TOP_QUERY_NAMES = {
+  page: "getTopPages",
+  entryPage: "getTopEntryPages",
+  exitPage: "getTopExitPages",
+  referrer: "getTopReferrers",
+  source: "getTopSources",
+  medium: "getTopMediums",
+  campaign: "getTopCampaigns",
+  event: "getTopEvents",
+  device: "getTopDevices",
+  browser: "getTopBrowsers",
+  os: "getTopOs",
+  country: "getTopCountries",
+} as const satisfies Record<TopDimension, ReportQueryName>;

@@ -23,6 +23,7 @@ import type * as lib_time from "../lib/time.js";
 import type * as lib_totals from "../lib/totals.js";
 import type * as lib_validation from "../lib/validation.js";
 import type * as maintenance from "../maintenance.js";
+import type * as rateLimits from "../rateLimits.js";
 import type * as rawEdges from "../rawEdges.js";
 import type * as rollups from "../rollups.js";
 import type * as sites from "../sites.js";
@@ -51,6 +52,7 @@ const fullApi: ApiFromModules<{
   "lib/totals": typeof lib_totals;
   "lib/validation": typeof lib_validation;
   maintenance: typeof maintenance;
+  rateLimits: typeof rateLimits;
   rawEdges: typeof rawEdges;
   rollups: typeof rollups;
   sites: typeof sites;

@@ -1,0 +1,123 @@
+import {
+  mutationGeneric,
+  queryGeneric,
+  type GenericDataModel,
+  type GenericMutationCtx,
+  type GenericQueryCtx,
+} from "convex/server";
+import { ConvexError, v } from "convex/values";
+import type { ComponentApi } from "../component/_generated/component.js";
+import { vSite, vSiteSettings } from "../component/validators.js";
+import { hashWriteKey } from "./hash.js";
+import type { AuthCheck } from "./reports.js";
+
+const MIN_WRITE_KEY_LENGTH = 16;
+
+async function hashChecked(writeKey: string): Promise<string> {
+  if (writeKey.length < MIN_WRITE_KEY_LENGTH) {
+    throw new ConvexError(`A write key needs at least ${MIN_WRITE_KEY_LENGTH} characters`);
+  }
+  return await hashWriteKey(writeKey);
+}
+
+const siteArgs = { ...vSiteSettings, slug: v.string(), name: v.string() };
+
+export type AdminOptions<DataModel extends GenericDataModel> = {
+  auth: AuthCheck<GenericQueryCtx<DataModel> | GenericMutationCtx<DataModel>>;
+  /** Environment variable `provisionSite` reads the write key from; default ANALYTICS_WRITE_KEY. */
+  writeKeyEnvVar?: string;
+};
+
+/**
+ * Returns the site administration functions for the app to export. Raw write
+ * keys are hashed here, so only their SHA-256 reaches the component; every
+ * function first awaits `auth(ctx, { operation, siteId })`.
+ */
+export function exposeAdminApi<DataModel extends GenericDataModel = GenericDataModel>(
+  component: ComponentApi,
+  options: AdminOptions<DataModel>,
+) {
+  const { auth } = options;
+  const envVar = options.writeKeyEnvVar ?? "ANALYTICS_WRITE_KEY";
+  return {
+    /** Creates a site and returns its id. */
+    createSite: mutationGeneric({
+      args: { ...siteArgs, writeKey: v.string() },
+      returns: v.string(),
+      handler: async (ctx: GenericMutationCtx<DataModel>, { writeKey, ...site }): Promise<string> => {
+        await auth(ctx, { operation: "createSite" });
+        return await ctx.runMutation(component.sites.createSite, { ...site, writeKeyHash: await hashChecked(writeKey) });
+      },
+    }),
+    /** Returns the site with this slug, creating it if missing. */
+    ensureSite: mutationGeneric({
+      args: { ...siteArgs, writeKey: v.string() },
+      returns: v.object({ siteId: v.string(), created: v.boolean() }),
+      handler: async (ctx: GenericMutationCtx<DataModel>, { writeKey, ...site }) => {
+        await auth(ctx, { operation: "ensureSite" });
+        return await ctx.runMutation(component.sites.ensureSite, { ...site, writeKeyHash: await hashChecked(writeKey) });
+      },
+    }),
+    /**
+     * Idempotent one-call setup: ensures the site exists and that its write
+     * key is the one in the environment variable (rotating it if it changed).
+     */
+    provisionSite: mutationGeneric({
+      args: siteArgs,
+      returns: v.object({ siteId: v.string(), created: v.boolean(), rotated: v.boolean() }),
+      handler: async (ctx: GenericMutationCtx<DataModel>, site) => {
+        await auth(ctx, { operation: "provisionSite" });
+        const writeKey = process.env[envVar];
+        if (!writeKey) throw new ConvexError(`Set the ${envVar} environment variable to the site's write key`);
+        const writeKeyHash = await hashChecked(writeKey);
+        const { siteId, created } = await ctx.runMutation(component.sites.ensureSite, { ...site, writeKeyHash });
+        if (created) return { siteId, created, rotated: false };
+        const rotated = await ctx.runMutation(component.sites.rotateWriteKey, { siteId, writeKeyHash, onlyIfChanged: true });
+        return { siteId, created, rotated };
+      },
+    }),
+    /** Changes a site's settings. */
+    updateSite: mutationGeneric({
+      args: { siteId: v.string(), ...vSiteSettings },
+      returns: v.null(),
+      handler: async (ctx: GenericMutationCtx<DataModel>, args) => {
+        await auth(ctx, { operation: "updateSite", siteId: args.siteId });
+        return await ctx.runMutation(component.sites.updateSite, args);
+      },
+    }),
+    /** Replaces the write key; the old one stops working immediately. */
+    rotateWriteKey: mutationGeneric({
+      args: { siteId: v.string(), writeKey: v.string() },
+      returns: v.null(),
+      handler: async (ctx: GenericMutationCtx<DataModel>, { siteId, writeKey }) => {
+        await auth(ctx, { operation: "rotateWriteKey", siteId });
+        await ctx.runMutation(component.sites.rotateWriteKey, { siteId, writeKeyHash: await hashChecked(writeKey) });
+        return null;
+      },
+    }),
+    getSite: queryGeneric({
+      args: { siteId: v.string() },
+      returns: v.union(vSite, v.null()),
+      handler: async (ctx: GenericQueryCtx<DataModel>, { siteId }) => {
+        await auth(ctx, { operation: "getSite", siteId });
+        return await ctx.runQuery(component.sites.getSite, { siteId });
+      },
+    }),
+    getSiteBySlug: queryGeneric({
+      args: { slug: v.string() },
+      returns: v.union(vSite, v.null()),
+      handler: async (ctx: GenericQueryCtx<DataModel>, { slug }) => {
+        await auth(ctx, { operation: "getSiteBySlug" });
+        return await ctx.runQuery(component.sites.getSiteBySlug, { slug });
+      },
+    }),
+    listSites: queryGeneric({
+      args: { limit: v.optional(v.number()) },
+      returns: v.array(vSite),
+      handler: async (ctx: GenericQueryCtx<DataModel>, args) => {
+        await auth(ctx, { operation: "listSites" });
+        return await ctx.runQuery(component.sites.listSites, args);
+      },
+    }),
+  };
+}
