@@ -118,18 +118,18 @@ describe("compaction of generated traffic (8 shards)", () => {
     const { t, siteId } = await siteWithTraffic(17, 10);
     vi.setSystemTime(SETTLED_AT);
     const rowsBefore = await rollupRows(t, siteId);
-    expect(await t.mutation(internal.compaction.claimCompaction, { siteId, runId: "holder" })).toBe(true);
+    const horizon = await t.mutation(internal.compaction.claimCompaction, { siteId, runId: "holder" });
+    expect(horizon).toBe(SETTLED_AT - DAY - 30 * MINUTE - 2 * HOUR);
 
     const blocked = await t.action(internal.compaction.compactShards, { siteId, since: 0 });
     expect(blocked).toEqual({ merged: 0, pages: 0, ran: false });
-    // A continuation of a run that no longer holds the lease stops at its first page.
-    const orphan = await t.action(internal.compaction.compactShards, {
-      siteId,
-      since: 0,
-      runId: "orphan",
-      position: { series: 0, bucketStart: 0 },
-    });
-    expect(orphan).toEqual({ merged: 0, pages: 1, ran: true });
+    // A continuation of a run that lost the lease to a live run exits too.
+    const position = { series: 0, bucketStart: 0 };
+    const orphan = await t.action(internal.compaction.compactShards, { siteId, since: 0, runId: "orphan", position });
+    expect(orphan).toEqual({ merged: 0, pages: 0, ran: false });
+    // A page of a run that lost its lease mid-chain reports it and touches nothing.
+    const page = await t.mutation(internal.compaction.compactPage, { siteId, runId: "orphan", since: 0, horizon: horizon!, position });
+    expect(page).toEqual({ next: null, merged: 0, lost: true });
     await drain(t);
     expect(await rollupRows(t, siteId)).toEqual(rowsBefore);
     expect(await leaseCount(t)).toBe(1);
@@ -237,11 +237,13 @@ function expectSeededTotals(report: Awaited<ReturnType<typeof reportFor>>) {
 /** Runs the chain page by page (as compactShards does), measuring each page transaction. */
 async function compactPageByPage(t: TestInstance, siteId: string): Promise<Usage[]> {
   const runId = "metered";
-  expect(await t.mutation(internal.compaction.claimCompaction, { siteId, runId })).toBe(true);
+  const horizon = await t.mutation(internal.compaction.claimCompaction, { siteId, runId });
+  expect(horizon).not.toBeNull();
   const usages: Usage[] = [];
-  let position: { series: number; bucketStart: number } | null = { series: 0, bucketStart: 0 };
+  type Position = { series: number; bucketStart: number };
+  let position: Position | null = { series: 0, bucketStart: 0 };
   while (position) {
-    const args: { siteId: string; runId: string; since: number; position: { series: number; bucketStart: number } } = { siteId, runId, since: 0, position };
+    const args: { siteId: string; runId: string; since: number; horizon: number; position: Position } = { siteId, runId, since: 0, horizon: horizon!, position };
     const { result, usage } = await measure(() => t.mutation(internal.compaction.compactPage, args));
     expect(result.lost).toBe(false);
     usages.push(usage);
@@ -304,7 +306,7 @@ function sessionsOnDifferentShards() {
   return { bouncer: low, grower: high };
 }
 
-async function sendEvent(t: TestInstance, who: { visitorId: string; sessionId: string }, event: SentEvent, sent: SentEvent[]) {
+async function sendEvent(t: TestInstance, who: Who, event: SentEvent, sent: SentEvent[]) {
   vi.setSystemTime(event.occurredAt + 1000);
   const { visitorId: _v, sessionId: _s, ...wire } = event;
   await t.mutation(api.ingest.ingestBatch, {
@@ -317,35 +319,121 @@ async function sendEvent(t: TestInstance, who: { visitorId: string; sessionId: s
   await drain(t);
 }
 
-describe("a session that keeps growing after its start bucket was compacted", () => {
-  // The grower's start bucket (10:00) is compacted at 13:06; at 13:25 its exit
-  // page moves from /y to /z, which retracts /y (and its visitor) from the
-  // grower's own shard row of 10:00 — a row compaction has already deleted.
-  test("exit-page visitors of the start bucket still equal the truth", async () => {
+type Who = { visitorId: string; sessionId: string };
+const at = (h: number, m: number) => START + h * HOUR + m * MINUTE;
+const pageview = (who: Who, path: string, when: number): SentEvent => ({
+  visitorId: who.visitorId,
+  sessionId: who.sessionId,
+  type: "pageview",
+  name: "pageview",
+  path,
+  occurredAt: when,
+});
+const track = (who: Who, when: number): SentEvent => ({
+  visitorId: who.visitorId,
+  sessionId: who.sessionId,
+  type: "track",
+  name: "click",
+  occurredAt: when,
+});
+
+/** The bouncer exits on /y at 10:10; the grower enters on /a at 10:05 and is on /y at 10:15. */
+async function twoSessionsAtTen(t: TestInstance, sent: SentEvent[]) {
+  const { bouncer, grower } = sessionsOnDifferentShards();
+  await sendEvent(t, grower, pageview(grower, "/a", at(10, 5)), sent);
+  await sendEvent(t, bouncer, pageview(bouncer, "/y", at(10, 10)), sent);
+  await sendEvent(t, grower, pageview(grower, "/y", at(10, 15)), sent);
+  return { bouncer, grower };
+}
+
+async function shardsOfTenOClock(t: TestInstance, siteId: string): Promise<number[]> {
+  return [...shardsPerGroup(await rollupRows(t, siteId)).get(`hour|${at(10, 0)}|keyed`)!].sort((a, b) => a - b);
+}
+
+/** Top exit pages of 10:00–11:00 from the component and from the raw-event truth. */
+async function exitPagesOfTen(t: TestInstance, siteId: string, sent: SentEvent[]) {
+  const range = { siteId, from: at(10, 0), to: at(11, 0), limit: 100 };
+  const expected = truthTop("exitPage", sent, buildSessions(sent, 30 * MINUTE), range.from, range.to, 100);
+  return { actual: await t.query(api.analytics.getTopExitPages, range), expected };
+}
+
+const EXIT_PAGES_AFTER_GROWTH = [
+  { key: "/y", count: 1, pageviewCount: 1, visitors: 1, sessions: 1 },
+  { key: "/z", count: 1, pageviewCount: 1, visitors: 1, sessions: 1 },
+];
+
+async function compactNow(t: TestInstance, siteId: string) {
+  const run = await t.action(internal.compaction.compactShards, { siteId, since: 0 });
+  expect(run.ran).toBe(true);
+}
+
+// When a session's exit page moves, the aggregation retracts the old exit
+// page (and its visitor) from the session's own shard row of its start
+// bucket. If compaction had already merged that row away, the visitor
+// retraction would be lost (an exact sketch cannot hold a negative count).
+describe("sessions that change after their start bucket ended", () => {
+  test("a session still growing keeps its start bucket out of compaction; merged later, exit pages stay true", async () => {
     const t = setupComponent();
     const siteId = await createTestSite(t, { rollupShardCount: 8 });
-    const { bouncer, grower } = sessionsOnDifferentShards();
-    const at = (h: number, m: number) => START + h * HOUR + m * MINUTE;
     const sent: SentEvent[] = [];
-    const pageview = (who: typeof grower, path: string, when: number): SentEvent => ({ visitorId: who.visitorId, sessionId: who.sessionId, type: "pageview", name: "pageview", path, occurredAt: when });
-    const track = (who: typeof grower, when: number): SentEvent => ({ visitorId: who.visitorId, sessionId: who.sessionId, type: "track", name: "click", occurredAt: when });
-    await sendEvent(t, grower, pageview(grower, "/a", at(10, 5)), sent);
-    await sendEvent(t, bouncer, pageview(bouncer, "/y", at(10, 10)), sent);
-    await sendEvent(t, grower, pageview(grower, "/y", at(10, 15)), sent);
+    const { bouncer, grower } = await twoSessionsAtTen(t, sent);
     for (let m = 35; m <= 3 * 60 + 5; m += 20) await sendEvent(t, grower, track(grower, at(10, m)), sent);
-
-    await t.mutation(api.compaction.compact, { siteId, since: 0 });
-    await drain(t);
-    const hour10 = shardsPerGroup(await rollupRows(t, siteId)).get(`hour|${at(10, 0)}|keyed`)!;
-    expect([...hour10]).toEqual([bouncer.shard]);
+    await compactNow(t, siteId);
+    expect(await shardsOfTenOClock(t, siteId)).toEqual([bouncer.shard, grower.shard]);
 
     await sendEvent(t, grower, pageview(grower, "/z", at(13, 25)), sent);
-    const range = { siteId, from: at(10, 0), to: at(11, 0), limit: 100 };
-    const expected = truthTop("exitPage", sent, buildSessions(sent, 30 * MINUTE), range.from, range.to, 100);
-    expect(expected).toEqual([
-      { key: "/y", count: 1, pageviewCount: 1, visitors: 1, sessions: 1 },
-      { key: "/z", count: 1, pageviewCount: 1, visitors: 1, sessions: 1 },
-    ]);
-    expect(await t.query(api.analytics.getTopExitPages, range)).toEqual(expected);
+    const grown = await exitPagesOfTen(t, siteId, sent);
+    expect(grown.expected).toEqual(EXIT_PAGES_AFTER_GROWTH);
+    expect(grown.actual).toEqual(grown.expected);
+
+    vi.setSystemTime(at(13, 25) + 2 * DAY);
+    await compactNow(t, siteId);
+    expect(await shardsOfTenOClock(t, siteId)).toEqual([bouncer.shard]);
+    expect((await exitPagesOfTen(t, siteId, sent)).actual).toEqual(EXIT_PAGES_AFTER_GROWTH);
+  });
+
+  test("an event still waiting for aggregation holds back compaction of the buckets it may change", async () => {
+    const t = setupComponent();
+    const siteId = await createTestSite(t, { rollupShardCount: 8 });
+    const sent: SentEvent[] = [];
+    const { bouncer, grower } = await twoSessionsAtTen(t, sent);
+    // Arrives 19 h late (within SPEC §6's 24 h) and is not aggregated yet.
+    vi.setSystemTime(at(30, 0));
+    const late = pageview(grower, "/z", at(10, 40));
+    const { visitorId: _v, sessionId: _s, ...wire } = late;
+    const { visitorId, sessionId } = grower;
+    await t.mutation(api.ingest.ingestBatch, { writeKeyHash: WRITE_KEY_HASH, visitorId, sessionId, events: [wire as never] });
+    sent.push(late);
+
+    vi.setSystemTime(at(30, 0) + 2 * DAY);
+    await compactNow(t, siteId);
+    expect(await shardsOfTenOClock(t, siteId)).toEqual([bouncer.shard, grower.shard]);
+
+    await drain(t);
+    await compactNow(t, siteId);
+    expect(await shardsOfTenOClock(t, siteId)).toEqual([bouncer.shard]);
+    const { actual, expected } = await exitPagesOfTen(t, siteId, sent);
+    expect(expected).toEqual(EXIT_PAGES_AFTER_GROWTH);
+    expect(actual).toEqual(expected);
+  });
+
+  // KNOWN BUG (reported, not in this task's files): a session active for more
+  // than a day outlives any settle horizon. Its start bucket gets compacted
+  // while it still grows, and the later exit-page retraction of its visitor
+  // lands in an empty sketch of its own shard row and is dropped
+  // (rollups.ts applyDelta -> lib/sketch.ts addToSketch deletes counts <= 0).
+  // This test passes while the bug exists and fails once it is fixed.
+  test.fails("KNOWN BUG: a session growing for over a day loses an exit-page visitor retraction", async () => {
+    const t = setupComponent();
+    const siteId = await createTestSite(t, { rollupShardCount: 8 });
+    const sent: SentEvent[] = [];
+    const { bouncer, grower } = await twoSessionsAtTen(t, sent);
+    for (let m = 35; m <= 28 * 60; m += 20) await sendEvent(t, grower, track(grower, at(10, m)), sent);
+    await compactNow(t, siteId);
+    expect(await shardsOfTenOClock(t, siteId)).toEqual([bouncer.shard]);
+    await sendEvent(t, grower, pageview(grower, "/z", at(38, 10)), sent);
+    const { actual, expected } = await exitPagesOfTen(t, siteId, sent);
+    expect(expected).toEqual(EXIT_PAGES_AFTER_GROWTH);
+    expect(actual).toEqual(expected);
   });
 });

@@ -2,7 +2,9 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import { internalAction, internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
 import type { Doc } from "./_generated/dataModel.js";
+import { firstPendingEvent } from "./aggregation.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
+import { LIMITS } from "./lib/limits.js";
 import { KEYED, OVERVIEW } from "./lib/rollupDelta.js";
 import { HOUR_MS } from "./lib/time.js";
 import { mergeEntries, writeShardRows, type RollupEntry, type RollupRow } from "./rollups.js";
@@ -11,10 +13,12 @@ import { getSiteDoc } from "./sites.js";
 const CHAIN = "compaction";
 /** Rows one page reads at most; a page writes no more than it reads. */
 export const COMPACTION_PAGE_ROWS = 256;
-/** Buckets are compacted once they ended this long ago. */
+/** Margin added to the settle horizon (see settleHorizon). */
 export const SETTLE_GRACE_MS = 2 * HOUR_MS;
-/** Default look-back: late events can land in buckets up to a day old. */
-export const DEFAULT_LOOKBACK_MS = 3 * 24 * HOUR_MS;
+/** Default look-back: buckets settle about a day after they end (see settleHorizon). */
+export const DEFAULT_LOOKBACK_MS = 4 * 24 * HOUR_MS;
+/** Aggregation streams of one site (ingest never uses more shards). */
+const MAX_STREAMS = 64;
 /** Pages one action run performs before it hands over to a fresh run. */
 const PAGES_PER_RUN = 100;
 
@@ -30,10 +34,35 @@ const vPosition = v.object({ series: v.number(), bucketStart: v.number() });
 type Position = { series: number; bucketStart: number };
 type PageResult = { next: Position | null; merged: number; lost: boolean };
 
-function bucketEndsBy(interval: "hour" | "day", now: number): number {
-  // A day bucket lasts at most 25 h; treat it as settled that long after its start.
-  const length = interval === "hour" ? HOUR_MS : 25 * HOUR_MS;
-  return now - SETTLE_GRACE_MS - length;
+/**
+ * The instant before which buckets are settled. An aggregation run may
+ * retract what a session contributed to older buckets (its exit page moves,
+ * a late event changes its start or keys), and it retracts from the
+ * session's own shard row: once that row is merged away, a visitor
+ * retraction would be lost. A session can only change while an event can
+ * still join it: events arrive at most LIMITS.maxLateMs after they occurred,
+ * and pending (not yet aggregated) events arrived when they arrived. So
+ * sessions that ended before (oldest pending arrival, or now) − maxLateMs −
+ * timeout never change again, and neither do buckets that end before that
+ * (sessions lasting longer than a day aside).
+ */
+async function settleHorizon(ctx: MutationCtx, site: Doc<"sites">): Promise<number> {
+  const streams = await ctx.db
+    .query("aggregationStreams")
+    .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", site._id))
+    .take(MAX_STREAMS);
+  let oldestArrival = Date.now();
+  for (const stream of streams) {
+    const pending = await firstPendingEvent(ctx, site._id, stream.shard, stream.cursor);
+    if (pending) oldestArrival = Math.min(oldestArrival, pending.receivedAt);
+  }
+  return oldestArrival - LIMITS.maxLateMs - site.sessionTimeoutMs - SETTLE_GRACE_MS;
+}
+
+/** Buckets starting before this have ended before `horizon`. */
+function lastSettledStart(interval: "hour" | "day", horizon: number): number {
+  // A day bucket lasts at most 25 h; treat it as ended that long after its start.
+  return horizon - (interval === "hour" ? HOUR_MS : 25 * HOUR_MS);
 }
 
 /** Merges every complete shard of one bucket into its lowest shard. Returns documents written. */
@@ -67,12 +96,12 @@ async function mergeBucket(ctx: MutationCtx, rows: RollupRow[]): Promise<number>
  * next page starts (null when every series is done).
  */
 export const compactPage = internalMutation({
-  args: { siteId: v.string(), runId: v.string(), since: v.number(), position: vPosition },
+  args: { siteId: v.string(), runId: v.string(), since: v.number(), horizon: v.number(), position: vPosition },
   returns: v.object({ next: v.union(vPosition, v.null()), merged: v.number(), lost: v.boolean() }),
-  handler: async (ctx, { siteId, runId, since, position }) => {
+  handler: async (ctx, { siteId, runId, since, horizon, position }) => {
     if (!(await renewLease(ctx, siteId, CHAIN, runId))) return { next: null, merged: 0, lost: true };
     const series = SERIES[position.series];
-    const end = bucketEndsBy(series.interval, Date.now());
+    const end = lastSettledStart(series.interval, horizon);
     const rows = await ctx.db
       .query("rollupShards")
       .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
@@ -112,10 +141,19 @@ export const compactPage = internalMutation({
   },
 });
 
+/**
+ * Claims (or, for a continuing run, re-claims) the site's compaction lease.
+ * Returns the settle horizon for this run, or null when another live run
+ * holds the lease.
+ */
 export const claimCompaction = internalMutation({
   args: { siteId: v.string(), runId: v.string() },
-  returns: v.boolean(),
-  handler: async (ctx, { siteId, runId }) => claimLease(ctx, siteId, CHAIN, runId),
+  returns: v.union(v.number(), v.null()),
+  handler: async (ctx, { siteId, runId }) => {
+    const site = await getSiteDoc(ctx, siteId);
+    if (!(await claimLease(ctx, site._id, CHAIN, runId))) return null;
+    return await settleHorizon(ctx, site);
+  },
 });
 
 export const releaseCompaction = internalMutation({
@@ -130,7 +168,9 @@ export const releaseCompaction = internalMutation({
 /**
  * Merges the shard rows of settled buckets, one bounded mutation per page.
  * Holds the site's compaction lease for its whole chain; continues itself in
- * a fresh action after PAGES_PER_RUN pages.
+ * a fresh action after PAGES_PER_RUN pages. Every run (re-)claims the lease,
+ * so a continuation whose lease another live run took exits, and computes
+ * the settle horizon afresh.
  */
 export const compactShards = internalAction({
   args: {
@@ -142,16 +182,15 @@ export const compactShards = internalAction({
   returns: v.object({ merged: v.number(), pages: v.number(), ran: v.boolean() }),
   handler: async (ctx, args) => {
     const runId = args.runId ?? newRunId();
-    if (!args.runId && !(await ctx.runMutation(internal.compaction.claimCompaction, { siteId: args.siteId, runId }))) {
-      return { merged: 0, pages: 0, ran: false };
-    }
+    const horizon = await ctx.runMutation(internal.compaction.claimCompaction, { siteId: args.siteId, runId });
+    if (horizon === null) return { merged: 0, pages: 0, ran: false };
     let position: Position | null = args.position ?? { series: 0, bucketStart: args.since };
     let merged = 0;
     let pages = 0;
     while (position && pages < PAGES_PER_RUN) {
       const page: PageResult = await ctx.runMutation(
         internal.compaction.compactPage,
-        { siteId: args.siteId, runId, since: args.since, position },
+        { siteId: args.siteId, runId, since: args.since, horizon, position },
       );
       pages++;
       merged += page.merged;
@@ -169,7 +208,7 @@ export const compactShards = internalAction({
 
 /**
  * Starts compaction for one site (or every site): buckets that started after
- * `since` (default: the last 3 days) and have settled. A site whose chain is
+ * `since` (default: the last 4 days) and have settled. A site whose chain is
  * already running is skipped by the chain itself.
  */
 export const compact = mutation({
