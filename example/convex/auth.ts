@@ -6,7 +6,7 @@ import type { QueryCtx } from "./_generated/server";
  * Only signed-in users whose email is listed in the ANALYTICS_ADMINS
  * environment variable (comma separated) may read analytics or manage sites.
  */
-export async function requireAnalyticsAdmin(ctx: Pick<QueryCtx, "auth">, { operation }: AuthOperation) {
+export async function requireAnalyticsAdmin(ctx: Pick<QueryCtx, "auth">, { operation, siteId }: AuthOperation) {
   const identity = await ctx.auth.getUserIdentity();
   if (!identity) throw new ConvexError(`Sign in to use ${operation}`);
   const admins = (process.env.ANALYTICS_ADMINS ?? "")
@@ -14,6 +14,7 @@ export async function requireAnalyticsAdmin(ctx: Pick<QueryCtx, "auth">, { opera
     .map((email) => email.trim().toLowerCase())
     .filter(Boolean);
   if (!identity.email || !admins.includes(identity.email.toLowerCase())) {
-    throw new ConvexError(`${identity.email ?? "This user"} is not an analytics admin`);
+    const target = siteId ? ` on site ${siteId}` : "";
+    throw new ConvexError(`${identity.email ?? "This user"} is not an analytics admin (${operation}${target})`);
   }
 }

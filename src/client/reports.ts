@@ -14,11 +14,16 @@ export type AuthOperation = { operation: string; siteId?: string };
 /** Throws (or rejects) to refuse the call; whatever it throws reaches the caller. */
 export type AuthCheck<Ctx> = (ctx: Ctx, operation: AuthOperation) => void | Promise<void>;
 
-type Spec = (typeof REPORT_QUERIES)[ReportQueryName];
-type WrappedQuery<S extends Spec> = RegisteredQuery<"public", ObjectType<S["args"]>, Promise<Infer<S["returns"]>>>;
+type Specs = typeof REPORT_QUERIES;
 
-/** The app-level report queries, named and typed exactly as the component's. */
-export type AnalyticsApi = { [K in ReportQueryName]: WrappedQuery<(typeof REPORT_QUERIES)[K]> };
+/**
+ * The app-level report queries, named and typed exactly as the component's.
+ * (Spelled with RegisteredQuery directly: Convex infers function types from
+ * that alias, and an alias of it would hide them.)
+ */
+export type AnalyticsApi = {
+  [K in ReportQueryName]: RegisteredQuery<"public", ObjectType<Specs[K]["args"]>, Promise<Infer<Specs[K]["returns"]>>>;
+};
 
 /**
  * Returns public queries for every report and drill-down of the component

@@ -23,8 +23,8 @@ function planHours(span: Span, plan: RangePlan): void {
   if (span.end <= span.start) return;
   const firstHour = ceilToUtcHour(span.start);
   const endHour = floorToUtcHour(span.end);
-  if (firstHour >= endHour) {
-    plan.raw.push(span);
+  if (firstHour > endHour) {
+    plan.raw.push(span); // inside a single hour
     return;
   }
   if (span.start < firstHour) plan.raw.push({ start: span.start, end: firstHour });

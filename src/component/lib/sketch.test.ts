@@ -1,0 +1,60 @@
+import { expect, test } from "vitest";
+import {
+  DistinctCounter,
+  EXACT_LIMIT,
+  addToSketch,
+  decodeSketch,
+  emptySketch,
+  encodeSketch,
+  hashVisitor,
+  mergeSketchInto,
+  sketchCardinality,
+  type Sketch,
+} from "./sketch.js";
+
+function sketchOf(ids: string[]): Sketch {
+  let s = emptySketch();
+  for (const id of ids) s = addToSketch(s, hashVisitor(id), 1);
+  return s;
+}
+
+const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+test("exact up to the limit, and retractions are exact there", () => {
+  const s = sketchOf([...ids("a", EXACT_LIMIT), ...ids("a", 10)]);
+  expect(s.kind).toBe("exact");
+  expect(sketchCardinality(s)).toBe(EXACT_LIMIT);
+  // a-0..a-9 were added twice: one retraction leaves them, a second removes them.
+  let r = s;
+  for (const id of ids("a", 10)) r = addToSketch(r, hashVisitor(id), -1);
+  expect(sketchCardinality(r)).toBe(EXACT_LIMIT);
+  for (const id of ids("a", 10)) r = addToSketch(r, hashVisitor(id), -1);
+  expect(sketchCardinality(r)).toBe(EXACT_LIMIT - 10);
+});
+
+test("encoding round-trips both forms", () => {
+  const small = sketchOf(ids("x", 37));
+  expect(sketchCardinality(decodeSketch(encodeSketch(small)))).toBe(37);
+  const big = sketchOf(ids("y", 5_000));
+  expect(big.kind).toBe("hll");
+  expect(sketchCardinality(decodeSketch(encodeSketch(big)))).toBe(sketchCardinality(big));
+});
+
+test.each([1_001, 2_000, 5_000, 20_000, 60_000, 200_000])("HyperLogLog error under 2%% at %i visitors", (n) => {
+  const estimate = sketchCardinality(sketchOf(ids(`n${n}`, n)));
+  expect(Math.abs(estimate - n) / n).toBeLessThan(0.02);
+});
+
+test("merging over buckets counts distinct visitors, never a sum", () => {
+  // Three buckets sharing most visitors.
+  const buckets = [ids("v", 300), ids("v", 400).slice(100), ids("v", 500).slice(250)];
+  const counter = new DistinctCounter();
+  for (const b of buckets) counter.add(sketchOf(b));
+  expect(counter.count()).toBe(500);
+  // Past the exact range the merged estimate stays within 2%.
+  const big = new DistinctCounter();
+  for (let k = 0; k < 5; k++) big.add(sketchOf(ids("w", 3_000 + k * 2_000)));
+  expect(Math.abs(big.count() - 11_000) / 11_000).toBeLessThan(0.02);
+  const merged = mergeSketchInto(sketchOf(ids("m", 800)), sketchOf(ids("m", 1_600)));
+  expect(Math.abs(sketchCardinality(merged) - 1_600) / 1_600).toBeLessThan(0.02);
+});
