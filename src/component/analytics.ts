@@ -213,13 +213,15 @@ export const getRealtime = query({
   ...REPORT_QUERIES.getRealtime,
   handler: async (ctx, { siteId, now }) => {
     const site = await getSiteDoc(ctx, siteId);
-    const end = Math.floor((now ?? Date.now()) / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+    const at = now ?? Date.now();
+    // Minute buckets end with the minute containing `at`.
+    const end = Math.floor(at / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
     const start = end - REALTIME_WINDOW_MS;
     const events = await ctx.db
       .query("events")
       .withIndex("by_siteId_and_occurredAt", (q) => q.eq("siteId", site._id).gte("occurredAt", start).lt("occurredAt", end))
       .take(MAX_BREAKDOWN_EVENTS);
-    const visitors = new Set(events.filter((e) => e.occurredAt >= end - REALTIME_VISITOR_MS).map((e) => e.visitorId));
+    const visitors = new Set(events.filter((e) => e.occurredAt >= at - REALTIME_VISITOR_MS).map((e) => e.visitorId));
     const perMinute = Array.from({ length: REALTIME_WINDOW_MS / MINUTE_MS }, (_, i) => ({
       minuteStart: start + i * MINUTE_MS,
       pageviews: 0,
