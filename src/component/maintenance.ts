@@ -3,7 +3,7 @@ import { api } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { mutation, type MutationCtx } from "./_generated/server.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
-import { DAY_MS } from "./lib/time.js";
+import { DAY_MS, floorToLocalDay, floorToUtcHour } from "./lib/time.js";
 import { getSiteDoc } from "./sites.js";
 
 const CHAIN = "cleanup";
@@ -18,11 +18,19 @@ export const DEFAULT_CLEANUP_PAGES = 25;
 
 type Cutoffs = { raw: number; hourly: number; daily: number | null };
 
+/**
+ * What expired: raw events, sessions and visitors older than the raw
+ * retention; rollup buckets (and bot-counter hours) only once they *end* by
+ * their retention's cutoff, since a bucket straddling it still holds data
+ * inside the retention. So the rollup cutoffs are the starts of the buckets
+ * holding the cutoff instants (UTC hour; calendar day in the site's zone).
+ */
 function cutoffsOf(site: Doc<"sites">, now: number): Cutoffs {
+  const days = site.dailyRollupRetentionDays;
   return {
     raw: now - site.rawEventRetentionDays * DAY_MS,
-    hourly: now - site.hourlyRollupRetentionDays * DAY_MS,
-    daily: site.dailyRollupRetentionDays ? now - site.dailyRollupRetentionDays * DAY_MS : null,
+    hourly: floorToUtcHour(now - site.hourlyRollupRetentionDays * DAY_MS),
+    daily: days ? floorToLocalDay(now - days * DAY_MS, site.timezone) : null,
   };
 }
 

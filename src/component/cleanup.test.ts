@@ -1,0 +1,299 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { api } from "./_generated/api.js";
+import type { Doc } from "./_generated/dataModel.js";
+import { CLEANUP_PAGE } from "./maintenance.js";
+import { replay } from "./testing/replay.js";
+import { expectReportMatchesTruth, reportsFor, rollupRows, type Range } from "./testing/reports.js";
+import { createTestSite, drain, setupComponent, WRITE_KEY_HASH, type TestInstance } from "./testing/setup.js";
+import { generateTraffic, uniqueEvents, type Batch } from "./testing/traffic.js";
+import { buildSessions, type SentEvent, type TruthSession } from "./testing/truth.js";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const START = Date.UTC(2026, 5, 1);
+/** Cleanup runs at midnight UTC ten days in, so five days' retention ends on a day boundary. */
+const NOW = START + 10 * DAY;
+const RETAINED_DAYS = 5;
+/** A day boundary; retention ends half an hour later, inside the day and hour that start here. */
+const CUTOFF = NOW - RETAINED_DAYS * DAY;
+/** Rollup-cleanup tests run half an hour past midnight, so the cutoff instant straddles buckets. */
+const RUN_AT = NOW + 30 * MINUTE;
+const EXPIRES_BEFORE = RUN_AT - RETAINED_DAYS * DAY;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(START);
+});
+afterEach(() => vi.useRealTimers());
+
+/** One session with a pageview on each side of the retention cutoff instant. */
+function straddlingBatch(): Batch {
+  const who = { visitorId: "straddler", sessionId: "straddler-session" };
+  const pageview = (path: string, occurredAt: number) => ({ ...who, type: "pageview" as const, name: "pageview", path, occurredAt });
+  return {
+    arrival: CUTOFF + 41 * MINUTE,
+    ...who,
+    context: { device: "desktop", country: "DE" },
+    events: [pageview("/before-cutoff", CUTOFF + 10 * MINUTE), pageview("/after-cutoff", CUTOFF + 40 * MINUTE)],
+  };
+}
+
+type Traffic = { t: TestInstance; siteId: string; events: SentEvent[]; sessions: TruthSession[] };
+
+/** Eight days of generated traffic, aggregated; the clock then moves to NOW. */
+async function siteWithTraffic(settings: Record<string, number>): Promise<Traffic> {
+  const t = setupComponent();
+  const siteId = await createTestSite(t, settings);
+  const generated = generateTraffic({ seed: 21, start: START, days: 8, visitors: 30, sessionsPerVisitor: [1, 3], eventsPerSession: [1, 6] });
+  const batches = [...generated, straddlingBatch()].sort((a, b) => a.arrival - b.arrival);
+  await replay(t, batches);
+  const events = uniqueEvents(batches);
+  vi.setSystemTime(RUN_AT);
+  return { t, siteId, events, sessions: buildSessions(events, 30 * MINUTE) };
+}
+
+async function siteDocs<T extends "events" | "sessions" | "visitors">(t: TestInstance, table: T, siteId: string) {
+  return await t.run(async (ctx) => (await ctx.db.query(table).collect()).filter((d) => d.siteId === siteId) as Doc<T>[]);
+}
+
+async function counts(t: TestInstance, siteId: string) {
+  const rows = await rollupRows(t, siteId);
+  return {
+    events: (await siteDocs(t, "events", siteId)).length,
+    sessions: (await siteDocs(t, "sessions", siteId)).length,
+    visitors: (await siteDocs(t, "visitors", siteId)).length,
+    hourRows: rows.filter((r) => r.interval === "hour").length,
+    dayRows: rows.filter((r) => r.interval === "day").length,
+  };
+}
+
+async function cleanupToTheEnd(t: TestInstance, siteId: string) {
+  const first = await t.mutation(api.maintenance.cleanupSite, { siteId, runUntilComplete: true });
+  expect(first.skipped).toBe(false);
+  await drain(t);
+  await expectNoFailedJobs(t);
+  return first;
+}
+
+async function expectNoFailedJobs(t: TestInstance) {
+  const jobs = await t.run(async (ctx) => ctx.db.system.query("_scheduled_functions").collect());
+  expect(jobs.filter((j) => j.state.kind !== "success").map((j) => [j.name, j.state])).toEqual([]);
+}
+
+function visitorsSeenSince(events: SentEvent[], cutoff: number): number {
+  const lastSeen = new Map<string, number>();
+  for (const e of events) lastSeen.set(e.visitorId, Math.max(lastSeen.get(e.visitorId) ?? 0, e.occurredAt));
+  return [...lastSeen.values()].filter((t) => t >= cutoff).length;
+}
+
+async function expectUnchangedAndTrue(traffic: Traffic, ranges: Range[], before: Awaited<ReturnType<typeof reportsFor>>) {
+  const after = await reportsFor(traffic.t, traffic.siteId, ranges);
+  expect(after).toEqual(before);
+  for (const report of after) expectReportMatchesTruth(report, traffic.events, traffic.sessions);
+}
+
+describe("retention cleanup removes exactly what expired", () => {
+  test("rawEventRetentionDays: raw events, sessions and visitors before the cutoff go; rollups and retained reports stay", async () => {
+    const traffic = await siteWithTraffic({ rawEventRetentionDays: RETAINED_DAYS });
+    const { t, siteId, events, sessions } = traffic;
+    const ranges = [
+      { from: CUTOFF + HOUR, to: NOW },
+      { from: EXPIRES_BEFORE + 17 * MINUTE, to: NOW - 3 * HOUR - 5 * MINUTE },
+      { from: START, to: CUTOFF }, // whole days: answered from rollups, raw events or not
+    ];
+    // The clock may move a little while the chain runs: no event sits right at the cutoff.
+    expect(events.filter((e) => e.occurredAt >= EXPIRES_BEFORE && e.occurredAt < EXPIRES_BEFORE + 5 * MINUTE)).toEqual([]);
+    const before = await reportsFor(t, siteId, ranges);
+    const countsBefore = await counts(t, siteId);
+    expect(countsBefore).toMatchObject({ events: events.length, sessions: sessions.length, visitors: visitorsSeenSince(events, 0) });
+    const rowsBefore = await rollupRows(t, siteId);
+
+    await cleanupToTheEnd(t, siteId);
+
+    const kept = events.filter((e) => e.occurredAt >= EXPIRES_BEFORE).length;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(events.length);
+    expect(await counts(t, siteId)).toEqual({
+      ...countsBefore,
+      events: kept,
+      sessions: sessions.filter((s) => s.end >= EXPIRES_BEFORE).length,
+      visitors: visitorsSeenSince(events, EXPIRES_BEFORE),
+    });
+    expect((await siteDocs(t, "events", siteId)).every((e) => e.occurredAt >= EXPIRES_BEFORE)).toBe(true);
+    expect(await rollupRows(t, siteId)).toEqual(rowsBefore);
+    await expectUnchangedAndTrue(traffic, ranges, before);
+  });
+
+  test("hourlyRollupRetentionDays: hourly rows that end by the cutoff go (not the one holding it); daily rows and raw events stay", async () => {
+    const traffic = await siteWithTraffic({ hourlyRollupRetentionDays: RETAINED_DAYS });
+    const { t, siteId } = traffic;
+    const ranges = [
+      { from: CUTOFF, to: CUTOFF + 2 * DAY },
+      { from: CUTOFF + 3 * HOUR, to: NOW - 5 * HOUR },
+      { from: START, to: NOW }, // whole days: daily rows
+    ];
+    const before = await reportsFor(t, siteId, ranges);
+    const rowsBefore = await rollupRows(t, siteId);
+    const countsBefore = await counts(t, siteId);
+    const expired = rowsBefore.filter((r) => r.interval === "hour" && r.bucketStart + HOUR <= EXPIRES_BEFORE);
+    expect(rowsBefore.some((r) => r.interval === "hour" && r.bucketStart === CUTOFF)).toBe(true);
+    expect(expired.length).toBeGreaterThan(0);
+
+    await cleanupToTheEnd(t, siteId);
+
+    const expiredIds = new Set(expired.map((r) => r._id));
+    expect(await rollupRows(t, siteId)).toEqual(rowsBefore.filter((r) => !expiredIds.has(r._id)));
+    expect(await counts(t, siteId)).toEqual({ ...countsBefore, hourRows: countsBefore.hourRows - expired.length });
+    await expectUnchangedAndTrue(traffic, ranges, before);
+  });
+
+  test("dailyRollupRetentionDays: daily rows that end by the cutoff go (not the one holding it); hourly rows and raw events stay", async () => {
+    const traffic = await siteWithTraffic({ dailyRollupRetentionDays: RETAINED_DAYS });
+    const { t, siteId } = traffic;
+    const ranges = [
+      { from: CUTOFF, to: NOW },
+      { from: START + 3 * HOUR, to: START + 47 * HOUR }, // no whole day: hourly rows only
+    ];
+    const before = await reportsFor(t, siteId, ranges);
+    const rowsBefore = await rollupRows(t, siteId);
+    const countsBefore = await counts(t, siteId);
+    const expired = rowsBefore.filter((r) => r.interval === "day" && r.bucketStart + DAY <= EXPIRES_BEFORE);
+    expect(rowsBefore.some((r) => r.interval === "day" && r.bucketStart === CUTOFF)).toBe(true);
+    expect(expired.length).toBeGreaterThan(0);
+
+    await cleanupToTheEnd(t, siteId);
+
+    const expiredIds = new Set(expired.map((r) => r._id));
+    expect(await rollupRows(t, siteId)).toEqual(rowsBefore.filter((r) => !expiredIds.has(r._id)));
+    expect(await counts(t, siteId)).toEqual({ ...countsBefore, dayRows: countsBefore.dayRows - expired.length });
+    await expectUnchangedAndTrue(traffic, ranges, before);
+  });
+});
+
+// ---------------------------------------------------------------- unaggregated events, overlap
+
+function batchOf(visitorId: string, occurredAt: number, count: number) {
+  return {
+    writeKeyHash: WRITE_KEY_HASH,
+    visitorId,
+    sessionId: `${visitorId}-session`,
+    events: Array.from({ length: count }, (_, i) => ({ type: "pageview" as const, path: `/p${i}`, occurredAt: occurredAt + i * 1000 })),
+  };
+}
+
+test("events the aggregation has not passed yet are never deleted", async () => {
+  const t = setupComponent();
+  const siteId = await createTestSite(t, { rawEventRetentionDays: 1 });
+  await t.mutation(api.ingest.ingestBatch, batchOf("aggregated", START - 10 * MINUTE, 3));
+  await drain(t);
+  vi.setSystemTime(START + MINUTE);
+  await t.mutation(api.ingest.ingestBatch, batchOf("pending", START - 5 * MINUTE, 4));
+
+  vi.setSystemTime(START + 3 * DAY);
+  const first = await t.mutation(api.maintenance.cleanupSite, { siteId });
+  // 3 events, their session and their visitor; the pending batch stays whole.
+  expect(first).toEqual({ deleted: 5, done: true, skipped: false });
+  const left = await siteDocs(t, "events", siteId);
+  expect(left.map((e) => e.visitorId)).toEqual(["pending", "pending", "pending", "pending"]);
+
+  await drain(t); // aggregates the pending batch
+  const second = await t.mutation(api.maintenance.cleanupSite, { siteId });
+  expect(second).toEqual({ deleted: 6, done: true, skipped: false });
+  expect(await siteDocs(t, "events", siteId)).toEqual([]);
+  const overview = await t.query(api.analytics.getOverview, { siteId, from: START - HOUR, to: START + HOUR });
+  expect(overview).toMatchObject({ events: 7, pageviews: 7, sessions: 2, visitors: 2 });
+});
+
+/** Inserts aggregated raw events directly, in chunks, and moves every stream cursor past them. */
+async function seedAggregatedEvents(t: TestInstance, siteId: string, count: number, occurredAt: (i: number) => number) {
+  const chunk = 5_000;
+  for (let start = 0; start < count; start += chunk) {
+    await t.run(async (ctx) => {
+      for (let i = start; i < Math.min(count, start + chunk); i++) {
+        const at = occurredAt(i);
+        await ctx.db.insert("events", {
+          siteId,
+          visitorId: `v${i % 500}`,
+          sessionId: `s${i % 2000}`,
+          type: "pageview",
+          name: "pageview",
+          path: "/",
+          occurredAt: at,
+          receivedAt: at,
+          shard: i % 4,
+        });
+      }
+    });
+  }
+  const cursor = Date.now() + 1_000; // seeded _creationTimes are Date.now() plus a microsecond each
+  await t.run(async (ctx) => {
+    for (let shard = 0; shard < 4; shard++) {
+      await ctx.db.insert("aggregationStreams", { siteId, shard, cursor, scheduled: false });
+    }
+  });
+}
+
+async function countEventsBefore(t: TestInstance, siteId: string, cutoff: number, limit: number) {
+  return await t.run(async (ctx) =>
+    (
+      await ctx.db
+        .query("events")
+        .withIndex("by_siteId_and_occurredAt", (q) => q.eq("siteId", siteId).lt("occurredAt", cutoff))
+        .take(limit)
+    ).length,
+  );
+}
+
+test("a second cleanup started while one runs is skipped", async () => {
+  vi.setSystemTime(NOW);
+  const t = setupComponent();
+  const siteId = await createTestSite(t, { rawEventRetentionDays: RETAINED_DAYS });
+  const expiredCount = CLEANUP_PAGE.events + 500;
+  await seedAggregatedEvents(t, siteId, expiredCount, (i) => START + i * 1000);
+
+  const first = await t.mutation(api.maintenance.cleanupSite, { siteId, runUntilComplete: true });
+  expect(first).toEqual({ deleted: CLEANUP_PAGE.events, done: false, skipped: false });
+  const second = await t.mutation(api.maintenance.cleanupSite, { siteId, runUntilComplete: true });
+  expect(second).toEqual({ deleted: 0, done: false, skipped: true });
+  expect(await countEventsBefore(t, siteId, CUTOFF, expiredCount)).toBe(500);
+
+  await drain(t);
+  expect(await countEventsBefore(t, siteId, CUTOFF, expiredCount)).toBe(0);
+  expect(await t.run(async (ctx) => ctx.db.query("maintenanceLeases").collect())).toEqual([]);
+  const third = await t.mutation(api.maintenance.cleanupSite, { siteId });
+  expect(third).toEqual({ deleted: 0, done: true, skipped: false });
+});
+
+test("100,000 expired events: the chain deletes them all within the transaction limits", async () => {
+  vi.setSystemTime(NOW);
+  const t = setupComponent();
+  const siteId = await createTestSite(t, { rawEventRetentionDays: RETAINED_DAYS });
+  const expired = 100_000;
+  const retained = 1_000;
+  const seedStarted = Date.now();
+  const wall = vi.getRealSystemTime();
+  await seedAggregatedEvents(t, siteId, expired + retained, (i) =>
+    i < expired ? START + i * 3_000 : CUTOFF + HOUR + (i - expired) * 60_000,
+  );
+  expect(START + (expired - 1) * 3_000).toBeLessThan(CUTOFF);
+  const seeded = vi.getRealSystemTime();
+  expect(Date.now()).toBe(seedStarted);
+
+  const first = await t.mutation(api.maintenance.cleanupSite, { siteId, runUntilComplete: true });
+  expect(first).toEqual({ deleted: CLEANUP_PAGE.events, done: false, skipped: false });
+  await drain(t);
+  await expectNoFailedJobs(t);
+  const pages = (await t.run(async (ctx) => ctx.db.system.query("_scheduled_functions").collect())).filter((j) =>
+    j.name.includes("cleanupSite"),
+  ).length + 1;
+  const done = vi.getRealSystemTime();
+
+  expect(await countEventsBefore(t, siteId, CUTOFF, 1)).toBe(0);
+  expect(await countEventsBefore(t, siteId, Number.MAX_SAFE_INTEGER, 2 * retained)).toBe(retained);
+  expect(pages).toBe(Math.ceil(expired / CLEANUP_PAGE.events) + 1);
+  console.log(
+    `cleanup of ${expired} expired events: seeding ${seeded - wall} ms, ` +
+      `${pages} cleanup pages in ${done - seeded} ms`,
+  );
+}, 300_000);
