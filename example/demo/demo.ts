@@ -1,0 +1,71 @@
+/**
+ * The end-to-end demo (`npm run demo`): the example app on the embedded
+ * convex-test backend, no account or network. It provisions a site, drives
+ * the real browser tracker through a week of simulated visits into the HTTP
+ * route, runs aggregation and compaction, prints the dashboard's numbers and
+ * writes a static HTML report of the dashboard.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { vi } from "vitest";
+import { renderDashboardHtml, type DashboardReportData } from "convex-analytics/react/report";
+import { TOP_DIMENSIONS, TOP_QUERY_NAMES } from "convex-analytics";
+import { api, internal } from "../convex/_generated/api";
+import { ADMIN, drain, setupExampleApp } from "../test/setup";
+import { headlineFigures, printReport } from "./figures";
+import { simulateTraffic } from "./simulate";
+
+const HOUR = 3_600_000;
+export const OUTPUT_DIR = `${process.cwd()}/.demo-output/`;
+
+/**
+ * Runs the whole demo and writes its outputs; returns the report data and
+ * the headline figures as the dashboard shows them.
+ */
+export async function runDemo(options: { visitors?: number; outputDir?: string } = {}) {
+  const outputDir = options.outputDir ?? OUTPUT_DIR;
+  vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
+  const end = Math.floor(Date.UTC(2026, 10, 28, 14, 20) / HOUR) * HOUR;
+  vi.setSystemTime(end - 8 * 86_400_000);
+  const t = setupExampleApp();
+  const admin = t.withIdentity(ADMIN);
+  const { siteId } = await admin.mutation(api.analytics.provisionSite, {
+    slug: "shop",
+    name: "Example shop",
+    allowedOrigins: ["https://shop.example.com"],
+  });
+
+  const visits = await simulateTraffic(t, { visitors: options.visitors ?? 450, days: 7, end, seed: 2026 });
+  vi.setSystemTime(end + 5 * 60_000);
+  await drain(t);
+  await t.mutation(internal.analytics.compact, { since: 0 });
+  await drain(t);
+
+  const range = { siteId, from: end - 7 * 24 * HOUR, to: end };
+  const topLists = Object.fromEntries(
+    await Promise.all(TOP_DIMENSIONS.map(async (d) => [d, await admin.query(api.analytics[TOP_QUERY_NAMES[d]], { ...range, limit: 10 })])),
+  );
+  const data: DashboardReportData = {
+    title: "Example shop — last 7 days",
+    range: { from: range.from, to: range.to, interval: "day" },
+    timeZone: "UTC",
+    overview: await admin.query(api.analytics.getOverview, { ...range, compare: true }),
+    timeseries: await admin.query(api.analytics.getTimeseries, { ...range, interval: "day" }),
+    topLists,
+    realtime: await admin.query(api.analytics.getRealtime, { siteId, now: end }),
+    propertyBreakdown: {
+      eventName: "cta_click",
+      propertyKey: "plan",
+      rows: await admin.query(api.analytics.getEventPropertyBreakdown, { ...range, eventName: "cta_click", propertyKey: "plan" }),
+    },
+    generatedAt: end,
+  };
+  const bots = await admin.query(api.analytics.getBotCounts, range);
+  vi.useRealTimers();
+
+  const headline = headlineFigures(data);
+  mkdirSync(outputDir, { recursive: true });
+  const reportPath = `${outputDir}report.html`;
+  writeFileSync(reportPath, renderDashboardHtml(data));
+  writeFileSync(`${outputDir}figures.json`, JSON.stringify({ headline, data }, null, 2));
+  return { data, headline, reportPath, visits, botRequests: bots.requests };
+}
