@@ -163,21 +163,63 @@ export const cleanupSite = mutation({
   },
 });
 
+/** Bookkeeping rows one prune page scans per table. */
+export const PRUNE_PAGE = 500;
+
+type PruneTable = "maintenanceLeases" | "aggregationFailures";
+
+/**
+ * Scans the next page of `table` in creation order after `after` (null: the
+ * table is done) and deletes what `expired` picks. Returns where the next
+ * page starts, or null when this one reached the end.
+ */
+async function prunePage(
+  ctx: MutationCtx,
+  table: PruneTable,
+  after: number | null,
+  expired: (doc: Doc<PruneTable>) => boolean,
+): Promise<{ deleted: number; next: number | null }> {
+  if (after === null) return { deleted: 0, next: null };
+  const docs: Doc<PruneTable>[] = await ctx.db
+    .query(table)
+    .withIndex("by_creation_time", (q) => q.gt("_creationTime", after))
+    .take(PRUNE_PAGE);
+  let deleted = 0;
+  for (const doc of docs) {
+    if (!expired(doc)) continue;
+    await ctx.db.delete(doc._id);
+    deleted++;
+  }
+  return { deleted, next: docs.length === PRUNE_PAGE ? docs[docs.length - 1]._creationTime : null };
+}
+
+const vPosition = v.optional(v.union(v.number(), v.null()));
+
 /**
  * Removes expired bookkeeping across sites: leases whose run died, and
- * aggregation failure records older than `olderThanDays` (default 30).
+ * aggregation failure records older than `olderThanDays` (default 30). Scans
+ * a bounded page of each table per call and continues itself until both are
+ * scanned; returns what this call deleted.
  */
 export const pruneExpired = mutation({
-  args: { olderThanDays: v.optional(v.number()) },
+  args: { olderThanDays: v.optional(v.number()), leasesAfter: vPosition, failuresAfter: vPosition },
   returns: v.object({ leases: v.number(), failures: v.number() }),
-  handler: async (ctx, { olderThanDays }) => {
+  handler: async (ctx, args) => {
     const now = Date.now();
-    const leases = (await ctx.db.query("maintenanceLeases").take(500)).filter((l) => l.leaseUntil < now);
-    for (const lease of leases) await ctx.db.delete(lease._id);
-    const before = now - (olderThanDays ?? 30) * DAY_MS;
-    const failures = (await ctx.db.query("aggregationFailures").take(500)).filter((f) => f.failedAt < before);
-    for (const failure of failures) await ctx.db.delete(failure._id);
-    return { leases: leases.length, failures: failures.length };
+    const before = now - (args.olderThanDays ?? 30) * DAY_MS;
+    // A position left out starts its table from the beginning; null means done.
+    const leasesAfter = args.leasesAfter === undefined ? 0 : args.leasesAfter;
+    const failuresAfter = args.failuresAfter === undefined ? 0 : args.failuresAfter;
+    const leases = await prunePage(ctx, "maintenanceLeases", leasesAfter, (l) => "leaseUntil" in l && l.leaseUntil < now);
+    const failures = await prunePage(ctx, "aggregationFailures", failuresAfter, (f) => "failedAt" in f && f.failedAt < before);
+    if (leases.next !== null || failures.next !== null) {
+      await ctx.scheduler.runAfter(0, api.maintenance.pruneExpired, {
+        olderThanDays: args.olderThanDays,
+        leasesAfter: leases.next,
+        failuresAfter: failures.next,
+      });
+    }
+    return { leases: leases.deleted, failures: failures.deleted };
   },
 });
 
