@@ -206,7 +206,13 @@ test("events the aggregation has not passed yet are never deleted", async () => 
 });
 
 /** Inserts aggregated raw events directly, in chunks, and moves every stream cursor past them. */
-async function seedAggregatedEvents(t: TestInstance, siteId: string, count: number, occurredAt: (i: number) => number) {
+async function seedAggregatedEvents(
+  t: TestInstance,
+  siteId: string,
+  count: number,
+  occurredAt: (i: number) => number,
+  shards = [0, 1, 2, 3],
+) {
   const chunk = 5_000;
   for (let start = 0; start < count; start += chunk) {
     await t.run(async (ctx) => {
@@ -221,14 +227,14 @@ async function seedAggregatedEvents(t: TestInstance, siteId: string, count: numb
           path: "/",
           occurredAt: at,
           receivedAt: at,
-          shard: i % 4,
+          shard: shards[i % shards.length],
         });
       }
     });
   }
   const cursor = Date.now() + 1_000; // seeded _creationTimes are Date.now() plus a microsecond each
   await t.run(async (ctx) => {
-    for (let shard = 0; shard < 4; shard++) {
+    for (const shard of shards) {
       await ctx.db.insert("aggregationStreams", { siteId, shard, cursor, scheduled: false });
     }
   });
@@ -297,3 +303,25 @@ test("100,000 expired events: the chain deletes them all within the transaction 
       `${pages} cleanup pages in ${done - seeded} ms`,
   );
 }, 300_000);
+
+test("a backlog of unaggregated expired events does not stop the chain before the aggregated ones behind it", async () => {
+  vi.setSystemTime(NOW);
+  const t = setupComponent();
+  const siteId = await createTestSite(t, { rawEventRetentionDays: RETAINED_DAYS });
+  const backlog = CLEANUP_PAGE.events + 200;
+  await t.run(async (ctx) => {
+    // The oldest expired events belong to a stream whose aggregation has not passed them (cursor 0).
+    for (let i = 0; i < backlog; i++) {
+      const at = START + i;
+      await ctx.db.insert("events", { siteId, visitorId: "stuck", sessionId: "stuck", type: "pageview", name: "pageview", occurredAt: at, receivedAt: at, shard: 1 });
+    }
+    await ctx.db.insert("aggregationStreams", { siteId, shard: 1, cursor: 0, scheduled: false });
+  });
+  await seedAggregatedEvents(t, siteId, 300, (i) => START + DAY + i * 1000, [0, 2, 3]);
+
+  await cleanupToTheEnd(t, siteId);
+
+  const left = await siteDocs(t, "events", siteId);
+  expect(left.filter((e) => e.shard !== 1)).toEqual([]);
+  expect(left.length).toBe(backlog);
+});

@@ -43,11 +43,20 @@ async function streamCursors(ctx: MutationCtx, siteId: string): Promise<Map<numb
   return new Map(streams.map((s) => [s.shard, s.cursor]));
 }
 
-async function deleteExpiredEvents(ctx: MutationCtx, siteId: string, cutoff: number) {
+/** `eventsFrom` of a chain whose raw-event step is done. */
+const EVENTS_DONE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Deletes the aggregated events among the next page of expired ones, from
+ * `from` (an occurredAt) on. Unaggregated events stay, and the next page
+ * starts at this page's last instant, so a backlog of them cannot hide the
+ * aggregated events behind it. `next` is null when the scan is done.
+ */
+async function deleteExpiredEvents(ctx: MutationCtx, siteId: string, cutoff: number, from: number) {
   const cursors = await streamCursors(ctx, siteId);
   const events = await ctx.db
     .query("events")
-    .withIndex("by_siteId_and_occurredAt", (q) => q.eq("siteId", siteId).lt("occurredAt", cutoff))
+    .withIndex("by_siteId_and_occurredAt", (q) => q.eq("siteId", siteId).gte("occurredAt", from).lt("occurredAt", cutoff))
     .take(CLEANUP_PAGE.events);
   let deleted = 0;
   for (const e of events) {
@@ -55,8 +64,11 @@ async function deleteExpiredEvents(ctx: MutationCtx, siteId: string, cutoff: num
     await ctx.db.delete(e._id);
     deleted++;
   }
-  // Only unaggregated events left in this page: nothing more to do now.
-  return { deleted, more: events.length === CLEANUP_PAGE.events && deleted > 0 };
+  const last = events[events.length - 1]?.occurredAt ?? from;
+  // A full page that neither deleted nor moved on would only read itself again.
+  const progressed = deleted > 0 || last > from;
+  const next = events.length === CLEANUP_PAGE.events && progressed ? last : null;
+  return { deleted, more: next !== null, next };
 }
 
 async function deleteRollupsBefore(ctx: MutationCtx, siteId: string, interval: "hour" | "day", cutoff: number) {
@@ -83,11 +95,11 @@ async function deleteAll(
   return { deleted: docs.length, more: docs.length === limit };
 }
 
-/** One bounded page of retention cleanup for one site. */
-async function cleanupPage(ctx: MutationCtx, site: Doc<"sites">, cutoffs: Cutoffs) {
+/** One bounded page of retention cleanup for one site; raw events from `eventsFrom`. */
+async function cleanupPage(ctx: MutationCtx, site: Doc<"sites">, cutoffs: Cutoffs, eventsFrom: number) {
   const siteId = site._id;
+  const events = await deleteExpiredEvents(ctx, siteId, cutoffs.raw, eventsFrom);
   const steps = [
-    () => deleteExpiredEvents(ctx, siteId, cutoffs.raw),
     async () =>
       deleteAll(
         ctx,
@@ -118,14 +130,14 @@ async function cleanupPage(ctx: MutationCtx, site: Doc<"sites">, cutoffs: Cutoff
         CLEANUP_PAGE.botCounters,
       ),
   ];
-  let deleted = 0;
-  let more = false;
+  let deleted = events.deleted;
+  let more = events.more;
   for (const step of steps) {
     const result = await step();
     deleted += result.deleted;
     more ||= result.more;
   }
-  return { deleted, more };
+  return { deleted, more, eventsNext: events.next ?? EVENTS_DONE };
 }
 
 /**
@@ -142,6 +154,8 @@ export const cleanupSite = mutation({
     runUntilComplete: v.optional(v.boolean()),
     runId: v.optional(v.string()),
     page: v.optional(v.number()),
+    /** Where a continuing chain resumes the raw-event scan (an occurredAt). */
+    eventsFrom: v.optional(v.number()),
   },
   returns: v.object({ deleted: v.number(), done: v.boolean(), skipped: v.boolean() }),
   handler: async (ctx, args): Promise<{ deleted: number; done: boolean; skipped: boolean }> => {
@@ -151,11 +165,12 @@ export const cleanupSite = mutation({
       ? await renewLease(ctx, site._id, CHAIN, runId)
       : await claimLease(ctx, site._id, CHAIN, runId);
     if (!holds) return { deleted: 0, done: false, skipped: true };
-    const { deleted, more } = await cleanupPage(ctx, site, cutoffsOf(site, Date.now()));
+    const cutoffs = cutoffsOf(site, Date.now());
+    const { deleted, more, eventsNext } = await cleanupPage(ctx, site, cutoffs, args.eventsFrom ?? 0);
     const page = (args.page ?? 0) + 1;
     const maxPages = args.maxPages ?? DEFAULT_CLEANUP_PAGES;
     if (more && (args.runUntilComplete || page < maxPages)) {
-      await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, { ...args, runId, page });
+      await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, { ...args, runId, page, eventsFrom: eventsNext });
     } else {
       await releaseLease(ctx, site._id, CHAIN, runId);
     }
