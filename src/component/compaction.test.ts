@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api.js";
-import { COMPACTION_PAGE_ROWS } from "./compaction.js";
+import { COMPACTION_PAGE_BYTES, COMPACTION_PAGE_ROWS } from "./compaction.js";
+import { ROLLUP_ROW_BUDGET_BYTES } from "./rollups.js";
 import { addToSketch, emptySketch, encodeSketch, hashVisitor } from "./lib/sketch.js";
 import { measure, type Usage } from "./testing/meter.js";
 import { replay } from "./testing/replay.js";
@@ -435,5 +436,61 @@ describe("sessions that change after their start bucket ended", () => {
     const { actual, expected } = await exitPagesOfTen(t, siteId, sent);
     expect(expected).toEqual(EXIT_PAGES_AFTER_GROWTH);
     expect(actual).toEqual(expected);
+  });
+});
+
+// ---------------------------------------------------------------- one bucket of large rows
+
+const LARGE_SHARDS = 80;
+const LARGE_KEYS = 14;
+const VISITORS_PER_SHARD = 1_100;
+const VISITOR_STRIDE = 600;
+
+/** A HyperLogLog-sized sketch (over 1,000 visitors) for one shard's visitor window. */
+function largeSketch(shard: number): ArrayBuffer {
+  let sketch = emptySketch();
+  for (let k = 0; k < VISITORS_PER_SHARD; k++) sketch = addToSketch(sketch, hashVisitor(`u${shard * VISITOR_STRIDE + k}`), 1);
+  return encodeSketch(sketch);
+}
+
+/** 80 keyed rows of ~230 KB each in one bucket: ~18 MB, more than one transaction may read. */
+async function seedLargeRows(t: TestInstance, siteId: string) {
+  for (let first = 0; first < LARGE_SHARDS; first += 10) {
+    const sketches = Array.from({ length: 10 }, (_, i) => largeSketch(first + i));
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 10; i++) {
+        const entries = Array.from({ length: LARGE_KEYS }, (_, j) => ({
+          key: `page\t/p${j}`, events: 3, pageviews: 3, sessions: 0, bounces: 0, durationMs: 0, visitors: sketches[i],
+        }));
+        const bytes = entries.reduce((n, e) => n + e.key.length * 2 + 80 + e.visitors.byteLength, 0);
+        await ctx.db.insert("rollupShards", { siteId, interval: "hour", bucketStart: STRESS_BUCKET, dimension: "keyed", shard: first + i, part: 0, entries, bytes });
+      }
+    });
+  }
+}
+
+describe("compaction of one bucket whose shard rows are large", () => {
+  test("pages stay within the read limit by bytes, and the merged bucket keeps every count", async () => {
+    const t = setupComponent();
+    const siteId = await createTestSite(t, { rollupShardCount: 8 });
+    await seedLargeRows(t, siteId);
+    vi.setSystemTime(SETTLED_AT);
+
+    const usages = await compactPageByPage(t, siteId);
+    console.log(`large rows: ${usages.length} pages`, usages.map((u) => `${(u.bytesRead / 2 ** 20).toFixed(1)} MiB read`).join(", "));
+    // A page reads its rows up to the byte cap plus the one row past it; a
+    // merge reads each row it deletes or patches once more.
+    const bound = 2 * (COMPACTION_PAGE_BYTES + ROLLUP_ROW_BUDGET_BYTES) + 64 * 1024;
+    for (const usage of usages) expect(usage.bytesRead).toBeLessThanOrEqual(bound);
+    expect(usages.filter((u) => u.bytesRead > COMPACTION_PAGE_BYTES).length).toBeGreaterThanOrEqual(4);
+
+    const rows = await rollupRows(t, siteId);
+    expect(new Set(rows.map((r) => r.shard))).toEqual(new Set([0]));
+    const top = await t.query(api.analytics.getTopPages, { siteId, from: STRESS_BUCKET, to: STRESS_BUCKET + HOUR, limit: 100 });
+    const distinct = (LARGE_SHARDS - 1) * VISITOR_STRIDE + VISITORS_PER_SHARD;
+    expect(top.map((r) => [r.key, r.count, r.pageviewCount])).toEqual(
+      Array.from({ length: LARGE_KEYS }, (_, j) => [`/p${j}`, 3 * LARGE_SHARDS, 3 * LARGE_SHARDS]).sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    );
+    for (const row of top) expect(Math.abs(row.visitors - distinct) / distinct).toBeLessThan(0.02);
   });
 });

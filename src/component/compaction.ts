@@ -13,6 +13,12 @@ import { getSiteDoc } from "./sites.js";
 const CHAIN = "compaction";
 /** Rows one page reads at most; a page writes no more than it reads. */
 export const COMPACTION_PAGE_ROWS = 256;
+/**
+ * Row bytes one page reads at most (rows reach 256 KiB each, so the row cap
+ * alone could read 64 MiB). Deleting or patching a row reads it once more,
+ * so a page reads about twice this, still far inside the 16 MiB limit.
+ */
+export const COMPACTION_PAGE_BYTES = 4 * 1024 * 1024;
 /** Margin added to the settle horizon (see settleHorizon). */
 export const SETTLE_GRACE_MS = 2 * HOUR_MS;
 /** Default look-back: buckets settle about a day after they end (see settleHorizon). */
@@ -90,10 +96,60 @@ async function mergeBucket(ctx: MutationCtx, rows: RollupRow[]): Promise<number>
   return writes;
 }
 
+type Series = (typeof SERIES)[number];
+
 /**
- * One bounded page: reads at most COMPACTION_PAGE_ROWS rows of one series
- * from `position`, merges the buckets it saw whole, and returns where the
- * next page starts (null when every series is done).
+ * Reads the next page of one series from `from`: at most
+ * COMPACTION_PAGE_ROWS rows and COMPACTION_PAGE_BYTES of them (by their
+ * `bytes`), always at least one row. `full` when rows remain after it (the
+ * one row read past the page tells).
+ */
+async function readPage(ctx: MutationCtx, siteId: string, series: Series, from: number, end: number) {
+  const query = ctx.db
+    .query("rollupShards")
+    .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
+      q
+        .eq("siteId", siteId)
+        .eq("interval", series.interval)
+        .eq("dimension", series.group)
+        .gte("bucketStart", from)
+        .lt("bucketStart", end),
+    );
+  const rows: RollupRow[] = [];
+  let bytes = 0;
+  for await (const row of query) {
+    const overBytes = rows.length > 0 && bytes + row.bytes > COMPACTION_PAGE_BYTES;
+    if (rows.length === COMPACTION_PAGE_ROWS || overBytes) return { rows, full: true };
+    rows.push(row);
+    bytes += row.bytes;
+  }
+  return { rows, full: false };
+}
+
+/**
+ * The rows of a page grouped by bucket, without what may continue on the
+ * next page: the last bucket of a full page, unless it is the only one
+ * (then all of it but its last, possibly incomplete, shard).
+ */
+function mergeableBuckets(rows: RollupRow[], full: boolean): Map<number, RollupRow[]> {
+  const buckets = new Map<number, RollupRow[]>();
+  for (const row of rows) buckets.set(row.bucketStart, [...(buckets.get(row.bucketStart) ?? []), row]);
+  if (!full) return buckets;
+  const starts = [...buckets.keys()];
+  const last = starts[starts.length - 1];
+  if (starts.length > 1) {
+    buckets.delete(last);
+  } else {
+    const incomplete = rows[rows.length - 1].shard;
+    buckets.set(last, rows.filter((r) => r.shard !== incomplete));
+  }
+  return buckets;
+}
+
+/**
+ * One bounded page: reads a page of one series from `position` (see
+ * readPage), merges the buckets it saw whole, and returns where the next
+ * page starts (null when every series is done).
  */
 export const compactPage = internalMutation({
   args: { siteId: v.string(), runId: v.string(), since: v.number(), horizon: v.number(), position: vPosition },
@@ -102,38 +158,17 @@ export const compactPage = internalMutation({
     if (!(await renewLease(ctx, siteId, CHAIN, runId))) return { next: null, merged: 0, lost: true };
     const series = SERIES[position.series];
     const end = lastSettledStart(series.interval, horizon);
-    const rows = await ctx.db
-      .query("rollupShards")
-      .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
-        q
-          .eq("siteId", siteId)
-          .eq("interval", series.interval)
-          .eq("dimension", series.group)
-          .gte("bucketStart", Math.max(position.bucketStart, since))
-          .lt("bucketStart", end),
-      )
-      .take(COMPACTION_PAGE_ROWS + 1);
-    const full = rows.length > COMPACTION_PAGE_ROWS;
-    const page = rows.slice(0, COMPACTION_PAGE_ROWS);
-    const buckets = new Map<number, Doc<"rollupShards">[]>();
-    for (const row of page) buckets.set(row.bucketStart, [...(buckets.get(row.bucketStart) ?? []), row]);
-    const starts = [...buckets.keys()];
-    // The last bucket of a full page may continue on the next page: leave it
-    // for then, unless it is the only one (then merge its complete shards).
-    const last = starts[starts.length - 1];
-    if (full && starts.length > 1) buckets.delete(last);
-    if (full && starts.length === 1) {
-      const shards = [...new Set(page.map((r) => r.shard))];
-      const incomplete = shards[shards.length - 1];
-      buckets.set(last, page.filter((r) => r.shard !== incomplete));
-    }
+    const { rows, full } = await readPage(ctx, siteId, series, Math.max(position.bucketStart, since), end);
     let merged = 0;
-    for (const bucketRows of buckets.values()) if ((await mergeBucket(ctx, bucketRows)) > 0) merged++;
+    for (const bucketRows of mergeableBuckets(rows, full).values()) {
+      if ((await mergeBucket(ctx, bucketRows)) > 0) merged++;
+    }
     // A full page resumes at its last bucket: re-read whole, or, when that
     // bucket alone filled the page, with its merged shards now fewer rows.
     // (A bucket whose single shard alone fills pages has nothing to merge: step past it.)
     if (full) {
-      const stuck = starts.length === 1 && merged === 0;
+      const last = rows[rows.length - 1].bucketStart;
+      const stuck = rows[0].bucketStart === last && merged === 0;
       return { next: { series: position.series, bucketStart: stuck ? last + 1 : last }, merged, lost: false };
     }
     const nextSeries = position.series + 1;
