@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
-import { CLEANUP_PAGE } from "./maintenance.js";
+import { CLEANUP_PAGE, CLEANUP_PAGE_BYTES } from "./maintenance.js";
+import { bigKeyedEntries, visitorSketch } from "./testing/bigRows.js";
+import { measure } from "./testing/meter.js";
 import { replay } from "./testing/replay.js";
 import { expectReportMatchesTruth, reportsFor, rollupRows, type Range } from "./testing/reports.js";
 import { createTestSite, drain, setupComponent, WRITE_KEY_HASH, type TestInstance } from "./testing/setup.js";
@@ -297,7 +299,8 @@ test("100,000 expired events: the chain deletes them all within the transaction 
 
   expect(await countEventsBefore(t, siteId, CUTOFF, 1)).toBe(0);
   expect(await countEventsBefore(t, siteId, Number.MAX_SAFE_INTEGER, 2 * retained)).toBe(retained);
-  expect(pages).toBe(Math.ceil(expired / CLEANUP_PAGE.events) + 1);
+  // The count cap binds here, not the byte budget: every page but the last is full.
+  expect(pages).toBe(Math.ceil(expired / CLEANUP_PAGE.events));
   console.log(
     `cleanup of ${expired} expired events: seeding ${seeded - wall} ms, ` +
       `${pages} cleanup pages in ${done - seeded} ms`,
@@ -324,4 +327,40 @@ test("a backlog of unaggregated expired events does not stop the chain before th
   const left = await siteDocs(t, "events", siteId);
   expect(left.filter((e) => e.shard !== 1)).toEqual([]);
   expect(left.length).toBe(backlog);
+});
+
+test("expired hourly rows of ~230 KB each are deleted in pages that stay within the read limit", async () => {
+  vi.setSystemTime(NOW);
+  const t = setupComponent();
+  const siteId = await createTestSite(t, { hourlyRollupRetentionDays: RETAINED_DAYS });
+  const expiredHours = 100;
+  const { entries, bytes } = bigKeyedEntries(14, visitorSketch(0, 1_100));
+  for (let first = 0; first < expiredHours + 2; first += 10) {
+    await t.run(async (ctx) => {
+      for (let h = first; h < Math.min(first + 10, expiredHours + 2); h++) {
+        // Hours 0-99 from START expired; the last two start at the cutoff and stay.
+        const bucketStart = h < expiredHours ? START + h * HOUR : CUTOFF + (h - expiredHours) * HOUR;
+        await ctx.db.insert("rollupShards", { siteId, interval: "hour", bucketStart, dimension: "keyed", shard: 0, part: 0, entries, bytes });
+      }
+    });
+  }
+  expect(bytes).toBeGreaterThan(200_000);
+
+  // One page per call, each measured: a page takes rows until its byte
+  // budget is spent (so at most one row beyond it), reads one more row to
+  // see that rows remain, and reads each row it deletes once more.
+  const row = bytes + 1024;
+  const bound = 2 * (CLEANUP_PAGE_BYTES + row) + row + 64 * 1024;
+  const reads: number[] = [];
+  for (let done = false; !done; ) {
+    const { result, usage } = await measure(() => t.mutation(api.maintenance.cleanupSite, { siteId, maxPages: 1 }));
+    expect(usage.bytesRead).toBeLessThanOrEqual(bound);
+    reads.push(usage.bytesRead);
+    done = result.done;
+    expect(reads.length).toBeLessThan(50);
+  }
+  const left = await rollupRows(t, siteId);
+  expect(left.map((r) => r.bucketStart)).toEqual([CUTOFF, CUTOFF + HOUR]);
+  expect(reads.length).toBeGreaterThanOrEqual(Math.ceil((expiredHours * bytes) / CLEANUP_PAGE_BYTES));
+  console.log(`cleanup of ${expiredHours} rows of ${bytes} bytes: ${reads.length} pages, MiB read`, reads.map((b) => (b / 2 ** 20).toFixed(1)).join(" "));
 });

@@ -3,6 +3,7 @@ import { api, internal } from "./_generated/api.js";
 import { COMPACTION_PAGE_BYTES, COMPACTION_PAGE_ROWS } from "./compaction.js";
 import { ROLLUP_ROW_BUDGET_BYTES } from "./rollups.js";
 import { addToSketch, emptySketch, encodeSketch, hashVisitor } from "./lib/sketch.js";
+import { bigKeyedEntries, visitorSketch } from "./testing/bigRows.js";
 import { measure, type Usage } from "./testing/meter.js";
 import { replay } from "./testing/replay.js";
 import {
@@ -446,23 +447,15 @@ const LARGE_KEYS = 14;
 const VISITORS_PER_SHARD = 1_100;
 const VISITOR_STRIDE = 600;
 
-/** A HyperLogLog-sized sketch (over 1,000 visitors) for one shard's visitor window. */
-function largeSketch(shard: number): ArrayBuffer {
-  let sketch = emptySketch();
-  for (let k = 0; k < VISITORS_PER_SHARD; k++) sketch = addToSketch(sketch, hashVisitor(`u${shard * VISITOR_STRIDE + k}`), 1);
-  return encodeSketch(sketch);
-}
-
 /** 80 keyed rows of ~230 KB each in one bucket: ~18 MB, more than one transaction may read. */
 async function seedLargeRows(t: TestInstance, siteId: string) {
   for (let first = 0; first < LARGE_SHARDS; first += 10) {
-    const sketches = Array.from({ length: 10 }, (_, i) => largeSketch(first + i));
+    const rows = Array.from({ length: 10 }, (_, i) =>
+      bigKeyedEntries(LARGE_KEYS, visitorSketch((first + i) * VISITOR_STRIDE, VISITORS_PER_SHARD)),
+    );
     await t.run(async (ctx) => {
       for (let i = 0; i < 10; i++) {
-        const entries = Array.from({ length: LARGE_KEYS }, (_, j) => ({
-          key: `page\t/p${j}`, events: 3, pageviews: 3, sessions: 0, bounces: 0, durationMs: 0, visitors: sketches[i],
-        }));
-        const bytes = entries.reduce((n, e) => n + e.key.length * 2 + 80 + e.visitors.byteLength, 0);
+        const { entries, bytes } = rows[i];
         await ctx.db.insert("rollupShards", { siteId, interval: "hour", bucketStart: STRESS_BUCKET, dimension: "keyed", shard: first + i, part: 0, entries, bytes });
       }
     });

@@ -1,6 +1,6 @@
 import { v } from "convex/values";
 import { api } from "./_generated/api.js";
-import type { Doc, Id } from "./_generated/dataModel.js";
+import type { Doc, Id, TableNames } from "./_generated/dataModel.js";
 import { mutation, type MutationCtx } from "./_generated/server.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
 import { DAY_MS, floorToLocalDay, floorToUtcHour } from "./lib/time.js";
@@ -9,8 +9,9 @@ import { getSiteDoc } from "./sites.js";
 const CHAIN = "cleanup";
 
 /**
- * Per-page caps, sized so one page stays far inside Convex's limits: each
- * deleted document is read once by its query and once by the delete.
+ * Per-page count caps, sized so one page stays far inside Convex's limits:
+ * each deleted document is read once by its query and once by the delete.
+ * CLEANUP_PAGE_BYTES caps the bytes as well.
  */
 export const CLEANUP_PAGE = { events: 4_000, sessions: 2_000, visitors: 2_000, rollups: 40, botCounters: 500 };
 /** Pages a cron-started pass runs before it stops until the next tick. */
@@ -34,6 +35,46 @@ function cutoffsOf(site: Doc<"sites">, now: number): Cutoffs {
   };
 }
 
+/**
+ * Bytes of documents one cleanup page may take. Every deleted document is
+ * read twice (by its query and by its delete), so a page reads about twice
+ * this: far inside the 16 MiB limit even when rollup rows are 256 KiB each.
+ */
+export const CLEANUP_PAGE_BYTES = 4 * 1024 * 1024;
+
+/** What is left of a page's byte budget; its steps spend it in order. */
+type Budget = { bytes: number };
+
+/** Approximate stored size: rollup rows carry their own estimate; others by their JSON. */
+function sizeOf(doc: object): number {
+  return "bytes" in doc && typeof doc.bytes === "number" ? doc.bytes + 200 : JSON.stringify(doc).length;
+}
+
+/**
+ * Takes documents from `query` while the count cap and the byte budget
+ * allow. `more` when it stopped with documents left (it read one to know).
+ */
+async function takeWithin<T extends object>(query: AsyncIterable<T>, limit: number, budget: Budget) {
+  const docs: T[] = [];
+  for await (const doc of query) {
+    if (docs.length === limit || budget.bytes <= 0) return { docs, more: true };
+    docs.push(doc);
+    budget.bytes -= sizeOf(doc);
+  }
+  return { docs, more: false };
+}
+
+async function deleteDocs(ctx: MutationCtx, docs: { _id: Id<TableNames> }[]): Promise<number> {
+  for (const doc of docs) await ctx.db.delete(doc._id);
+  return docs.length;
+}
+
+/** Deletes what one bounded take of `query` yields. */
+async function deleteTaken(ctx: MutationCtx, query: AsyncIterable<{ _id: Id<TableNames> }>, limit: number, budget: Budget) {
+  const page = await takeWithin(query, limit, budget);
+  return { deleted: await deleteDocs(ctx, page.docs), more: page.more };
+}
+
 /** Stream cursors: an event the aggregation has not passed is never deleted. */
 async function streamCursors(ctx: MutationCtx, siteId: string): Promise<Map<number, number>> {
   const streams = await ctx.db
@@ -52,12 +93,12 @@ const EVENTS_DONE = Number.MAX_SAFE_INTEGER;
  * starts at this page's last instant, so a backlog of them cannot hide the
  * aggregated events behind it. `next` is null when the scan is done.
  */
-async function deleteExpiredEvents(ctx: MutationCtx, siteId: string, cutoff: number, from: number) {
+async function deleteExpiredEvents(ctx: MutationCtx, siteId: string, cutoff: number, from: number, budget: Budget) {
   const cursors = await streamCursors(ctx, siteId);
-  const events = await ctx.db
+  const query = ctx.db
     .query("events")
-    .withIndex("by_siteId_and_occurredAt", (q) => q.eq("siteId", siteId).gte("occurredAt", from).lt("occurredAt", cutoff))
-    .take(CLEANUP_PAGE.events);
+    .withIndex("by_siteId_and_occurredAt", (q) => q.eq("siteId", siteId).gte("occurredAt", from).lt("occurredAt", cutoff));
+  const { docs: events, more: rest } = await takeWithin(query, CLEANUP_PAGE.events, budget);
   let deleted = 0;
   for (const e of events) {
     if (e._creationTime > (cursors.get(e.shard) ?? -1)) continue; // not aggregated yet
@@ -65,69 +106,73 @@ async function deleteExpiredEvents(ctx: MutationCtx, siteId: string, cutoff: num
     deleted++;
   }
   const last = events[events.length - 1]?.occurredAt ?? from;
-  // A full page that neither deleted nor moved on would only read itself again.
+  // A page that neither deleted nor moved on would only read itself again.
   const progressed = deleted > 0 || last > from;
-  const next = events.length === CLEANUP_PAGE.events && progressed ? last : null;
+  const next = rest && progressed ? last : null;
   return { deleted, more: next !== null, next };
 }
 
-async function deleteRollupsBefore(ctx: MutationCtx, siteId: string, interval: "hour" | "day", cutoff: number) {
+async function deleteRollupsBefore(
+  ctx: MutationCtx,
+  siteId: string,
+  interval: "hour" | "day",
+  cutoff: number,
+  budget: Budget,
+) {
   let deleted = 0;
+  let more = false;
   for (const group of ["overview", "keyed"]) {
-    const rows = await ctx.db
+    const query = ctx.db
       .query("rollupShards")
       .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
         q.eq("siteId", siteId).eq("interval", interval).eq("dimension", group).lt("bucketStart", cutoff),
-      )
-      .take(CLEANUP_PAGE.rollups);
-    for (const row of rows) await ctx.db.delete(row._id);
-    deleted += rows.length;
+      );
+    const page = await deleteTaken(ctx, query, CLEANUP_PAGE.rollups, budget);
+    deleted += page.deleted;
+    more ||= page.more;
   }
-  return { deleted, more: deleted > 0 };
+  return { deleted, more };
 }
 
-async function deleteAll(
-  ctx: MutationCtx,
-  docs: { _id: Id<"sessions"> | Id<"visitors"> | Id<"botCounters"> }[],
-  limit: number,
-) {
-  for (const doc of docs) await ctx.db.delete(doc._id);
-  return { deleted: docs.length, more: docs.length === limit };
-}
-
-/** One bounded page of retention cleanup for one site; raw events from `eventsFrom`. */
+/**
+ * One bounded page of retention cleanup for one site (raw events from
+ * `eventsFrom`): every step stops at its count cap or when the page's byte
+ * budget is spent, and says whether it left anything.
+ */
 async function cleanupPage(ctx: MutationCtx, site: Doc<"sites">, cutoffs: Cutoffs, eventsFrom: number) {
   const siteId = site._id;
-  const events = await deleteExpiredEvents(ctx, siteId, cutoffs.raw, eventsFrom);
+  const budget: Budget = { bytes: CLEANUP_PAGE_BYTES };
+  const events = await deleteExpiredEvents(ctx, siteId, cutoffs.raw, eventsFrom, budget);
   const steps = [
-    async () =>
-      deleteAll(
+    () =>
+      deleteTaken(
         ctx,
-        await ctx.db
-          .query("sessions")
-          .withIndex("by_siteId_and_endAt", (q) => q.eq("siteId", siteId).lt("endAt", cutoffs.raw))
-          .take(CLEANUP_PAGE.sessions),
+        ctx.db.query("sessions").withIndex("by_siteId_and_endAt", (q) => q.eq("siteId", siteId).lt("endAt", cutoffs.raw)),
         CLEANUP_PAGE.sessions,
+        budget,
       ),
-    async () =>
-      deleteAll(
+    () =>
+      deleteTaken(
         ctx,
-        await ctx.db
+        ctx.db
           .query("visitors")
-          .withIndex("by_siteId_and_lastSeenAt", (q) => q.eq("siteId", siteId).lt("lastSeenAt", cutoffs.raw))
-          .take(CLEANUP_PAGE.visitors),
+          .withIndex("by_siteId_and_lastSeenAt", (q) => q.eq("siteId", siteId).lt("lastSeenAt", cutoffs.raw)),
         CLEANUP_PAGE.visitors,
+        budget,
       ),
-    () => deleteRollupsBefore(ctx, siteId, "hour", cutoffs.hourly),
-    () => (cutoffs.daily === null ? { deleted: 0, more: false } : deleteRollupsBefore(ctx, siteId, "day", cutoffs.daily)),
-    async () =>
-      deleteAll(
+    () => deleteRollupsBefore(ctx, siteId, "hour", cutoffs.hourly, budget),
+    () =>
+      cutoffs.daily === null
+        ? { deleted: 0, more: false }
+        : deleteRollupsBefore(ctx, siteId, "day", cutoffs.daily, budget),
+    () =>
+      deleteTaken(
         ctx,
-        await ctx.db
+        ctx.db
           .query("botCounters")
-          .withIndex("by_siteId_and_hourStart", (q) => q.eq("siteId", siteId).lt("hourStart", cutoffs.hourly))
-          .take(CLEANUP_PAGE.botCounters),
+          .withIndex("by_siteId_and_hourStart", (q) => q.eq("siteId", siteId).lt("hourStart", cutoffs.hourly)),
         CLEANUP_PAGE.botCounters,
+        budget,
       ),
   ];
   let deleted = events.deleted;
