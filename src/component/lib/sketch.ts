@@ -2,8 +2,12 @@
  * Mergeable distinct-visitor sketches.
  *
  * A sketch is exact while it holds at most EXACT_LIMIT distinct visitors: it
- * stores each visitor's 53-bit hash with a reference count, so contributions
- * can be retracted exactly when a late event moves a session to another key.
+ * stores each visitor's 53-bit hash with a signed reference count, so
+ * contributions can be retracted exactly when a late event moves a session
+ * to another key. A count may go negative in one shard's row while the
+ * matching +1 sits in another shard's row (compaction merged it there): a
+ * bucket's counts summed over its rows are never negative, so a range counts
+ * a visitor when the sum of its counts over every row is positive.
  * Past the limit it becomes a HyperLogLog with 2^14 registers (standard error
  * about 0.8%), estimated with Ertl's improved raw estimator, which needs no
  * empirical bias tables. Retractions on a HyperLogLog are ignored: above a
@@ -62,9 +66,10 @@ function registerOf(hash: number): { index: number; rank: number } {
   return { index, rank };
 }
 
-function toHll(counts: Iterable<number>): Uint8Array {
+/** A HyperLogLog of the visitors whose count is positive. */
+function toHll(counts: Map<number, number>): Uint8Array {
   const registers = new Uint8Array(REGISTERS);
-  for (const hash of counts) addHashToRegisters(registers, hash);
+  for (const [hash, count] of counts) if (count > 0) addHashToRegisters(registers, hash);
   return registers;
 }
 
@@ -80,25 +85,25 @@ export function addToSketch(sketch: Sketch, hash: number, delta: number): Sketch
     return sketch;
   }
   const next = (sketch.counts.get(hash) ?? 0) + delta;
-  if (next > 0) sketch.counts.set(hash, next);
+  if (next !== 0) sketch.counts.set(hash, next);
   else sketch.counts.delete(hash);
   if (sketch.counts.size > EXACT_LIMIT) {
-    return { kind: "hll", registers: toHll(sketch.counts.keys()) };
+    return { kind: "hll", registers: toHll(sketch.counts) };
   }
   return sketch;
 }
 
 /**
  * Accumulates sketches for a distinct count over many buckets. It stays exact
- * (a plain set, unbounded in memory) until any input is a HyperLogLog.
+ * (summed counts, unbounded in memory) until any input is a HyperLogLog.
  */
 export class DistinctCounter {
-  private exact: Set<number> | null = new Set();
+  private exact: Map<number, number> | null = new Map();
   private registers: Uint8Array | null = null;
 
   add(sketch: Sketch): void {
     if (sketch.kind === "exact") {
-      for (const hash of sketch.counts.keys()) this.addHash(hash);
+      for (const [hash, count] of sketch.counts) this.addHash(hash, count);
       return;
     }
     this.switchToHll();
@@ -106,9 +111,9 @@ export class DistinctCounter {
     for (let i = 0; i < REGISTERS; i++) if (regs[i] < sketch.registers[i]) regs[i] = sketch.registers[i];
   }
 
-  addHash(hash: number): void {
-    if (this.exact) this.exact.add(hash);
-    else addHashToRegisters(this.registers!, hash);
+  addHash(hash: number, count = 1): void {
+    if (this.exact) this.exact.set(hash, (this.exact.get(hash) ?? 0) + count);
+    else if (count > 0) addHashToRegisters(this.registers!, hash);
   }
 
   private switchToHll(): void {
@@ -118,13 +123,19 @@ export class DistinctCounter {
   }
 
   count(): number {
-    if (this.exact) return this.exact.size;
+    if (this.exact) return countPositive(this.exact);
     return Math.round(estimateHll(this.registers!));
   }
 }
 
+function countPositive(counts: Map<number, number>): number {
+  let n = 0;
+  for (const count of counts.values()) if (count > 0) n++;
+  return n;
+}
+
 export function sketchCardinality(sketch: Sketch): number {
-  if (sketch.kind === "exact") return sketch.counts.size;
+  if (sketch.kind === "exact") return countPositive(sketch.counts);
   return Math.round(estimateHll(sketch.registers));
 }
 
@@ -182,7 +193,7 @@ export function encodeSketch(sketch: Sketch): ArrayBuffer {
   let offset = 1;
   for (const [hash, count] of sketch.counts) {
     view.setFloat64(offset, hash);
-    view.setUint32(offset + 8, count);
+    view.setInt32(offset + 8, count);
     offset += EXACT_ENTRY_BYTES;
   }
   return buffer;
@@ -196,7 +207,7 @@ export function decodeSketch(buffer: ArrayBuffer): Sketch {
   }
   const counts = new Map<number, number>();
   for (let offset = 1; offset + EXACT_ENTRY_BYTES <= buffer.byteLength; offset += EXACT_ENTRY_BYTES) {
-    counts.set(view.getFloat64(offset), view.getUint32(offset + 8));
+    counts.set(view.getFloat64(offset), view.getInt32(offset + 8));
   }
   return { kind: "exact", counts };
 }
@@ -208,7 +219,7 @@ export function mergeSketchInto(target: Sketch, other: Sketch): Sketch {
     for (const [hash, count] of other.counts) result = addToSketch(result, hash, count);
     return result;
   }
-  const registers = target.kind === "hll" ? target.registers : toHll(target.counts.keys());
+  const registers = target.kind === "hll" ? target.registers : toHll(target.counts);
   for (let i = 0; i < REGISTERS; i++) if (registers[i] < other.registers[i]) registers[i] = other.registers[i];
   return { kind: "hll", registers };
 }

@@ -1,0 +1,34 @@
+import { useState } from "react";
+import { analytics } from "./main";
+
+const PLANS = ["free", "pro", "team"] as const;
+
+/** A tiny product page: navigation is client-side, so the tracker's SPA mode counts each view. */
+export function ProductPage() {
+  const [page, setPage] = useState(location.pathname);
+  const go = (path: string) => {
+    history.pushState({}, "", path);
+    setPage(path);
+  };
+  return (
+    <main style={{ fontFamily: "system-ui", maxWidth: 640, margin: "2rem auto", padding: "0 1rem" }}>
+      <nav style={{ display: "flex", gap: "1rem" }}>
+        <button onClick={() => go("/")}>Home</button>
+        <button onClick={() => go("/pricing")}>Pricing</button>
+        <button onClick={() => go("/docs")}>Docs</button>
+        <a href="https://github.com/get-convex">GitHub (outbound)</a>
+        <a href="/admin">Admin</a>
+      </nav>
+      <h1>{page === "/pricing" ? "Pricing" : page === "/docs" ? "Docs" : "Example shop"}</h1>
+      {page === "/pricing" &&
+        PLANS.map((plan) => (
+          <button key={plan} onClick={() => analytics.track("choose_plan", { plan })}>
+            Choose {plan}
+          </button>
+        ))}
+      <p>
+        <button onClick={() => analytics.identify("demo-user", { plan: "pro" })}>Sign in as demo-user</button>
+      </p>
+    </main>
+  );
+}
