@@ -35,7 +35,7 @@ beforeAll(async () => {
   console.log(`differential: ${events.length} events, ${sessions.length} sessions, ${new Set(events.map((e) => e.visitorId)).size} visitors`);
 }, 1_200_000);
 
-test("≥ 20,000 events: 200 random ranges agree with raw-event truth", async () => {
+test("≥ 20,000 events: 200 random ranges agree with raw-event truth (overview, timeseries, top lists)", async () => {
   expect(events.length).toBeGreaterThanOrEqual(20_000);
   const r = prng(99);
   for (let i = 0; i < 200; i++) {
@@ -46,6 +46,15 @@ test("≥ 20,000 events: 200 random ranges agree with raw-event truth", async ()
     const overview = await t.query(api.analytics.getOverview, { siteId, from, to });
     const expected = truthOverview(events, sessions, from, to);
     for (const [k, v] of Object.entries(expected)) expect(overview[k as keyof typeof overview], `${k} [${from}, ${to})`).toBeCloseTo(v, 6);
+    if (i % 4 === 0) {
+      const interval = to - from <= 48 * HOUR ? "hour" : "day";
+      const series = await t.query(api.analytics.getTimeseries, { siteId, from, to, interval });
+      const ends = [...series.slice(1).map((b) => b.bucketStart), to];
+      series.forEach((bucket, k) => {
+        const { viewsPerSession: _v, ...want } = truthOverview(events, sessions, bucket.bucketStart, ends[k]);
+        for (const [key, v] of Object.entries(want)) expect(bucket[key as keyof typeof bucket], `${interval} ${key}`).toBeCloseTo(v, 6);
+      });
+    }
     const dimension = TOP_DIMENSIONS[i % TOP_DIMENSIONS.length];
     const top = await t.query(TOP_QUERY[dimension], { siteId, from, to, limit: 25 });
     expect(top, `${dimension} [${from}, ${to})`).toEqual(truthTop(dimension, events, sessions, from, to, 25));

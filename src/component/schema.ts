@@ -1,6 +1,6 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vInterval, vSiteStatus, vStoredEventFields, vProperties } from "./validators.js";
+import { siteFields, vInterval, vStoredEventFields, vProperties } from "./validators.js";
 
 /** One key's additive counters inside a rollup row; `visitors` is a sketch. */
 export const vRollupEntry = v.object({
@@ -34,21 +34,7 @@ export const sessionKeyFields = {
 };
 
 export default defineSchema({
-  sites: defineTable({
-    slug: v.string(),
-    name: v.string(),
-    status: vSiteStatus,
-    writeKeyHash: v.string(),
-    allowedOrigins: v.array(v.string()),
-    timezone: v.string(),
-    sessionTimeoutMs: v.number(),
-    rawEventRetentionDays: v.number(),
-    hourlyRollupRetentionDays: v.number(),
-    dailyRollupRetentionDays: v.optional(v.number()),
-    rollupShardCount: v.number(),
-    allowedPropertyKeys: v.optional(v.array(v.string())),
-    deniedPropertyKeys: v.optional(v.array(v.string())),
-  })
+  sites: defineTable({ ...siteFields, writeKeyHash: v.string() })
     .index("by_slug", ["slug"])
     .index("by_writeKeyHash", ["writeKeyHash"]),
 

@@ -92,9 +92,8 @@ export const vSiteSettings = {
   deniedPropertyKeys: v.optional(v.array(v.string())),
 };
 
-export const vSite = v.object({
-  _id: v.string(),
-  _creationTime: v.number(),
+/** A site's stored fields, except its write key hash (which never leaves the component). */
+export const siteFields = {
   slug: v.string(),
   name: v.string(),
   status: vSiteStatus,
@@ -107,7 +106,9 @@ export const vSite = v.object({
   rollupShardCount: v.number(),
   allowedPropertyKeys: v.optional(v.array(v.string())),
   deniedPropertyKeys: v.optional(v.array(v.string())),
-});
+};
+
+export const vSite = v.object({ _id: v.string(), _creationTime: v.number(), ...siteFields });
 export type Site = Infer<typeof vSite>;
 
 // ---------------------------------------------------------------- reports
@@ -118,7 +119,7 @@ export const vRangeArgs = {
   to: v.number(),
 };
 
-export const vOverviewFigures = v.object({
+const overviewFields = {
   events: v.number(),
   pageviews: v.number(),
   sessions: v.number(),
@@ -126,30 +127,16 @@ export const vOverviewFigures = v.object({
   bounceRate: v.number(),
   averageSessionDurationMs: v.number(),
   viewsPerSession: v.number(),
-});
+};
+export const vOverviewFigures = v.object(overviewFields);
 export type OverviewFigures = Infer<typeof vOverviewFigures>;
 
-export const vOverview = v.object({
-  events: v.number(),
-  pageviews: v.number(),
-  sessions: v.number(),
-  visitors: v.number(),
-  bounceRate: v.number(),
-  averageSessionDurationMs: v.number(),
-  viewsPerSession: v.number(),
-  previous: v.optional(vOverviewFigures),
-});
+export const vOverview = v.object({ ...overviewFields, previous: v.optional(vOverviewFigures) });
 export type Overview = Infer<typeof vOverview>;
 
-export const vTimeseriesRow = v.object({
-  bucketStart: v.number(),
-  events: v.number(),
-  pageviews: v.number(),
-  sessions: v.number(),
-  visitors: v.number(),
-  bounceRate: v.number(),
-  averageSessionDurationMs: v.number(),
-});
+/** A timeseries bucket: the overview's figures but views per session. */
+const { viewsPerSession: _perSession, ...bucketFields } = overviewFields;
+export const vTimeseriesRow = v.object({ bucketStart: v.number(), ...bucketFields });
 export type TimeseriesRow = Infer<typeof vTimeseriesRow>;
 
 export const vTopRow = v.object({

@@ -13,6 +13,7 @@ import type {
   TopRow,
   Interval,
 } from "../component/validators.js";
+import { TOP_QUERY_NAMES } from "../component/validators.js";
 
 /** `{ siteId, from, to }`: ms since the epoch, half-open [from, to). */
 export type RangeQueryArgs = {
@@ -72,20 +73,7 @@ export type TopListQueryName =
   | "getTopOs"
   | "getTopCountries";
 
-/** Which query feeds which top-list dimension. */
-export const TOP_LIST_QUERIES: Readonly<Record<TopDimension, TopListQueryName>> = {
-  page: "getTopPages",
-  entryPage: "getTopEntryPages",
-  exitPage: "getTopExitPages",
-  referrer: "getTopReferrers",
-  source: "getTopSources",
-  medium: "getTopMediums",
-  campaign: "getTopCampaigns",
-  event: "getTopEvents",
-  device: "getTopDevices",
-  browser: "getTopBrowsers",
-  os: "getTopOs",
-  country: "getTopCountries",
-};
+/** Which query feeds which top-list dimension (the component's own table). */
+export const TOP_LIST_QUERIES: Readonly<Record<TopDimension, TopListQueryName>> = TOP_QUERY_NAMES;
 
 export type { Overview, PropertyBreakdownRow, Realtime, TimeseriesRow, TopDimension, TopRow, Interval };
