@@ -11,7 +11,7 @@ import { renderDashboardHtml, type DashboardReportData } from "convex-analytics/
 import { TOP_DIMENSIONS, TOP_QUERY_NAMES } from "convex-analytics";
 import { api, internal } from "../convex/_generated/api";
 import { ADMIN, drain, setupExampleApp } from "../test/setup";
-import { headlineFigures, printReport } from "./figures";
+import { headlineFigures } from "./figures";
 import { simulateTraffic } from "./simulate";
 
 const HOUR = 3_600_000;

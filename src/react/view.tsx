@@ -96,7 +96,7 @@ export function isEmptyOverview(overview: Overview | undefined): boolean {
 /** The dashboard as a pure function of its props. */
 export function DashboardView(props: DashboardViewProps) {
   useDashboardStyles();
-  const { locale, loading, error } = props;
+  const { loading, error } = props;
   const rootClass = props.className ? `${ROOT_CLASS} ${props.className}` : ROOT_CLASS;
   const hasError = error !== undefined && error !== null && error !== false;
   const empty = !loading && !hasError && isEmptyOverview(props.overview);
