@@ -3,7 +3,7 @@ import { Workpool, vOnCompleteArgs } from "@convex-dev/workpool";
 import { components, internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, mutation, query, type MutationCtx } from "./_generated/server.js";
-import { SETTLE_MS, aggregateStream, firstPendingEvent, getStream } from "./aggregation.js";
+import { MAX_EVENTS_PER_RUN, SETTLE_MS, aggregateStream, firstPendingEvent, getStream } from "./aggregation.js";
 import { LIMITS } from "./lib/limits.js";
 import { withoutUndefined } from "./lib/objects.js";
 import { hashVisitor } from "./lib/sketch.js";
@@ -139,11 +139,18 @@ export const aggregateEventBatch = internalMutation({
   handler: async (ctx, { siteId, shard }) => {
     const site = await getSiteDoc(ctx, siteId);
     const stream = await getStream(ctx, site._id, shard);
-    const run = await aggregateStream(ctx, site, shard, stream?.cursor ?? 0);
+    const isolating = (stream?.isolateRemaining ?? 0) > 0;
+    const run = await aggregateStream(ctx, site, shard, stream?.cursor ?? 0, isolating ? 1 : MAX_EVENTS_PER_RUN);
     const next = run.more ? true : await firstPendingEvent(ctx, site._id, shard, run.cursor);
-    const state = { cursor: run.cursor, scheduled: next !== null, scheduledAt: Date.now() };
+    const state = {
+      cursor: run.cursor,
+      scheduled: next !== null,
+      scheduledAt: Date.now(),
+      failures: undefined,
+      isolateRemaining: isolating ? stream!.isolateRemaining! - 1 : undefined,
+    };
     if (stream) await ctx.db.patch(stream._id, state);
-    else await ctx.db.insert("aggregationStreams", { siteId: site._id, shard, ...state });
+    else await ctx.db.insert("aggregationStreams", withoutUndefined({ siteId: site._id, shard, ...state }));
     if (next !== null) {
       const settlesAt = next === true ? 0 : next._creationTime + AGGREGATION_DELAY_MS - Date.now();
       await enqueueAggregation(ctx, site._id, shard, Math.max(0, settlesAt));
@@ -152,18 +159,36 @@ export const aggregateEventBatch = internalMutation({
   },
 });
 
-/** Records failed aggregation jobs so retryFailedEvents can repair them. */
+/**
+ * Records failed aggregation jobs so retryFailedEvents can repair them. A
+ * job that failed on a single event (isolation) found a poison event: the
+ * stream skips it, records it, and carries on with the events behind it.
+ */
 export const onAggregationComplete = internalMutation({
   args: vOnCompleteArgs(v.object({ siteId: v.string(), shard: v.number() })),
   returns: v.null(),
   handler: async (ctx, { context, result }) => {
     if (result.kind === "success") return null;
+    const error = result.kind === "failed" ? result.error.slice(0, 2_000) : "canceled";
+    const failure = { ...context, error, failedAt: Date.now() };
+    const stream = await getStream(ctx, context.siteId, context.shard);
+    if (!stream) {
+      await ctx.db.insert("aggregationFailures", failure);
+      return null;
+    }
+    const poison = result.kind === "failed" && (stream.isolateRemaining ?? 0) > 0
+      ? await firstPendingEvent(ctx, stream.siteId, stream.shard, stream.cursor)
+      : null;
+    if (poison) {
+      await ctx.db.patch(stream._id, { cursor: poison._creationTime, failures: undefined, isolateRemaining: undefined });
+      await ctx.db.insert("aggregationFailures", { ...failure, skippedEventId: poison._id });
+      await enqueueAggregation(ctx, stream.siteId, stream.shard, 0);
+      return null;
+    }
     // The job did not run to its end, so nothing cleared the flag: free the
     // stream so the next ingest (or a repair) schedules it again.
-    const stream = await getStream(ctx, context.siteId, context.shard);
-    if (stream) await ctx.db.patch(stream._id, { scheduled: false });
-    const error = result.kind === "failed" ? result.error.slice(0, 2_000) : "canceled";
-    await ctx.db.insert("aggregationFailures", { ...context, error, failedAt: Date.now() });
+    await ctx.db.patch(stream._id, { scheduled: false, failures: (stream.failures ?? 0) + 1 });
+    await ctx.db.insert("aggregationFailures", failure);
     return null;
   },
 });
@@ -207,7 +232,15 @@ export const aggregatePending = mutation({
   },
 });
 
-/** Repair: re-runs the streams whose aggregation failed, then forgets the failures. */
+/** Failed runs in a row at one cursor before repair looks for a poison event. */
+export const ISOLATE_AFTER_FAILURES = 2;
+
+/**
+ * Repair: re-runs the streams whose aggregation failed, then forgets the
+ * failures (a record of a skipped poison event is kept). A stream that keeps
+ * failing at the same place is re-run one event at a time, so the event
+ * that fails is found and skipped instead of blocking the stream forever.
+ */
 export const retryFailedEvents = mutation({
   args: { siteId: v.optional(v.string()), limit: v.optional(v.number()) },
   returns: v.object({ retried: v.number(), failures: v.number() }),
@@ -216,16 +249,24 @@ export const retryFailedEvents = mutation({
     const failures = siteId
       ? await ctx.db.query("aggregationFailures").withIndex("by_siteId_and_shard", (q) => q.eq("siteId", siteId)).take(take)
       : await ctx.db.query("aggregationFailures").take(take);
-    const streams = new Set(failures.map((f) => `${f.siteId}|${f.shard}`));
+    const open = failures.filter((f) => f.skippedEventId === undefined);
+    const streams = new Set(open.map((f) => `${f.siteId}|${f.shard}`));
     for (const key of streams) {
       const [siteId, shard] = key.split("|");
       const stream = await getStream(ctx, siteId, Number(shard));
       if (stream?.scheduled) continue; // a job is on its way already
-      if (stream) await ctx.db.patch(stream._id, { scheduled: true, scheduledAt: Date.now() });
+      if (stream) {
+        const isolate = (stream.failures ?? 0) >= ISOLATE_AFTER_FAILURES;
+        await ctx.db.patch(stream._id, {
+          scheduled: true,
+          scheduledAt: Date.now(),
+          ...(isolate ? { isolateRemaining: MAX_EVENTS_PER_RUN } : {}),
+        });
+      }
       await enqueueAggregation(ctx, siteId, Number(shard), 0);
     }
-    for (const failure of failures) await ctx.db.delete(failure._id);
-    return { retried: streams.size, failures: failures.length };
+    for (const failure of open) await ctx.db.delete(failure._id);
+    return { retried: streams.size, failures: open.length };
   },
 });
 

@@ -119,6 +119,10 @@ export default defineSchema({
     cursor: v.number(),
     scheduled: v.boolean(),
     scheduledAt: v.optional(v.number()),
+    /** Failed runs in a row at the current cursor. */
+    failures: v.optional(v.number()),
+    /** Runs left that aggregate one event at a time, to find a poison event. */
+    isolateRemaining: v.optional(v.number()),
   }).index("by_siteId_and_shard", ["siteId", "shard"]),
 
   // Aggregation jobs that failed; repaired by ingest.retryFailedEvents.
@@ -127,6 +131,8 @@ export default defineSchema({
     shard: v.number(),
     error: v.string(),
     failedAt: v.number(),
+    /** Set when isolation found the event that fails and the stream moved past it. */
+    skippedEventId: v.optional(v.string()),
   }).index("by_siteId_and_shard", ["siteId", "shard"]),
 
   // Requests filtered as bots, counted per UTC hour.
