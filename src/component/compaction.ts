@@ -1,10 +1,7 @@
 import { v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import { internalAction, internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
-import type { Doc } from "./_generated/dataModel.js";
-import { firstPendingEvent } from "./aggregation.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
-import { LIMITS } from "./lib/limits.js";
 import { KEYED, OVERVIEW } from "./lib/rollupDelta.js";
 import { HOUR_MS } from "./lib/time.js";
 import { mergeEntries, writeShardRows, type RollupEntry, type RollupRow } from "./rollups.js";
@@ -19,12 +16,10 @@ export const COMPACTION_PAGE_ROWS = 256;
  * so a page reads about twice this, still far inside the 16 MiB limit.
  */
 export const COMPACTION_PAGE_BYTES = 4 * 1024 * 1024;
-/** Margin added to the settle horizon (see settleHorizon). */
+/** Buckets are compacted once they ended this long ago. */
 export const SETTLE_GRACE_MS = 2 * HOUR_MS;
-/** Default look-back: buckets settle about a day after they end (see settleHorizon). */
-export const DEFAULT_LOOKBACK_MS = 4 * 24 * HOUR_MS;
-/** Aggregation streams of one site (ingest never uses more shards). */
-const MAX_STREAMS = 64;
+/** Default look-back: late events can land in buckets up to a day old. */
+export const DEFAULT_LOOKBACK_MS = 3 * 24 * HOUR_MS;
 /** Pages one action run performs before it hands over to a fresh run. */
 const PAGES_PER_RUN = 100;
 
@@ -41,28 +36,15 @@ type Position = { series: number; bucketStart: number };
 type PageResult = { next: Position | null; merged: number; lost: boolean };
 
 /**
- * The instant before which buckets are settled. An aggregation run may
- * retract what a session contributed to older buckets (its exit page moves,
- * a late event changes its start or keys), and it retracts from the
- * session's own shard row: once that row is merged away, a visitor
- * retraction would be lost. A session can only change while an event can
- * still join it: events arrive at most LIMITS.maxLateMs after they occurred,
- * and pending (not yet aggregated) events arrived when they arrived. So
- * sessions that ended before (oldest pending arrival, or now) − maxLateMs −
- * timeout never change again, and neither do buckets that end before that
- * (sessions lasting longer than a day aside).
+ * Buckets that ended SETTLE_GRACE_MS before now are settled. Later
+ * aggregation may still add to them, or retract from them (a session's exit
+ * page moves, a late event changes its start or keys), in its own shard's
+ * rows: counters and signed visitor counts add up over a bucket's rows, so
+ * such changes stay exact after compaction merged the other rows away, and a
+ * later compaction merges them in as well.
  */
-async function settleHorizon(ctx: MutationCtx, site: Doc<"sites">): Promise<number> {
-  const streams = await ctx.db
-    .query("aggregationStreams")
-    .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", site._id))
-    .take(MAX_STREAMS);
-  let oldestArrival = Date.now();
-  for (const stream of streams) {
-    const pending = await firstPendingEvent(ctx, site._id, stream.shard, stream.cursor);
-    if (pending) oldestArrival = Math.min(oldestArrival, pending.receivedAt);
-  }
-  return oldestArrival - LIMITS.maxLateMs - site.sessionTimeoutMs - SETTLE_GRACE_MS;
+function settleHorizon(now: number): number {
+  return now - SETTLE_GRACE_MS;
 }
 
 /** Buckets starting before this have ended before `horizon`. */
@@ -187,7 +169,7 @@ export const claimCompaction = internalMutation({
   handler: async (ctx, { siteId, runId }) => {
     const site = await getSiteDoc(ctx, siteId);
     if (!(await claimLease(ctx, site._id, CHAIN, runId))) return null;
-    return await settleHorizon(ctx, site);
+    return settleHorizon(Date.now());
   },
 });
 
@@ -243,7 +225,7 @@ export const compactShards = internalAction({
 
 /**
  * Starts compaction for one site (or every site): buckets that started after
- * `since` (default: the last 4 days) and have settled. A site whose chain is
+ * `since` (default: the last 3 days) and have settled. A site whose chain is
  * already running is skipped by the chain itself.
  */
 export const compact = mutation({
