@@ -2,6 +2,7 @@ import { v } from "convex/values";
 import { api } from "./_generated/api.js";
 import type { Doc, Id, TableNames } from "./_generated/dataModel.js";
 import { mutation, type MutationCtx } from "./_generated/server.js";
+import { LIMITS } from "./lib/limits.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
 import { DAY_MS, floorToLocalDay, floorToUtcHour } from "./lib/time.js";
 import { getSiteDoc } from "./sites.js";
@@ -17,7 +18,7 @@ export const CLEANUP_PAGE = { events: 4_000, sessions: 2_000, visitors: 2_000, r
 /** Pages a cron-started pass runs before it stops until the next tick. */
 export const DEFAULT_CLEANUP_PAGES = 25;
 
-type Cutoffs = { raw: number; hourly: number; daily: number | null };
+type Cutoffs = { raw: number; sessions: number; hourly: number; daily: number | null };
 
 /**
  * What expired: raw events, sessions and visitors older than the raw
@@ -30,6 +31,10 @@ function cutoffsOf(site: Doc<"sites">, now: number): Cutoffs {
   const days = site.dailyRollupRetentionDays;
   return {
     raw: now - site.rawEventRetentionDays * DAY_MS,
+    // A late event (up to 24 h) may still extend or bridge a session that
+    // ended just before the raw cutoff: keep sessions that long past it, so
+    // the event joins its session instead of starting a second one.
+    sessions: now - site.rawEventRetentionDays * DAY_MS - LIMITS.maxLateMs - site.sessionTimeoutMs,
     hourly: floorToUtcHour(now - site.hourlyRollupRetentionDays * DAY_MS),
     daily: days ? floorToLocalDay(now - days * DAY_MS, site.timezone) : null,
   };
@@ -147,7 +152,7 @@ async function cleanupPage(ctx: MutationCtx, site: Doc<"sites">, cutoffs: Cutoff
     () =>
       deleteTaken(
         ctx,
-        ctx.db.query("sessions").withIndex("by_siteId_and_endAt", (q) => q.eq("siteId", siteId).lt("endAt", cutoffs.raw)),
+        ctx.db.query("sessions").withIndex("by_siteId_and_endAt", (q) => q.eq("siteId", siteId).lt("endAt", cutoffs.sessions)),
         CLEANUP_PAGE.sessions,
         budget,
       ),
