@@ -28,12 +28,12 @@ import { addEventContribution, addSessionContribution, clusterSessions, summariz
 import { hashVisitor } from "../src/component/lib/sketch.js";
 import { MAX_RAW_EDGE_EVENTS } from "../src/component/rawEdges.js";
 import { ROLLUP_ROW_BUDGET_BYTES, flushDeltas } from "../src/component/rollups.js";
-import { createTestSite, setupComponent, type TestInstance } from "../src/component/testing/setup.js";
+import { createTestSite, type TestInstance } from "../src/component/testing/setup.js";
 import { prng, type Batch } from "../src/component/testing/traffic.js";
 import { realNowMs } from "./clock.js";
 import { kib, num, type Report } from "./report.js";
 import { LIMITS, fits, measureQuery, type QueryMeasure, type QueryName } from "./scenarios.js";
-import { eventDocs } from "./seed.js";
+import { eventDocs, freshInstance } from "./seed.js";
 import { DAY, HOUR, pathList, referrerHosts } from "./shape.js";
 
 const DAY0 = Date.UTC(2026, 2, 2);
@@ -173,7 +173,7 @@ type Axis = { label: string; unit: string; traffic: (x: number) => Omit<Traffic,
 /** Builds the dataset for `x` on `axis` holding the rows `wanted` read, and measures them. */
 async function rollupPoint(axis: Axis, x: number, wanted: RollupQuery[]): Promise<Map<string, QueryMeasure & { rowBytes: number }>> {
   // One template day of rows, written by the real flushDeltas as a compacted shard.
-  const scratch = setupComponent();
+  const scratch = freshInstance();
   vi.setSystemTime(DAY0 + 40 * DAY);
   const scratchSite = await createTestSite(scratch);
   const site = await siteOf(scratch, scratchSite);
@@ -209,7 +209,7 @@ async function rollupPoint(axis: Axis, x: number, wanted: RollupQuery[]): Promis
       for (const h of p.hours) needed.add(`hour|${group}|${h}`);
     }
   }
-  const t = setupComponent();
+  const t = freshInstance();
   const siteId = await createTestSite(t);
   if (siteId !== scratchSite) throw new Error("site ids differ");
   const rows: RowDoc[] = [];
@@ -270,7 +270,7 @@ async function searchAxis(axis: Axis, from: number, cap: number, bisect: number,
 
 const EDGE_QUERIES: QueryName[] = ["getOverview", "getTimeseries hour", "getTopPages", "getTopReferrers"];
 
-async function edgePoint(eventsPerHour: number, sessionEvents: [number, number]) {
+async function edgePoint(eventsPerHour: number, sessionEvents: [number, number], queries: QueryName[]) {
   // A 24 h range from 10:20 to 10:40 next day: two 40-minute raw edges.
   const from = DAY0 + 10 * HOUR + 20 * 60_000;
   const to = from + DAY + 20 * 60_000;
@@ -279,7 +279,7 @@ async function edgePoint(eventsPerHour: number, sessionEvents: [number, number])
     { start: DAY0 + DAY + 10 * HOUR, end: to },
   ];
   vi.setSystemTime(DAY0 + 3 * DAY);
-  const t = setupComponent();
+  const t = freshInstance();
   const siteId = await createTestSite(t);
   const site = await siteOf(t, siteId);
   const docs = uniformTraffic({ seed: eventsPerHour, start: DAY0, hours: 48, eventsPerHour, paths: 200, pathMode: "skewed", sessionEvents, spans }).flatMap((b) => eventDocs(site, b));
@@ -294,15 +294,15 @@ async function edgePoint(eventsPerHour: number, sessionEvents: [number, number])
   }
   const perEdge = docs.filter((d) => d.occurredAt < spans[0].end).length;
   const out: QueryMeasure[] = [];
-  for (const q of EDGE_QUERIES) out.push(await measureQuery(t, siteId, q, from, to, "24 h", false));
+  for (const q of queries) out.push(await measureQuery(t, siteId, q, from, to, "24 h", false));
   return { perEdge, sessions: sessions.length, out };
 }
 
-async function searchEdges(sessionEvents: [number, number], from: number, cap: number, bisect: number, log: (l: string) => void) {
-  const limits = new Map<QueryName, Limit & { okEdge?: number; failEdge?: number }>(EDGE_QUERIES.map((q) => [q, { q, range: "24 h not aligned", maxOk: null, firstFail: null }]));
-  const evaluate = async (x: number) => {
+async function searchEdges(sessionEvents: [number, number], queries: QueryName[], from: number, cap: number, bisect: number, log: (l: string) => void) {
+  const limits = new Map<QueryName, Limit & { okEdge?: number; failEdge?: number }>(queries.map((q) => [q, { q, range: "24 h not aligned", maxOk: null, firstFail: null }]));
+  const evaluate = async (x: number, queries: QueryName[]) => {
     const started = realNowMs();
-    const res = await edgePoint(x, sessionEvents);
+    const res = await edgePoint(x, sessionEvents, queries);
     for (const m of res.out) {
       const lim = limits.get(m.q)!;
       if (fits(m)) {
@@ -312,17 +312,18 @@ async function searchEdges(sessionEvents: [number, number], from: number, cap: n
     log(`  edges ${sessionEvents.join("-")} events/session at ${x}/h: ${res.perEdge} events per edge, ${((realNowMs() - started) / 1000).toFixed(1)} s`);
   };
   for (let x = from; x <= cap; x *= 2) {
-    await evaluate(x);
-    if ([...limits.values()].every((l) => l.firstFail !== null)) break;
+    const alive = queries.filter((q) => limits.get(q)!.firstFail === null);
+    if (alive.length === 0) break;
+    await evaluate(x, alive);
   }
   for (let step = 0; step < bisect; step++) {
-    const mids = new Set<number>();
+    const mids = new Map<number, QueryName[]>();
     for (const lim of limits.values()) {
       if (lim.maxOk === null || lim.firstFail === null) continue;
       const mid = Math.round((lim.maxOk + lim.firstFail) / 2);
-      if (mid !== lim.maxOk && mid !== lim.firstFail) mids.add(mid);
+      if (mid !== lim.maxOk && mid !== lim.firstFail) mids.set(mid, [...(mids.get(mid) ?? []), lim.q]);
     }
-    for (const mid of mids) await evaluate(mid);
+    for (const [mid, queries] of mids) await evaluate(mid, queries);
   }
   return [...limits.values()];
 }
@@ -343,7 +344,7 @@ export async function scaleSection(report: Report, mode: "quick" | "full", log: 
   report.note(
     "Largest traffic at which each query still fits Convex's per-transaction limits (32,000 documents / 16 MiB read / 4,096 index ranges; " +
       "convex-test enforces them, so \"fails\" means the real query threw). Found by doubling, then bisecting" +
-      (full ? " (3 steps)" : " (quick run: doubling only, small range)") +
+      (full ? " (2 steps)" : " (quick run: doubling only, small range)") +
       ". Synthetic uniform traffic, ~5 events per session, one session per visitor per day, compacted rollups (see bench/scale.ts for how rows are built).",
   );
 
@@ -358,9 +359,9 @@ export async function scaleSection(report: Report, mode: "quick" | "full", log: 
     traffic: (x) => ({ seed: 7 + x, eventsPerHour: 280, paths: x, pathMode: "uniform", sessionEvents: [3, 7] }),
   };
   for (const [axis, start, cap] of full
-    ? ([[traffic, 250, 64_000], [keys, 400, 102_400]] as const)
+    ? ([[traffic, 250, 8_000], [keys, 400, 102_400]] as const)
     : ([[traffic, 500, 1_000], [keys, 800, 1_600]] as const)) {
-    const { limits, points } = await searchAxis(axis, start, cap, full ? 3 : 0, log);
+    const { limits, points } = await searchAxis(axis, start, cap, full ? 2 : 0, log);
     report.note(`**Hour-aligned ranges vs ${axis.unit}** (${points} datasets; searched ${num(start)}–${num(cap)}):`);
     report.table(
       ["query", "range", `largest ${axis.label} that fits`, "its reads", `smallest ${axis.label} that fails`, "what happens beyond"],
@@ -369,8 +370,15 @@ export async function scaleSection(report: Report, mode: "quick" | "full", log: 
   }
 
   const edgeCap = full ? 32_000 : 2_000;
-  for (const sessionEvents of full ? ([[3, 7], [1, 2]] as [number, number][]) : ([[3, 7]] as [number, number][])) {
-    const limits = await searchEdges(sessionEvents, full ? 2_000 : 1_000, edgeCap, full ? 3 : 0, log);
+  // Bounce-heavy traffic (1–2 events per session) only changes the queries that look up sessions per event.
+  const edgeSeries: [[number, number], QueryName[], number][] = full
+    ? [
+        [[3, 7], EDGE_QUERIES, 4_000],
+        [[1, 2], ["getOverview", "getTopReferrers"], 2_000],
+      ]
+    : [[[3, 7], EDGE_QUERIES, 1_000]];
+  for (const [sessionEvents, queries, from] of edgeSeries) {
+    const limits = await searchEdges(sessionEvents, queries, from, edgeCap, full ? 2 : 0, log);
     report.note(
       `**Not-aligned 24 h range vs events per hour in its two 40-minute raw edges** (${sessionEvents.join("–")} events per session; ` +
         `raw edges throw a ConvexError above MAX_RAW_EDGE_EVENTS = ${num(MAX_RAW_EDGE_EVENTS)} events in one partial hour):`,
@@ -392,7 +400,7 @@ export async function scaleSection(report: Report, mode: "quick" | "full", log: 
   // getEventPropertyBreakdown reads the raw events of one name over the whole range.
   const n = full ? MAX_BREAKDOWN_EVENTS + 500 : 1_000;
   vi.setSystemTime(DAY0 + 2 * DAY);
-  const t = setupComponent();
+  const t = freshInstance();
   const siteId = await createTestSite(t);
   const site = await siteOf(t, siteId);
   const docs = Array.from({ length: n }, (_, i): Batch => ({

@@ -2,14 +2,14 @@
 import { vi } from "vitest";
 import { api } from "../src/component/_generated/api.js";
 import { bucketSpans, planExactRange } from "../src/component/lib/rangePlan.js";
-import { createTestSite, drain, setupComponent, WRITE_KEY_HASH, type TestInstance } from "../src/component/testing/setup.js";
+import { createTestSite, drain, WRITE_KEY_HASH, type TestInstance } from "../src/component/testing/setup.js";
 import { measure } from "../src/component/testing/meter.js";
 import type { Batch } from "../src/component/testing/traffic.js";
 import { prng } from "../src/component/testing/traffic.js";
 import { addInto, record, sumWhere, zero, type Counters, type Recording } from "./probe.js";
 import { kib, num, type Report } from "./report.js";
 import { DAY, HOUR, pathList, referrerHosts } from "./shape.js";
-import { compactAll, type Dataset } from "./seed.js";
+import { compactAll, freshInstance, type Dataset } from "./seed.js";
 
 export const LIMITS = { documentsRead: 32_000, bytesRead: 16 * 1024 * 1024, indexRanges: 4_096 };
 
@@ -108,7 +108,7 @@ type PhaseRun = { accepted: number; ingest: Recording; aggregation: Recording; c
 async function runPipeline(batches: Batch[], mode: "pending" | "each"): Promise<PhaseRun> {
   const start = batches[0].arrival;
   vi.setSystemTime(start - HOUR);
-  const t = setupComponent();
+  const t = freshInstance();
   const siteId = await createTestSite(t);
   const ingest: Recording[] = [];
   const aggregation: Recording[] = [];
