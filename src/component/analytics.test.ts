@@ -106,3 +106,22 @@ test("ranges are checked", async () => {
   await expect(t.query(api.analytics.getTimeseries, { siteId, from: T0, to: T0 + 100 * 86_400_000, interval: "hour" })).rejects.toThrow(/buckets/);
   await expect(t.query(api.analytics.getOverview, { siteId: "nope", from: T0, to: T0 + 1 })).rejects.toThrow(/Unknown site/);
 });
+
+test("raw edges and breakdowns past their caps fail with a clear error, not a wrong number", async () => {
+  const base = T0 - (T0 % 3_600_000) + 3_600_000;
+  // Seeded in chunks: one transaction may write at most 16,000 documents.
+  for (let chunk = 0; chunk < 16_001; chunk += 8_000) await t.run(async (ctx) => {
+    for (let i = chunk; i < Math.min(chunk + 8_000, 16_001); i++) {
+      await ctx.db.insert("events", {
+        siteId, visitorId: `v${i % 900}`, sessionId: `s${i % 900}`, type: "track", name: "buy",
+        properties: { sku: `k${i % 3}` }, occurredAt: base + 10 * MIN + (i % 1_200) * 1_000, receivedAt: base, shard: 0,
+      });
+    }
+  });
+  // Hour-aligned: rollups only, no raw reads (nothing is aggregated, so zero events).
+  expect((await t.query(api.analytics.getOverview, { siteId, from: base, to: base + 3_600_000 })).events).toBe(0);
+  await expect(t.query(api.analytics.getOverview, { siteId, from: base + MIN, to: base + 3_600_000 })).rejects.toThrow(/hour-aligned range/);
+  await expect(
+    t.query(api.analytics.getEventPropertyBreakdown, { siteId, from: base, to: base + 3_600_000, eventName: "buy", propertyKey: "sku" }),
+  ).rejects.toThrow(/More than 16000 "buy" events/);
+});

@@ -9,7 +9,7 @@ import { OVERVIEW, entryPrefix, rowGroupOf } from "./lib/rollupDelta.js";
 import { SESSION_KEY_DIMENSIONS } from "./lib/sessions.js";
 import { HOUR_MS, MINUTE_MS, nextLocalDay } from "./lib/time.js";
 import { KeyedTotals, RangeTotals, overviewFigures } from "./lib/totals.js";
-import { addRawSpan } from "./rawEdges.js";
+import { RawBudget, addRawSpan } from "./rawEdges.js";
 import type { RollupRow } from "./rollups.js";
 import { getSiteDoc } from "./sites.js";
 import { REPORT_QUERIES, TOP_QUERY_NAMES, type Interval, type TopDimension, type TopRow } from "./validators.js";
@@ -72,12 +72,13 @@ async function collectPlan(
   plan: RangePlan,
   dimension: string,
   rows?: { day: RollupRow[]; hour: RollupRow[] },
+  budget: RawBudget = new RawBudget(),
 ): Promise<KeyedTotals> {
   const group = rowGroupOf(dimension);
   const keyed = new KeyedTotals();
   addRowsTo(keyed, rows?.day ?? (await readRows(ctx, site, group, "day", plan.days)), dimension);
   addRowsTo(keyed, rows?.hour ?? (await readRows(ctx, site, group, "hour", plan.hours)), dimension);
-  for (const span of plan.raw) await addRawSpan(ctx, site._id, span, dimension, keyed);
+  for (const span of plan.raw) await addRawSpan(ctx, site._id, span, dimension, keyed, budget);
   return keyed;
 }
 
@@ -114,9 +115,10 @@ export const getTimeseries = query({
     const hourRows = await readRows(ctx, site, OVERVIEW, "hour", plans.flatMap((p) => p.hours));
     const rowsAt = (rows: RollupRow[], starts: number[]) => rows.filter((r) => starts.includes(r.bucketStart));
     const result = [];
+    const budget = new RawBudget(); // shared: the clipped first and last buckets both read raw edges
     for (const [i, plan] of plans.entries()) {
       const rows = { day: rowsAt(dayRows, plan.days), hour: rowsAt(hourRows, plan.hours) };
-      const keyed = await collectPlan(ctx, site, plan, OVERVIEW, rows);
+      const keyed = await collectPlan(ctx, site, plan, OVERVIEW, rows, budget);
       const { viewsPerSession: _v, ...figures } = overviewFigures(keyed.get("") ?? new RangeTotals());
       result.push({ bucketStart: spans[i].start, ...figures });
     }
@@ -183,7 +185,13 @@ export const getEventPropertyBreakdown = query({
       .withIndex("by_siteId_and_name_and_occurredAt", (q) =>
         q.eq("siteId", site._id).eq("name", eventName).gte("occurredAt", from).lt("occurredAt", to),
       )
-      .take(MAX_BREAKDOWN_EVENTS);
+      .take(MAX_BREAKDOWN_EVENTS + 1);
+    if (events.length > MAX_BREAKDOWN_EVENTS) {
+      // Counting only some of the events would give wrong numbers silently.
+      throw new ConvexError(
+        `More than ${MAX_BREAKDOWN_EVENTS} "${eventName}" events in this range; ask for a shorter range.`,
+      );
+    }
     const byValue = new Map<string, { count: number; visitors: Set<string> }>();
     for (const e of events) {
       const raw = e.properties?.[propertyKey];

@@ -8,47 +8,63 @@ import { hashVisitor } from "./lib/sketch.js";
 import type { KeyedTotals } from "./lib/totals.js";
 
 /**
- * Raw events answer only the partial-hour edges of a range. An edge holds at
- * most an hour of one site's traffic; past this many events the query asks
- * for an hour-aligned range rather than risk Convex's read limits.
+ * Raw events answer only the partial-hour edges of a range. All edges of one
+ * query share this budget (documents read, and index ranges for session
+ * lookups); past it the query asks for an hour-aligned range with a clear
+ * error instead of running into Convex's generic read limits.
  */
 export const MAX_RAW_EDGE_EVENTS = 12_000;
+export const MAX_RAW_EDGE_SESSION_LOOKUPS = 2_000;
+
+export class RawBudget {
+  documents = MAX_RAW_EDGE_EVENTS;
+  lookups = MAX_RAW_EDGE_SESSION_LOOKUPS;
+
+  spend(kind: "documents" | "lookups", n: number): void {
+    this[kind] -= n;
+    if (this[kind] < 0) {
+      throw new ConvexError(
+        `The partial hours at the edges of this range hold more raw data than one query may read ` +
+          `(over ${kind === "documents" ? `${MAX_RAW_EDGE_EVENTS} events and sessions` : `${MAX_RAW_EDGE_SESSION_LOOKUPS} sessions`}); ask for an hour-aligned range.`,
+      );
+    }
+  }
+}
 
 type EventDoc = Doc<"events">;
 type SessionDoc = Doc<"sessions">;
 
-export async function readRawEvents(ctx: QueryCtx, siteId: string, span: Span): Promise<EventDoc[]> {
+async function readRawEvents(ctx: QueryCtx, siteId: string, span: Span, budget: RawBudget): Promise<EventDoc[]> {
   const events = await ctx.db
     .query("events")
     .withIndex("by_siteId_and_occurredAt", (q) =>
       q.eq("siteId", siteId).gte("occurredAt", span.start).lt("occurredAt", span.end),
     )
-    .take(MAX_RAW_EDGE_EVENTS + 1);
-  if (events.length > MAX_RAW_EDGE_EVENTS) {
-    throw new ConvexError(
-      `More than ${MAX_RAW_EDGE_EVENTS} events in a partial hour of the range; ask for an hour-aligned range.`,
-    );
-  }
+    .take(Math.max(0, budget.documents) + 1);
+  budget.spend("documents", events.length);
   return events;
 }
 
-async function sessionsStartingIn(ctx: QueryCtx, siteId: string, span: Span): Promise<SessionDoc[]> {
-  return await ctx.db
+async function sessionsStartingIn(ctx: QueryCtx, siteId: string, span: Span, budget: RawBudget): Promise<SessionDoc[]> {
+  const sessions = await ctx.db
     .query("sessions")
     .withIndex("by_siteId_and_startAt", (q) =>
       q.eq("siteId", siteId).gte("startAt", span.start).lt("startAt", span.end),
     )
-    .take(MAX_RAW_EDGE_EVENTS);
+    .take(Math.max(0, budget.documents) + 1);
+  budget.spend("documents", sessions.length);
+  return sessions;
 }
 
 /** The aggregated session each event belongs to (none while it is unaggregated). */
-async function sessionsOfEvents(ctx: QueryCtx, siteId: string, events: EventDoc[]) {
+async function sessionsOfEvents(ctx: QueryCtx, siteId: string, events: EventDoc[], budget: RawBudget) {
   const bySession = new Map<string, EventDoc[]>();
   for (const e of events) {
     const list = bySession.get(e.sessionId);
     if (list) list.push(e);
     else bySession.set(e.sessionId, [e]);
   }
+  budget.spend("lookups", bySession.size);
   const result = new Map<string, SessionDoc>();
   for (const [sessionId, list] of bySession) {
     const minT = Math.min(...list.map((e) => e.occurredAt));
@@ -61,6 +77,7 @@ async function sessionsOfEvents(ctx: QueryCtx, siteId: string, events: EventDoc[
       .order("desc");
     const candidates: SessionDoc[] = [];
     for await (const row of rows) {
+      budget.spend("documents", 1);
       if (row.endAt < minT) break;
       candidates.push(row);
     }
@@ -99,13 +116,15 @@ export async function addRawSpan(
   span: Span,
   dimension: string,
   keyed: KeyedTotals,
+  budget: RawBudget,
 ): Promise<void> {
   const perEvent = dimension === OVERVIEW || dimension === "page" || dimension === "event";
-  const events = dimension === "entryPage" || dimension === "exitPage" ? [] : await readRawEvents(ctx, siteId, span);
+  const events =
+    dimension === "entryPage" || dimension === "exitPage" ? [] : await readRawEvents(ctx, siteId, span, budget);
   if (perEvent) addEventsByEventKey(events, dimension, keyed);
   if (dimension === "page" || dimension === "event") return;
 
-  for (const s of await sessionsStartingIn(ctx, siteId, span)) {
+  for (const s of await sessionsStartingIn(ctx, siteId, span, budget)) {
     const key = dimension === OVERVIEW ? "" : dimension === "entryPage" ? s.entryPath : dimension === "exitPage" ? s.exitPath : s[dimension as SessionKeyDimension];
     if (key === undefined) continue;
     const totals = keyed.for(key);
@@ -116,7 +135,7 @@ export async function addRawSpan(
     }
   }
   if (!(SESSION_KEY_DIMENSIONS as readonly string[]).includes(dimension)) return;
-  const owners = await sessionsOfEvents(ctx, siteId, events);
+  const owners = await sessionsOfEvents(ctx, siteId, events, budget);
   for (const e of events) {
     const key = owners.get(e._id)?.[dimension as SessionKeyDimension];
     if (key === undefined) continue;
