@@ -71,3 +71,17 @@ test("a retraction landing in another row than its addition still cancels it", (
   // Compaction merging the two rows cancels the pair for good.
   expect(sketchCardinality(mergeSketchInto(sketchOf(["x", "y"]), retraction))).toBe(1);
 });
+
+test("stored exact sketches take about 7 bytes a visitor and keep large and negative counts", () => {
+  let s = emptySketch();
+  for (const id of ids("z", 500)) s = addToSketch(s, hashVisitor(id), 1);
+  s = addToSketch(s, hashVisitor("big"), 1_000_000);
+  s = addToSketch(s, hashVisitor("neg"), -3);
+  const encoded = encodeSketch(s);
+  expect(encoded.byteLength).toBeLessThanOrEqual(1 + 502 * 7 + 3);
+  const back = decodeSketch(encoded);
+  expect(back.kind === "exact" && back.counts.get(hashVisitor("big"))).toBe(1_000_000);
+  expect(back.kind === "exact" && back.counts.get(hashVisitor("neg"))).toBe(-3);
+  expect(sketchCardinality(back)).toBe(501);
+  expect(hashVisitor("anything")).toBeLessThan(2 ** 48);
+});
