@@ -274,6 +274,21 @@ function timeBounds(args: PageArgs) {
   return { from: args.from ?? 0, to: args.to ?? Number.MAX_SAFE_INTEGER };
 }
 
+type Pageable<T> = {
+  order(order: "asc" | "desc"): {
+    paginate(opts: { cursor: string | null; numItems: number }): Promise<{ page: T[]; isDone: boolean; continueCursor: string }>;
+  };
+};
+
+/**
+ * One page of an index range whose cursor is the last index key read. The
+ * query comes from convex-helpers' `paginator`, which streams index keys:
+ * the built-in `.paginate()` does not work inside components.
+ */
+function readPage<T>(query: Pageable<T>, order: "asc" | "desc", args: PageArgs) {
+  return query.order(order).paginate({ cursor: args.cursor, numItems: pageSize(args.numItems) });
+}
+
 async function pageOfEvents(ctx: QueryCtx, args: PageArgs, type?: "pageview") {
   const site = await getSiteDoc(ctx, args.siteId);
   const { from, to } = timeBounds(args);
@@ -285,7 +300,7 @@ async function pageOfEvents(ctx: QueryCtx, args: PageArgs, type?: "pageview") {
     : db.query("events").withIndex("by_siteId_and_occurredAt", (q) =>
         q.eq("siteId", site._id).gte("occurredAt", from).lt("occurredAt", to),
       );
-  return await q.order("desc").paginate({ cursor: args.cursor, numItems: pageSize(args.numItems) });
+  return await readPage(q, "desc", args);
 }
 
 /** Raw events, newest first. */
@@ -300,28 +315,10 @@ export const listPageviews = query({
   handler: (ctx, args) => pageOfEvents(ctx, args, "pageview"),
 });
 
+/** A session as drill-downs show it: bookkeeping out, duration and bounce in. */
 function sessionView(s: Doc<"sessions">) {
-  return {
-    _id: s._id,
-    sessionId: s.sessionId,
-    visitorId: s.visitorId,
-    startAt: s.startAt,
-    endAt: s.endAt,
-    durationMs: s.endAt - s.startAt,
-    events: s.events,
-    pageviews: s.pageviews,
-    bounced: s.interactions <= 1,
-    entryPath: s.entryPath,
-    exitPath: s.exitPath,
-    referrer: s.referrer,
-    source: s.source,
-    medium: s.medium,
-    campaign: s.campaign,
-    device: s.device,
-    browser: s.browser,
-    os: s.os,
-    country: s.country,
-  };
+  const { _creationTime, siteId, interactions, buckets, entryAt, exitAt, ...shown } = s;
+  return { ...shown, durationMs: s.endAt - s.startAt, bounced: interactions <= 1 };
 }
 
 /** Sessions by start time, newest first. */
@@ -330,11 +327,10 @@ export const listSessions = query({
   handler: async (ctx, args) => {
     const site = await getSiteDoc(ctx, args.siteId);
     const { from, to } = timeBounds(args);
-    const page = await paginator(ctx.db, schema)
+    const sessions = paginator(ctx.db, schema)
       .query("sessions")
-      .withIndex("by_siteId_and_startAt", (q) => q.eq("siteId", site._id).gte("startAt", from).lt("startAt", to))
-      .order("desc")
-      .paginate({ cursor: args.cursor, numItems: pageSize(args.numItems) });
+      .withIndex("by_siteId_and_startAt", (q) => q.eq("siteId", site._id).gte("startAt", from).lt("startAt", to));
+    const page = await readPage(sessions, "desc", args);
     return { ...page, page: page.page.map(sessionView) };
   },
 });
@@ -345,13 +341,12 @@ export const listVisitors = query({
   handler: async (ctx, args) => {
     const site = await getSiteDoc(ctx, args.siteId);
     const { from, to } = timeBounds(args);
-    const page = await paginator(ctx.db, schema)
+    const visitors = paginator(ctx.db, schema)
       .query("visitors")
       .withIndex("by_siteId_and_firstSeenAt", (q) =>
         q.eq("siteId", site._id).gte("firstSeenAt", from).lt("firstSeenAt", to),
-      )
-      .order("desc")
-      .paginate({ cursor: args.cursor, numItems: pageSize(args.numItems) });
+      );
+    const page = await readPage(visitors, "desc", args);
     return {
       ...page,
       page: page.page.map(({ siteId: _s, _creationTime: _c, ...visitor }) => visitor),
@@ -369,10 +364,9 @@ export const exportEvents = query({
   handler: async (ctx, args) => {
     const site = await getSiteDoc(ctx, args.siteId);
     const { from, to } = timeBounds(args);
-    return await paginator(ctx.db, schema)
+    const events = paginator(ctx.db, schema)
       .query("events")
-      .withIndex("by_siteId", (q) => q.eq("siteId", site._id).gte("_creationTime", from).lt("_creationTime", to))
-      .order("asc")
-      .paginate({ cursor: args.cursor, numItems: pageSize(args.numItems) });
+      .withIndex("by_siteId", (q) => q.eq("siteId", site._id).gte("_creationTime", from).lt("_creationTime", to));
+    return await readPage(events, "asc", args);
   },
 });

@@ -1,6 +1,6 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { siteFields, vInterval, vStoredEventFields, vProperties } from "./validators.js";
+import { sessionKeyFields, siteFields, vInterval, vStoredEventFields, vProperties } from "./validators.js";
 
 /** One key's additive counters inside a rollup row; `visitors` is a sketch. */
 export const vRollupEntry = v.object({
@@ -21,17 +21,6 @@ export const vSessionBucket = v.object({
   pageviews: v.number(),
 });
 
-/** The session-level keys of SPEC §5, taken from the session's earliest event. */
-export const sessionKeyFields = {
-  referrer: v.optional(v.string()),
-  source: v.optional(v.string()),
-  medium: v.optional(v.string()),
-  campaign: v.optional(v.string()),
-  device: v.optional(v.string()),
-  browser: v.optional(v.string()),
-  os: v.optional(v.string()),
-  country: v.optional(v.string()),
-};
 
 export default defineSchema({
   sites: defineTable({ ...siteFields, writeKeyHash: v.string() })

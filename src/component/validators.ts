@@ -195,6 +195,18 @@ export const vEventDoc = v.object({
 });
 export type EventDoc = Infer<typeof vEventDoc>;
 
+/** The session-level keys of SPEC §5, taken from the session's earliest event. */
+export const sessionKeyFields = {
+  referrer: v.optional(v.string()),
+  source: v.optional(v.string()),
+  medium: v.optional(v.string()),
+  campaign: v.optional(v.string()),
+  device: v.optional(v.string()),
+  browser: v.optional(v.string()),
+  os: v.optional(v.string()),
+  country: v.optional(v.string()),
+};
+
 export const vSessionView = v.object({
   _id: v.string(),
   sessionId: v.string(),
@@ -207,14 +219,7 @@ export const vSessionView = v.object({
   bounced: v.boolean(),
   entryPath: v.optional(v.string()),
   exitPath: v.optional(v.string()),
-  referrer: v.optional(v.string()),
-  source: v.optional(v.string()),
-  medium: v.optional(v.string()),
-  campaign: v.optional(v.string()),
-  device: v.optional(v.string()),
-  browser: v.optional(v.string()),
-  os: v.optional(v.string()),
-  country: v.optional(v.string()),
+  ...sessionKeyFields,
 });
 export type SessionView = Infer<typeof vSessionView>;
 

@@ -5,6 +5,7 @@
  * between renders so Convex can cache and share the subscription.
  */
 import type { Interval } from "../component/validators.js";
+import { zoneOffsetMs } from "../component/lib/time.js";
 
 export const HOUR_MS = 60 * 60 * 1000;
 export const DAY_MS = 24 * HOUR_MS;
@@ -137,22 +138,8 @@ export function startOfZonedDate(date: string, timeZone: string): number {
   return startOfZonedDay(localNoon, timeZone);
 }
 
-/** Offset of `timeZone` from UTC at instant `ms` (local wall time − UTC). */
-export function zoneOffsetMs(ms: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(ms);
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const wall = Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"));
-  return wall - Math.floor(ms / 1000) * 1000;
-}
+/** Offset of `timeZone` from UTC at an instant: the component's own (cached) implementation. */
+export { zoneOffsetMs };
 
 /** Adds whole calendar days to "YYYY-MM-DD" (pure date arithmetic, no zone). */
 export function addDaysToDate(date: string, days: number): string {
