@@ -1,7 +1,8 @@
 // Writes src/component/_generated/api.ts in the form `convex codegen` does.
 // `npx convex codegen` needs a live deployment, which CI cannot reach, so the
 // module list is derived from the files here and the output is committed.
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+// `--check` writes nothing and exits 1 when the committed file differs.
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = new URL("../src/component/", import.meta.url).pathname;
@@ -20,9 +21,12 @@ const out = `/* eslint-disable */
 /**
  * Generated \`api\` utility.
  *
- * THIS CODE IS AUTOMATICALLY GENERATED.
- *
- * To regenerate, run \`npx convex dev\`.
+ * WRITTEN BY \`scripts/gen-component-api.mjs\` (\`npm run codegen\`), in the form
+ * \`npx convex codegen\` writes: codegen needs a live deployment, which this
+ * repository's CI cannot reach. Do not edit it: after adding, removing or
+ * renaming a module of the component, run \`npm run codegen\`. A test checks
+ * that this file equals the script's output, and \`npm test\` typechecks the
+ * example app against it (README, "Repository layout").
  * @module
  */
 
@@ -70,5 +74,14 @@ export const components = componentsGeneric() as unknown as {
   rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
 };
 `;
-writeFileSync(join(root, "_generated/api.ts"), out);
-console.log(`api.ts: ${modules.length} modules`);
+const target = join(root, "_generated/api.ts");
+if (process.argv.includes("--check")) {
+  if (readFileSync(target, "utf8") !== out) {
+    console.error("src/component/_generated/api.ts is out of date: run `npm run codegen`.");
+    process.exit(1);
+  }
+  console.log(`api.ts: up to date (${modules.length} modules)`);
+} else {
+  writeFileSync(target, out);
+  console.log(`api.ts: ${modules.length} modules`);
+}

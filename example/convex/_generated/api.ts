@@ -2,9 +2,12 @@
 /**
  * Generated `api` utility.
  *
- * THIS CODE IS AUTOMATICALLY GENERATED.
- *
- * To regenerate, run `npx convex dev`.
+ * KEPT BY HAND, in the form `npx convex codegen` writes (codegen needs a live
+ * deployment, which this repository's CI cannot reach). It lists the app's modules
+ * (`analytics`, `auth`, `crons`, `http`) and the `analytics` component:
+ * add a line here when you add a module to `example/convex/`.
+ * `npm test` typechecks the example app against the component, so a drift
+ * fails there (README, "Repository layout").
  * @module
  */
 import type * as analytics from "../analytics.js";

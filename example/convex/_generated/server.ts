@@ -2,9 +2,12 @@
 /**
  * Generated `server` utility.
  *
- * THIS CODE IS AUTOMATICALLY GENERATED.
- *
- * To regenerate, run `npx convex dev`.
+ * KEPT BY HAND, in the form `npx convex codegen` writes (codegen needs a live
+ * deployment, which this repository's CI cannot reach). It does not depend on the
+ * app's modules; update it when the form of Convex's generated `server.ts`
+ * changes (a Convex upgrade).
+ * `npm test` typechecks the example app against the component, so a drift
+ * fails there (README, "Repository layout").
  * @module
  */
 import type {

@@ -2,9 +2,12 @@
 /**
  * Generated `api` utility.
  *
- * THIS CODE IS AUTOMATICALLY GENERATED.
- *
- * To regenerate, run `npx convex dev`.
+ * WRITTEN BY `scripts/gen-component-api.mjs` (`npm run codegen`), in the form
+ * `npx convex codegen` writes: codegen needs a live deployment, which this
+ * repository's CI cannot reach. Do not edit it: after adding, removing or
+ * renaming a module of the component, run `npm run codegen`. A test checks
+ * that this file equals the script's output, and `npm test` typechecks the
+ * example app against it (README, "Repository layout").
  * @module
  */
 

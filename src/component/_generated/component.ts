@@ -2,9 +2,12 @@
 /**
  * Generated `ComponentApi` utility.
  *
- * THIS CODE IS AUTOMATICALLY GENERATED.
- *
- * To regenerate, run `npx convex dev`.
+ * KEPT BY HAND, in the form `npx convex codegen` writes (codegen needs a live
+ * deployment, which this repository's CI cannot reach). It derives every
+ * type from `api.ts` (run `npm run codegen` after changing the component's
+ * modules); edit it only if the form of Convex's `ComponentApi` changes.
+ * `npm test` typechecks the example app against the component, so a drift
+ * fails there (README, "Repository layout").
  * @module
  */
 

@@ -2,9 +2,12 @@
 /**
  * Generated `data model` utility.
  *
- * THIS CODE IS AUTOMATICALLY GENERATED.
- *
- * To regenerate, run `npx convex dev`.
+ * KEPT BY HAND, in the form `npx convex codegen` writes (codegen needs a live
+ * deployment, which this repository's CI cannot reach). It derives every type
+ * from `../schema.ts`; update it by hand only when the form of Convex's
+ * generated `dataModel.ts` changes (a Convex upgrade).
+ * `npm test` typechecks the example app against the component, so a drift
+ * fails there (README, "Repository layout").
  * @module
  */
 import type {
