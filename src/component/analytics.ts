@@ -6,7 +6,7 @@ import schema from "./schema.js";
 import { LIMITS } from "./lib/limits.js";
 import { bucketSpans, contiguousRuns, planExactRange, type RangePlan } from "./lib/rangePlan.js";
 import { OVERVIEW, entryPrefix, rowGroupOf } from "./lib/rollupDelta.js";
-import { SESSION_KEY_DIMENSIONS } from "./lib/sessions.js";
+import { SESSION_KEY_DIMENSIONS, sessionDurationMs } from "./lib/sessions.js";
 import { HOUR_MS, MINUTE_MS, nextLocalDay } from "./lib/time.js";
 import { KeyedTotals, RangeTotals, overviewFigures } from "./lib/totals.js";
 import { RawBudget, addRawSpan } from "./rawEdges.js";
@@ -318,7 +318,7 @@ export const listPageviews = query({
 /** A session as drill-downs show it: bookkeeping out, duration and bounce in. */
 function sessionView(s: Doc<"sessions">) {
   const { _creationTime, siteId, interactions, buckets, entryAt, exitAt, ...shown } = s;
-  return { ...shown, durationMs: s.endAt - s.startAt, bounced: interactions <= 1 };
+  return { ...shown, durationMs: sessionDurationMs(s), bounced: interactions <= 1 };
 }
 
 /** Sessions by start time, newest first. */

@@ -3,7 +3,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
 import type { Span } from "./lib/rangePlan.js";
 import { OVERVIEW } from "./lib/rollupDelta.js";
-import { SESSION_KEY_DIMENSIONS, type SessionKeyDimension } from "./lib/sessions.js";
+import { SESSION_KEY_DIMENSIONS, sessionDurationMs, type SessionKeyDimension } from "./lib/sessions.js";
 import { hashVisitor } from "./lib/sketch.js";
 import type { KeyedTotals } from "./lib/totals.js";
 
@@ -92,7 +92,7 @@ async function sessionsOfEvents(ctx: QueryCtx, siteId: string, events: EventDoc[
 }
 
 function sessionCounters(s: SessionDoc) {
-  return { sessions: 1, bounces: s.interactions <= 1 ? 1 : 0, durationMs: s.endAt - s.startAt };
+  return { sessions: 1, bounces: s.interactions <= 1 ? 1 : 0, durationMs: sessionDurationMs(s) };
 }
 
 function addEventsByEventKey(events: EventDoc[], dimension: string, keyed: KeyedTotals): void {

@@ -135,6 +135,15 @@ export function clusterSessions<Ref>(pieces: SessionPiece<Ref>[], timeoutMs: num
 }
 
 /**
+ * A session's duration as the README's metric definitions state it: last
+ * event minus first, except that a bounce counts 0 (a pageview followed by
+ * an identify minutes later is still a bounce, and adds nothing).
+ */
+export function sessionDurationMs(session: { startAt: number; endAt: number; interactions: number }): number {
+  return session.interactions <= 1 ? 0 : session.endAt - session.startAt;
+}
+
+/**
  * Adds (sign 1) or retracts (sign -1) what one session contributes to the
  * session-derived rollups: sessions, bounces and duration in the bucket of
  * its first event; entry and exit pages; and, for each session-level key,
@@ -149,8 +158,8 @@ export function addSessionContribution(
 ): void {
   const hour = floorToUtcHour(session.startAt);
   const day = floorToLocalDay(session.startAt, timeZone);
-  const bounces = sign * (session.interactions <= 1 ? 1 : 0);
-  const perSession = { sessions: sign, bounces, durationMs: sign * (session.endAt - session.startAt) };
+  const bounced = session.interactions <= 1;
+  const perSession = { sessions: sign, bounces: bounced ? sign : 0, durationMs: sign * sessionDurationMs(session) };
   const visitor = { hash: visitorHash, delta: sign };
   deltas.addBoth(hour, day, OVERVIEW, "", perSession);
   const pageCounters = { ...perSession, events: sign, pageviews: sign };

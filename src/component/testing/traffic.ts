@@ -69,13 +69,17 @@ export function generateTraffic(shape: TrafficShape): Batch[] {
       const utm: Record<string, string> = r.chance(0.2) ? { utmSource: r.pick(["newsletter", "ads"]), utmMedium: r.pick(["email", "cpc"]), utmCampaign: r.pick(["spring", "launch"]) } : {};
       const referrer = r.chance(0.4) ? r.pick(REFERRERS) : undefined;
       let t = shape.start + Math.floor(r.next() * (span - 4 * 3_600_000));
-      const count = r.int(...shape.eventsPerSession);
+      // Some sessions are one pageview and an identify minutes later: a bounce
+      // whose events span time, which must still count 0 towards duration.
+      const bounceThenIdentify = r.chance(0.08);
+      const count = bounceThenIdentify ? 2 : r.int(...shape.eventsPerSession);
       const events: Batch["events"] = [];
       for (let k = 0; k < count; k++) {
         // Mostly short gaps; sometimes longer than the 30-minute timeout.
         t += k === 0 ? 0 : r.chance(0.05) ? r.int(31, 90) * 60_000 : r.int(5, 600) * 1000;
         t += ++clock % 997; // keep instants distinct within a session
-        const kind = r.next();
+        const kind = bounceThenIdentify ? (k === 0 ? 0 : 1) : r.next();
+        if (bounceThenIdentify && k === 1) t += r.int(2, 20) * 60_000;
         const type = kind < 0.72 ? "pageview" : kind < 0.92 ? "track" : "identify";
         const name = type === "track" ? r.pick(TRACK_NAMES) : type;
         events.push({

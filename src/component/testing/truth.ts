@@ -102,7 +102,8 @@ export function truthOverview(events: SentEvent[], sessions: TruthSession[], fro
     sessions: n,
     visitors: new Set(inside.map((e) => e.visitorId)).size,
     bounceRate: n ? started.filter((s) => s.bounced).length / n : 0,
-    averageSessionDurationMs: n ? started.reduce((sum, s) => sum + (s.end - s.start), 0) / n : 0,
+    // Bounces count 0, whatever time passed between their events (README, "Metric definitions").
+    averageSessionDurationMs: n ? started.reduce((sum, s) => sum + (s.bounced ? 0 : s.end - s.start), 0) / n : 0,
     viewsPerSession: n ? pageviews / n : 0,
   };
 }
