@@ -85,7 +85,7 @@ function utmContext(): WireContext {
   const context: Record<string, string> = {};
   for (const key of ["Source", "Medium", "Campaign", "Term", "Content"]) {
     const value = query.get("utm_" + key.toLowerCase());
-    if (value) context["utm" + key] = value.slice(0, 512);
+    if (value) context["utm" + key] = value.slice(0, 200); // LIMITS.maxContextValueLength (not imported: bundle size)
   }
   return context;
 }

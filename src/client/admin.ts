@@ -7,7 +7,7 @@ import {
 } from "convex/server";
 import { ConvexError, v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
-import { vSite, vSiteSettings } from "../component/validators.js";
+import { vSite, vSiteSettings, type Site } from "../component/validators.js";
 import { hashWriteKey } from "./hash.js";
 import type { AuthCheck } from "./reports.js";
 
@@ -21,6 +21,19 @@ async function hashChecked(writeKey: string): Promise<string> {
 }
 
 const siteArgs = { ...vSiteSettings, slug: v.string(), name: v.string() };
+
+type SettingName = keyof typeof vSiteSettings;
+
+/**
+ * The settings passed to provisionSite whose values differ from the stored
+ * site's (arrays compared element by element, in order), in a stable order.
+ */
+export function settingsThatDiffer(site: Site, settings: { [K in SettingName]?: unknown }): SettingName[] {
+  const differs = (stored: unknown, wanted: unknown) => JSON.stringify(stored) !== JSON.stringify(wanted);
+  return (Object.keys(vSiteSettings) as SettingName[]).filter(
+    (field) => settings[field] !== undefined && differs(site[field as keyof Site], settings[field]),
+  );
+}
 
 export type AdminOptions<DataModel extends GenericDataModel> = {
   auth: AuthCheck<GenericQueryCtx<DataModel> | GenericMutationCtx<DataModel>>;
@@ -59,21 +72,30 @@ export function exposeAdminApi<DataModel extends GenericDataModel = GenericDataM
       },
     }),
     /**
-     * Idempotent one-call setup: ensures the site exists and that its write
-     * key is the one in the environment variable (rotating it if it changed).
+     * Idempotent one-call setup for deploy scripts: ensures the site exists,
+     * that its write key is the one in the environment variable (rotating it
+     * if it changed), and that every setting passed (name, origins, timezone,
+     * …) is what the site has: settings that differ are applied, and named in
+     * `updated` (empty when nothing changed). Settings left out are kept.
      */
     provisionSite: mutationGeneric({
       args: siteArgs,
-      returns: v.object({ siteId: v.string(), created: v.boolean(), rotated: v.boolean() }),
-      handler: async (ctx: GenericMutationCtx<DataModel>, site) => {
+      returns: v.object({ siteId: v.string(), created: v.boolean(), rotated: v.boolean(), updated: v.array(v.string()) }),
+      handler: async (ctx: GenericMutationCtx<DataModel>, { slug, ...settings }) => {
         await auth(ctx, { operation: "provisionSite" });
         const writeKey = process.env[envVar];
         if (!writeKey) throw new ConvexError(`Set the ${envVar} environment variable to the site's write key`);
         const writeKeyHash = await hashChecked(writeKey);
-        const { siteId, created } = await ctx.runMutation(component.sites.ensureSite, { ...site, writeKeyHash });
-        if (created) return { siteId, created, rotated: false };
+        const { siteId, created } = await ctx.runMutation(component.sites.ensureSite, { slug, ...settings, writeKeyHash });
+        if (created) return { siteId, created, rotated: false, updated: [] };
         const rotated = await ctx.runMutation(component.sites.rotateWriteKey, { siteId, writeKeyHash, onlyIfChanged: true });
-        return { siteId, created, rotated };
+        const site = await ctx.runQuery(component.sites.getSite, { siteId });
+        const updated = site ? settingsThatDiffer(site, settings) : [];
+        if (updated.length > 0) {
+          const patch = Object.fromEntries(updated.map((field) => [field, settings[field]]));
+          await ctx.runMutation(component.sites.updateSite, { siteId, ...patch });
+        }
+        return { siteId, created, rotated, updated };
       },
     }),
     /** Changes a site's settings. */
@@ -85,14 +107,18 @@ export function exposeAdminApi<DataModel extends GenericDataModel = GenericDataM
         return await ctx.runMutation(component.sites.updateSite, args);
       },
     }),
-    /** Replaces the write key; the old one stops working immediately. */
+    /**
+     * Replaces the write key; the old one stops working immediately. Returns
+     * whether the key changed (with `onlyIfChanged`, the same key is a no-op
+     * and returns false), as the component does.
+     */
     rotateWriteKey: mutationGeneric({
-      args: { siteId: v.string(), writeKey: v.string() },
-      returns: v.null(),
-      handler: async (ctx: GenericMutationCtx<DataModel>, { siteId, writeKey }) => {
+      args: { siteId: v.string(), writeKey: v.string(), onlyIfChanged: v.optional(v.boolean()) },
+      returns: v.boolean(),
+      handler: async (ctx: GenericMutationCtx<DataModel>, { siteId, writeKey, onlyIfChanged }): Promise<boolean> => {
         await auth(ctx, { operation: "rotateWriteKey", siteId });
-        await ctx.runMutation(component.sites.rotateWriteKey, { siteId, writeKeyHash: await hashChecked(writeKey) });
-        return null;
+        const writeKeyHash = await hashChecked(writeKey);
+        return await ctx.runMutation(component.sites.rotateWriteKey, { siteId, writeKeyHash, onlyIfChanged });
       },
     }),
     getSite: queryGeneric({

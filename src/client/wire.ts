@@ -58,7 +58,7 @@ function pickClientContext(raw: unknown): Context {
   const context: Record<string, string> = {};
   for (const field of CONTEXT_STRINGS) {
     const value = raw[field];
-    if (typeof value === "string" && value.length > 0) context[field] = value.slice(0, 200);
+    if (typeof value === "string" && value.length > 0) context[field] = value.slice(0, LIMITS.maxContextValueLength);
   }
   return context;
 }

@@ -128,7 +128,7 @@ export function cleanContext(context: Context | undefined): Context | undefined 
   if (!context) return undefined;
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(context)) {
-    if (typeof value === "string" && value.length > 0) out[key] = value.slice(0, 200);
+    if (typeof value === "string" && value.length > 0) out[key] = value.slice(0, LIMITS.maxContextValueLength);
   }
   return Object.keys(out).length > 0 ? (out as Context) : undefined;
 }
