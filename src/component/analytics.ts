@@ -2,6 +2,7 @@ import { ConvexError } from "convex/values";
 import { paginator } from "convex-helpers/server/pagination";
 import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
+import { exportPage } from "./eventExport.js";
 import schema from "./schema.js";
 import { LIMITS } from "./lib/limits.js";
 import { bucketSpans, contiguousRuns, planExactRange, type RangePlan } from "./lib/rangePlan.js";
@@ -356,17 +357,12 @@ export const listVisitors = query({
 
 /**
  * Every raw event in arrival order, for incremental loading into a warehouse:
- * keep the last `continueCursor` and call again later to get what arrived
- * since. `from`/`to` filter by arrival time (`_creationTime`).
+ * keep the last `continueCursor` (also the one of a page with `isDone`) and
+ * call again later to get exactly what arrived since. Events show up once
+ * they are a few seconds old (see eventExport.ts). `from`/`to` filter by
+ * arrival time (`_creationTime`).
  */
 export const exportEvents = query({
   ...REPORT_QUERIES.exportEvents,
-  handler: async (ctx, args) => {
-    const site = await getSiteDoc(ctx, args.siteId);
-    const { from, to } = timeBounds(args);
-    const events = paginator(ctx.db, schema)
-      .query("events")
-      .withIndex("by_siteId", (q) => q.eq("siteId", site._id).gte("_creationTime", from).lt("_creationTime", to));
-    return await readPage(events, "asc", args);
-  },
+  handler: (ctx, args) => exportPage(ctx, args),
 });

@@ -14,6 +14,7 @@
 import type * as aggregation from "../aggregation.js";
 import type * as analytics from "../analytics.js";
 import type * as compaction from "../compaction.js";
+import type * as eventExport from "../eventExport.js";
 import type * as ingest from "../ingest.js";
 import type * as leases from "../leases.js";
 import type * as lib_limits from "../lib/limits.js";
@@ -43,6 +44,7 @@ const fullApi: ApiFromModules<{
   aggregation: typeof aggregation;
   analytics: typeof analytics;
   compaction: typeof compaction;
+  eventExport: typeof eventExport;
   ingest: typeof ingest;
   leases: typeof leases;
   "lib/limits": typeof lib_limits;
