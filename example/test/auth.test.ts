@@ -30,7 +30,7 @@ function argsFor(name: keyof typeof REPORT_QUERIES) {
   if (name === "getTimeseries") return { ...range, interval: "hour" as const };
   if (name === "getEventPropertyBreakdown") return { ...range, eventName: "signup", propertyKey: "plan" };
   if (name === "getRealtime") return { siteId, now: from };
-  if (name.startsWith("list") || name === "exportEvents") return { siteId, cursor: null, numItems: 10 };
+  if (name.startsWith("list") || name === "exportEvents") return { siteId, paginationOpts: { cursor: null, numItems: 10 } };
   return range;
 }
 

@@ -28,7 +28,7 @@ function post(t: ExampleApp, payload: unknown, headers: Record<string, string> =
 }
 
 async function countEvents(t: ExampleApp, siteId: string) {
-  const page = await t.withIdentity(ADMIN).query(api.analytics.listRawEvents, { siteId, cursor: null, numItems: 200 });
+  const page = await t.withIdentity(ADMIN).query(api.analytics.listRawEvents, { siteId, paginationOpts: { cursor: null, numItems: 200 } });
   return page.page.length;
 }
 

@@ -14,7 +14,13 @@ export { exposeAdminApi } from "./admin.js";
 export type { AdminOptions } from "./admin.js";
 export { ingestEvents } from "./server.js";
 export { hashWriteKey } from "./hash.js";
-export { REPORT_QUERIES, TOP_QUERY_NAMES, TOP_DIMENSIONS } from "../component/validators.js";
+export {
+  REPORT_QUERIES,
+  APP_REPORT_QUERIES,
+  DRILL_DOWN_QUERY_NAMES,
+  TOP_QUERY_NAMES,
+  TOP_DIMENSIONS,
+} from "../component/validators.js";
 export type {
   Overview,
   OverviewFigures,
@@ -31,5 +37,6 @@ export type {
   Context,
   IngestResult,
   Interval,
+  DrillDownQueryName,
 } from "../component/validators.js";
 export type { ComponentApi } from "../component/_generated/component.js";

@@ -1,4 +1,5 @@
 import { ConvexError } from "convex/values";
+import type { PaginationResult } from "convex/server";
 import { paginator } from "convex-helpers/server/pagination";
 import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
@@ -268,7 +269,14 @@ function pageSize(numItems: number): number {
   return Math.min(Math.floor(numItems), LIMITS.maxPageItems);
 }
 
-type PageArgs = { siteId: string; from?: number; to?: number; cursor: string | null; numItems: number };
+type PageArgs = {
+  siteId: string;
+  from?: number;
+  to?: number;
+  cursor: string | null;
+  numItems: number;
+  endCursor?: string | null;
+};
 
 /** Times are ms since the epoch, so 0 and MAX_SAFE_INTEGER bound everything. */
 function timeBounds(args: PageArgs) {
@@ -277,7 +285,7 @@ function timeBounds(args: PageArgs) {
 
 type Pageable<T> = {
   order(order: "asc" | "desc"): {
-    paginate(opts: { cursor: string | null; numItems: number }): Promise<{ page: T[]; isDone: boolean; continueCursor: string }>;
+    paginate(opts: { cursor: string | null; numItems: number; endCursor?: string | null }): Promise<PaginationResult<T>>;
   };
 };
 
@@ -285,9 +293,18 @@ type Pageable<T> = {
  * One page of an index range whose cursor is the last index key read. The
  * query comes from convex-helpers' `paginator`, which streams index keys:
  * the built-in `.paginate()` does not work inside components.
+ *
+ * With `endCursor` the page is pinned: it reads everything up to that key,
+ * rows that arrived since included, so a page a client already shows grows
+ * instead of shifting (README, "Report functions"). Once it holds more than
+ * `numItems + 1` rows the result carries `pageStatus: "SplitRecommended"`
+ * and a `splitCursor`, and convex-helpers' `usePaginatedQuery` splits it in
+ * two, so a pinned page grows only by what arrived between two updates.
  */
 function readPage<T>(query: Pageable<T>, order: "asc" | "desc", args: PageArgs) {
-  return query.order(order).paginate({ cursor: args.cursor, numItems: pageSize(args.numItems) });
+  const numItems = pageSize(args.numItems);
+  const endCursor = args.endCursor ?? undefined;
+  return query.order(order).paginate({ cursor: args.cursor, numItems, ...(endCursor ? { endCursor } : {}) });
 }
 
 async function pageOfEvents(ctx: QueryCtx, args: PageArgs, type?: "pageview") {

@@ -1,3 +1,4 @@
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 
 /**
@@ -161,12 +162,32 @@ export const vRealtime = v.object({
 });
 export type Realtime = Infer<typeof vRealtime>;
 
+/**
+ * A drill-down page as the component takes it (README, "Report functions").
+ * `endCursor` (a `continueCursor` returned earlier) pins where a page ends:
+ * a page already shown then grows with new rows instead of shifting, so the
+ * pages after it neither skip nor repeat a row. The app-level wrappers take
+ * Convex's `paginationOpts` instead, see {@link vAppPageArgs}.
+ */
 export const vPageArgs = {
   siteId: v.string(),
   from: v.optional(v.number()),
   to: v.optional(v.number()),
   cursor: v.union(v.string(), v.null()),
   numItems: v.number(),
+  endCursor: v.optional(v.union(v.string(), v.null())),
+};
+
+/**
+ * A drill-down page as the app-level wrappers take it: Convex's
+ * `paginationOpts`, as `usePaginatedQuery` sends it. Of its fields,
+ * `numItems`, `cursor` and `endCursor` are passed on to the component.
+ */
+export const vAppPageArgs = {
+  siteId: v.string(),
+  from: v.optional(v.number()),
+  to: v.optional(v.number()),
+  paginationOpts: paginationOptsValidator,
 };
 
 /** A raw event as stored and as drill-downs return it. */
@@ -234,12 +255,13 @@ export const vVisitorView = v.object({
 });
 export type VisitorView = Infer<typeof vVisitorView>;
 
+/**
+ * A drill-down page: Convex's `PaginationResult` (`page`, `isDone`,
+ * `continueCursor`, and `splitCursor`/`pageStatus` when a pinned page has
+ * grown enough that the client should split it in two).
+ */
 export function vPage<T extends ReturnType<typeof v.object>>(item: T) {
-  return v.object({
-    page: v.array(item),
-    isDone: v.boolean(),
-    continueCursor: v.string(),
-  });
+  return paginationResultValidator(item);
 }
 
 /** Top-list dimensions, in the order the dashboard shows them. */
@@ -297,6 +319,30 @@ export const REPORT_QUERIES = {
   exportEvents: { args: vPageArgs, returns: vPage(vEventDoc) },
 };
 export type ReportQueryName = keyof typeof REPORT_QUERIES;
+
+/** The paginated drill-downs, newest first but `exportEvents` (arrival order). */
+export const DRILL_DOWN_QUERY_NAMES = [
+  "listRawEvents",
+  "listPageviews",
+  "listSessions",
+  "listVisitors",
+  "exportEvents",
+] as const satisfies readonly ReportQueryName[];
+export type DrillDownQueryName = (typeof DRILL_DOWN_QUERY_NAMES)[number];
+
+/**
+ * The app-level queries `exposeAnalyticsApi` returns: the component's table,
+ * except that the drill-downs take `paginationOpts` (see
+ * {@link vAppPageArgs}) and so work with a paginated React hook.
+ */
+export const APP_REPORT_QUERIES = {
+  ...REPORT_QUERIES,
+  listRawEvents: { args: vAppPageArgs, returns: REPORT_QUERIES.listRawEvents.returns },
+  listPageviews: { args: vAppPageArgs, returns: REPORT_QUERIES.listPageviews.returns },
+  listSessions: { args: vAppPageArgs, returns: REPORT_QUERIES.listSessions.returns },
+  listVisitors: { args: vAppPageArgs, returns: REPORT_QUERIES.listVisitors.returns },
+  exportEvents: { args: vAppPageArgs, returns: REPORT_QUERIES.exportEvents.returns },
+} satisfies Record<ReportQueryName, { args: Record<string, unknown>; returns: unknown }>;
 
 /** The top-list query serving each dimension. */
 export const TOP_QUERY_NAMES = {
