@@ -27,7 +27,12 @@ describe("readScriptOptions", () => {
       trackAutomation: false,
       batchSize: undefined,
       flushInterval: undefined,
+      storage: undefined,
     });
+  });
+
+  test('data-storage="none" asks for the cookieless tracker', () => {
+    expect(readScriptOptions(scriptTag({ ...required, "data-storage": "none" }))?.storage).toBe("none");
   });
 
   test("switches are on when present and off when set to false", () => {

@@ -37,6 +37,7 @@ export function readScriptOptions(script: Element): AnalyticsOptions | null {
         trackAutomation: on("track-automation"),
         batchSize: num("batch-size"),
         flushInterval: num("flush-interval"),
+        storage: (get("storage") || undefined) as AnalyticsOptions["storage"],
       }
     : null;
 }

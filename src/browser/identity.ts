@@ -20,10 +20,18 @@ export const OPT_OUT_KEY = "ca_optout";
 export const SESSION_TIMEOUT_MS = 30 * 60 * 1000;
 
 const memory: Record<string, string | null> = {};
+/** `storage: "none"`: every key but the opt-out flag lives in memory only. */
+let memoryOnly = false;
 
-/** Reads a key, from memory when the storage itself is unavailable. */
+/** Switches memory-only mode on or off (each tracker sets it when it starts). */
+export function keepInMemory(on: boolean): void {
+  memoryOnly = on;
+}
+
+/** Reads a key, from memory when the storage itself is unavailable or not to be used. */
 export function load(store: StoreName, key: string): string | null {
   try {
+    if (memoryOnly && key != OPT_OUT_KEY) throw 0;
     return window[store].getItem(key);
   } catch {
     return memory[store + key] ?? null;
@@ -33,6 +41,7 @@ export function load(store: StoreName, key: string): string | null {
 /** Writes (or with `null` removes) a key, in memory when storage throws. */
 export function save(store: StoreName, key: string, value: string | null): void {
   try {
+    if (memoryOnly && key != OPT_OUT_KEY) throw 0;
     if (value == null) window[store].removeItem(key);
     else window[store].setItem(key, value);
   } catch {

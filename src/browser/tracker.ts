@@ -4,7 +4,7 @@
  * it does not carry the server-rendering guard it never needs.
  */
 import { DOWNLOAD_EXTENSIONS, listen, watchHistory, watchLinks } from "./autotrack";
-import { getUserId, OPT_OUT_KEY, randomId, resetIdentity, save, setUserId, touchVisit } from "./identity";
+import { getUserId, keepInMemory, OPT_OUT_KEY, randomId, resetIdentity, save, setUserId, touchVisit } from "./identity";
 import { isBlocked, type PrivacyOptions } from "./privacy";
 import { encodeBatch, MAX_EVENTS, pushBounded, takeBatch, trim } from "./queue";
 import { beacon, post } from "./transport";
@@ -34,6 +34,13 @@ export interface AnalyticsOptions extends PrivacyOptions {
   flushInterval?: number;
   /** Events kept while the endpoint is unreachable; the oldest go first. Default `1000`. */
   maxQueueSize?: number;
+  /**
+   * `"none"`: store nothing on the device (no localStorage, sessionStorage or
+   * cookies) and send no visitor or session id; the site must count
+   * cookieless (`visitorIdentity: "cookieless"`). Opt-out is still stored
+   * when the visitor opts out. Default: ids in localStorage/sessionStorage.
+   */
+  storage?: "local" | "none";
 }
 
 /** What `page()` may override; by default everything is read from the document. */
@@ -105,6 +112,8 @@ export function createTracker(options: AnalyticsOptions): Analytics {
   const batchSize = Math.min(options.batchSize || 10, MAX_EVENTS);
   const maxQueue = options.maxQueueSize || 1000;
   const base = baseContext();
+  const anonymous = options.storage == "none";
+  keepInMemory(anonymous);
   let queue: QueuedEvent[] = [];
   /** The batch a fetch is carrying; null once it finished or a beacon took it over. */
   let inFlight: QueuedEvent[] | null = null;
@@ -129,9 +138,12 @@ export function createTracker(options: AnalyticsOptions): Analytics {
     const visit = touchVisit(now, event.type == "pageview");
     const item: QueuedEvent = {
       e: { userId: getUserId(), ...event, occurredAt: now, eventId: randomId() },
-      v: visit.visitorId,
-      s: visit.sessionId,
     };
+    // Without storage the server derives the ids; in-memory ones only mark the page's first pageview.
+    if (!anonymous) {
+      item.v = visit.visitorId;
+      item.s = visit.sessionId;
+    }
     if (visit.entry) {
       item.u = utmContext();
       item.e.referrer = externalReferrer();

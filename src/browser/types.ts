@@ -37,10 +37,10 @@ export interface WireEvent {
 /** An event waiting in the queue, with the ids it was captured under. */
 export interface QueuedEvent {
   e: WireEvent;
-  /** visitor id */
-  v: string;
-  /** session id */
-  s: string;
+  /** visitor id; none with `storage: "none"` (the server derives it) */
+  v?: string;
+  /** session id; none with `storage: "none"` */
+  s?: string;
   /** UTM context, only on the first pageview of a session */
   u?: WireContext;
 }

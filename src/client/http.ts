@@ -2,6 +2,9 @@ import { ConvexError } from "convex/values";
 import { httpActionGeneric, type GenericActionCtx, type GenericDataModel, type HttpRouter } from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
 import type { IngestResult } from "../component/validators.js";
+import { clientIp, cookielessVisitorId, DEFAULT_IP_HEADERS, randomSalt } from "./cookieless.js";
+import { floorToLocalDay } from "../component/lib/time.js";
+import type { VisitorIdentity } from "../component/validators.js";
 import { hashWriteKey } from "./hash.js";
 import { countryOf, DEFAULT_GEO_HEADERS, describeUserAgent, isBotUserAgent } from "./userAgent.js";
 import { BadRequest, parseWireBatch, type WireBatch } from "./wire.js";
@@ -13,6 +16,13 @@ export type IngestRouteOptions = {
   path?: string;
   /** Headers a proxy sets with the client's country; default Cloudflare, Vercel, CloudFront. */
   geoHeaders?: string[];
+  /**
+   * Headers the client IP is read from for cookieless sites, first usable
+   * one wins; default `x-forwarded-for` (leftmost address), `cf-connecting-ip`,
+   * `x-real-ip`. The IP only keys the day's visitor hash (README, "Privacy
+   * and consent").
+   */
+  ipHeaders?: string[];
   /** Token buckets per visitor and per site, or false to turn rate limiting off. */
   rateLimit?: false | { perVisitor?: RateLimitSetting | false; perSite?: RateLimitSetting | false };
 };
@@ -25,6 +35,7 @@ export const DEFAULT_RATE_LIMITS = {
 
 type ActionCtx = GenericActionCtx<GenericDataModel>;
 type Site = { siteId: string; active: boolean; allowedOrigins: string[] };
+type ResolvedSite = Site & { hash: string; visitorIdentity: VisitorIdentity; timezone: string };
 
 const WRITE_KEY_HEADER = "x-analytics-write-key";
 
@@ -49,7 +60,7 @@ function respond(status: number, body: unknown, origin: string | null, site: Sit
   });
 }
 
-async function resolveSite(ctx: ActionCtx, component: ComponentApi, writeKey: string | null | undefined) {
+async function resolveSite(ctx: ActionCtx, component: ComponentApi, writeKey: string | null | undefined): Promise<ResolvedSite | null> {
   if (!writeKey) return null;
   const hash = await hashWriteKey(writeKey);
   const site = await ctx.runQuery(component.ingest.resolveWriteKey, { writeKeyHash: hash });
@@ -120,7 +131,15 @@ export async function ingestFromHttp(
     await ctx.runMutation(component.ingest.recordBots, { writeKeyHash: site.hash, events: batch.events.length });
     return respond(202, { accepted: 0, duplicate: 0, rejected: 0, bot: true }, origin, site);
   }
-  const quota = await checkRateLimit(ctx, component, options, site.siteId, batch.visitorId);
+  if (site.visitorIdentity === "cookieless") {
+    // The client's ids, if an older tracker still sends them, are ignored.
+    const visitorId = await cookielessId(ctx, component, request, site, options);
+    if (!visitorId) return respond(400, { error: noIpMessage(options) }, origin, site);
+    batch = { ...batch, visitorId, sessionId: visitorId };
+  } else if (!batch.visitorId || !batch.sessionId) {
+    return respond(400, { error: MISSING_IDS }, origin, site);
+  }
+  const quota = await checkRateLimit(ctx, component, options, site.siteId, batch.visitorId!);
   if (!quota.ok) {
     const seconds = Math.max(1, Math.ceil((quota.retryAfterMs ?? 1000) / 1000));
     return respond(429, { error: "Too many requests" }, origin, site, { "Retry-After": String(seconds) });
@@ -133,7 +152,7 @@ async function forwardBatch(
   component: ComponentApi,
   request: Request,
   batch: WireBatch,
-  site: Site & { hash: string },
+  site: ResolvedSite,
   options: IngestRouteOptions,
 ): Promise<Response> {
   const origin = request.headers.get("origin");
@@ -143,8 +162,8 @@ async function forwardBatch(
       result = await ctx.runMutation(component.ingest.ingestBatch, {
         writeKeyHash: site.hash,
         ...(origin ? { origin } : {}),
-        visitorId: batch.visitorId,
-        sessionId: batch.sessionId,
+        visitorId: batch.visitorId!,
+        sessionId: batch.sessionId!,
         context: serverContext(request, batch, options),
         events: batch.events,
       });
@@ -160,6 +179,42 @@ async function forwardBatch(
   ].sort((a, b) => a.index - b.index);
   const body = { ...result, rejected: result.rejected + batch.malformed.length, errors };
   return respond(202, body, origin, site);
+}
+
+const MISSING_IDS =
+  'visitorId and sessionId must be non-empty strings: this site counts visitors by device (visitorIdentity "device"). ' +
+  'A tracker with storage: "none" needs the site\'s visitorIdentity set to "cookieless".';
+
+function noIpMessage(options: IngestRouteOptions): string {
+  const names = (options.ipHeaders ?? DEFAULT_IP_HEADERS).join(", ");
+  return (
+    `This site counts visitors without cookies, which needs the client's IP address, and this request has none in ${names}. ` +
+    "A proxy in front of the deployment must forward it (X-Forwarded-For), or set registerRoutes' ipHeaders."
+  );
+}
+
+/**
+ * The cookieless visitor id of this request: HMAC of (site, client IP, user
+ * agent) under the site's salt of its current local day, the salt created
+ * on first use. Null when no header carries a usable IP. The IP stays in
+ * this function: it is neither stored, logged nor sent to a Convex function.
+ * Sessions then follow the usual gap rule on this id (it doubles as the
+ * session id), and a new local day gives a new id.
+ */
+async function cookielessId(
+  ctx: ActionCtx,
+  component: ComponentApi,
+  request: Request,
+  site: ResolvedSite,
+  options: IngestRouteOptions,
+): Promise<string | null> {
+  const ip = clientIp(request.headers, options.ipHeaders ?? DEFAULT_IP_HEADERS);
+  if (!ip) return null;
+  const dayStart = floorToLocalDay(Date.now(), site.timezone);
+  const salt =
+    (await ctx.runQuery(component.salts.getDaySalt, { siteId: site.siteId, dayStart })) ??
+    (await ctx.runMutation(component.salts.ensureDaySalt, { siteId: site.siteId, candidate: randomSalt() }));
+  return await cookielessVisitorId(salt.salt, site.siteId, ip, request.headers.get("user-agent") ?? "");
 }
 
 /** Answers a CORS preflight; with `?key=` it answers only the site's own origins. */

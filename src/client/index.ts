@@ -14,6 +14,7 @@ export { exposeAdminApi } from "./admin.js";
 export type { AdminOptions } from "./admin.js";
 export { ingestEvents } from "./server.js";
 export { hashWriteKey } from "./hash.js";
+export { DEFAULT_IP_HEADERS } from "./cookieless.js";
 export {
   REPORT_QUERIES,
   APP_REPORT_QUERIES,
@@ -30,6 +31,7 @@ export type {
   PropertyBreakdownRow,
   Realtime,
   Site,
+  VisitorIdentity,
   EventDoc,
   SessionView,
   VisitorView,

@@ -25,7 +25,18 @@ type Ctx = GenericMutationCtx<GenericDataModel>;
 /** Starts retention cleanup chains; a cron-sized pass unless `runUntilComplete`. */
 export async function runCleanup(ctx: Ctx, component: ComponentApi, args: MaintenanceArgs = {}) {
   const { since: _since, ...cleanupArgs } = args;
+  await runSaltPruning(ctx, component);
   return await ctx.runMutation(component.maintenance.cleanup, cleanupArgs);
+}
+
+/**
+ * Deletes cookieless salts a day after their local day ended, for every site
+ * (README, "Privacy and consent"); bounded pages that continue themselves.
+ * `runCleanup` (the cleanup cron) calls it; apps with their own crons call it
+ * hourly.
+ */
+export async function runSaltPruning(ctx: Ctx, component: ComponentApi) {
+  return await ctx.runMutation(component.salts.pruneExpiredSalts, {});
 }
 
 /** Starts one site's cleanup chain now (for apps that write their own crons). */

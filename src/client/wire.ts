@@ -4,8 +4,9 @@ import type { Context, IncomingEvent } from "../component/validators.js";
 /** A request body as the tracker sends it, after shape checks. */
 export type WireBatch = {
   writeKey?: string;
-  visitorId: string;
-  sessionId: string;
+  /** Left out by a tracker with `storage: "none"`: the route derives it (README, "Privacy and consent"). */
+  visitorId?: string;
+  sessionId?: string;
   context: Context;
   events: IncomingEvent[];
   /** Original index of each kept event, so rejections point at the request. */
@@ -79,7 +80,9 @@ export function parseWireBatch(text: string): WireBatch {
     throw new BadRequest("The body is not valid JSON");
   }
   if (!isObject(body)) throw new BadRequest("The body must be a JSON object");
+  // Ids may be left out (cookieless trackers); the route decides whether the site needs them.
   for (const field of ["visitorId", "sessionId"] as const) {
+    if (body[field] == null) continue;
     if (typeof body[field] !== "string" || (body[field] as string).length === 0) {
       throw new BadRequest(`${field} must be a non-empty string`);
     }
@@ -90,8 +93,8 @@ export function parseWireBatch(text: string): WireBatch {
   }
   const batch: WireBatch = {
     writeKey: typeof body.writeKey === "string" ? body.writeKey : undefined,
-    visitorId: body.visitorId as string,
-    sessionId: body.sessionId as string,
+    visitorId: (body.visitorId as string | null | undefined) ?? undefined,
+    sessionId: (body.sessionId as string | null | undefined) ?? undefined,
     context: pickClientContext(body.context),
     events: [],
     indexes: [],

@@ -9,7 +9,7 @@ import { withoutUndefined } from "./lib/objects.js";
 import { hashVisitor } from "./lib/sketch.js";
 import { floorToUtcHour } from "./lib/time.js";
 import { checkEvent, checkId, cleanContext } from "./lib/validation.js";
-import { vIngestBatchArgs, vIngestResult, type IngestResult } from "./validators.js";
+import { vIngestBatchArgs, vIngestResult, vVisitorIdentity, type IngestResult } from "./validators.js";
 import { getSiteDoc } from "./sites.js";
 
 /** Aggregation jobs; each drains one (site, shard) stream. */
@@ -296,7 +296,14 @@ export const resolveWriteKey = query({
   args: { writeKeyHash: v.string() },
   returns: v.union(
     v.null(),
-    v.object({ siteId: v.string(), active: v.boolean(), allowedOrigins: v.array(v.string()) }),
+    v.object({
+      siteId: v.string(),
+      active: v.boolean(),
+      allowedOrigins: v.array(v.string()),
+      /** Cookieless sites get their visitor ids from the route (README, "Privacy and consent"). */
+      visitorIdentity: vVisitorIdentity,
+      timezone: v.string(),
+    }),
   ),
   handler: async (ctx, { writeKeyHash }) => {
     const site = await ctx.db
@@ -304,6 +311,12 @@ export const resolveWriteKey = query({
       .withIndex("by_writeKeyHash", (q) => q.eq("writeKeyHash", writeKeyHash))
       .unique();
     if (!site) return null;
-    return { siteId: site._id, active: site.status === "active", allowedOrigins: site.allowedOrigins };
+    return {
+      siteId: site._id,
+      active: site.status === "active",
+      allowedOrigins: site.allowedOrigins,
+      visitorIdentity: site.visitorIdentity ?? "device",
+      timezone: site.timezone,
+    };
   },
 });

@@ -132,6 +132,21 @@ export default defineSchema({
     events: v.number(),
   }).index("by_siteId_and_hourStart", ["siteId", "hourStart"]),
 
+  // Cookieless counting (README, "Privacy and consent"): one random salt per
+  // site and local day, drawn on first use; deleted by the cleanup cron once
+  // `deleteAfter` (a day after the day ends) has passed. Nothing else is kept
+  // from which a deleted salt could be derived.
+  dailySalts: defineTable({
+    siteId: v.string(),
+    /** First instant of the local day (site timezone) the salt is for. */
+    dayStart: v.number(),
+    /** 32 random bytes, hex. */
+    salt: v.string(),
+    deleteAfter: v.number(),
+  })
+    .index("by_siteId_and_dayStart", ["siteId", "dayStart"])
+    .index("by_deleteAfter", ["deleteAfter"]),
+
   // One row per (site, chain) so two runs of a maintenance chain never overlap.
   maintenanceLeases: defineTable({
     siteId: v.string(),

@@ -46,3 +46,18 @@ test("defaults, uniqueness, ensureSite idempotency, updates and key rotation", a
   expect((await t.query(api.sites.listSites, {})).map((s) => s.slug)).toEqual(["docs", "blog"]);
   expect(await t.query(api.sites.getSite, { siteId: "not-an-id" })).toBeNull();
 });
+
+test("a site records its visitor counting and the time it last switched", async () => {
+  const t = setupComponent();
+  const siteId = await t.mutation(api.sites.createSite, base);
+  const created = await t.query(api.sites.getSite, { siteId });
+  expect(created).toMatchObject({ visitorIdentity: "device", visitorIdentitySince: expect.any(Number) });
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  await t.mutation(api.sites.updateSite, { siteId, visitorIdentity: "device", name: "Renamed" });
+  expect((await t.query(api.sites.getSite, { siteId }))?.visitorIdentitySince).toBe(created?.visitorIdentitySince);
+  await t.mutation(api.sites.updateSite, { siteId, visitorIdentity: "cookieless" });
+  const switched = await t.query(api.sites.getSite, { siteId });
+  expect(switched?.visitorIdentity).toBe("cookieless");
+  expect(switched!.visitorIdentitySince!).toBeGreaterThan(created!.visitorIdentitySince!);
+  await expect(t.mutation(api.sites.updateSite, { siteId, visitorIdentity: "cookies" as never })).rejects.toThrow();
+});

@@ -97,6 +97,8 @@ async function insertSite(ctx: MutationCtx, args: ObjectType<typeof createArgs>)
     rawEventRetentionDays: args.rawEventRetentionDays ?? SITE_DEFAULTS.rawEventRetentionDays,
     hourlyRollupRetentionDays: args.hourlyRollupRetentionDays ?? SITE_DEFAULTS.hourlyRollupRetentionDays,
     rollupShardCount: args.rollupShardCount ?? SITE_DEFAULTS.rollupShardCount,
+    visitorIdentity: args.visitorIdentity ?? "device",
+    visitorIdentitySince: Date.now(),
   });
 }
 
@@ -124,7 +126,11 @@ export const updateSite = mutation({
   handler: async (ctx, { siteId, ...settings }) => {
     const site = await getSiteDoc(ctx, siteId);
     checkSettings(settings);
-    const patch = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+    const patch: Partial<Doc<"sites">> = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+    // The day the counting changed is part of what the numbers mean (README, "Privacy and consent").
+    if (settings.visitorIdentity !== undefined && settings.visitorIdentity !== (site.visitorIdentity ?? "device")) {
+      patch.visitorIdentitySince = Date.now();
+    }
     await ctx.db.patch(site._id, patch);
     return null;
   },

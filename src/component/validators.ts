@@ -77,6 +77,14 @@ export type IngestResult = Infer<typeof vIngestResult>;
 
 export const vSiteStatus = v.union(v.literal("active"), v.literal("disabled"));
 
+/**
+ * How a site tells visitors apart (README, "Privacy and consent"): `device`
+ * counts the random id the tracker keeps on the device; `cookieless` counts a
+ * daily keyed hash the ingest route derives, so the tracker stores nothing.
+ */
+export const vVisitorIdentity = v.union(v.literal("device"), v.literal("cookieless"));
+export type VisitorIdentity = Infer<typeof vVisitorIdentity>;
+
 /** Settings a site owner may change after creation. */
 export const vSiteSettings = {
   name: v.optional(v.string()),
@@ -91,6 +99,8 @@ export const vSiteSettings = {
   rollupShardCount: v.optional(v.number()),
   allowedPropertyKeys: v.optional(v.array(v.string())),
   deniedPropertyKeys: v.optional(v.array(v.string())),
+  /** `"device"` (default) or `"cookieless"`; see README, "Privacy and consent". */
+  visitorIdentity: v.optional(vVisitorIdentity),
 };
 
 /** A site's stored fields, except its write key hash (which never leaves the component). */
@@ -107,6 +117,10 @@ export const siteFields = {
   rollupShardCount: v.number(),
   allowedPropertyKeys: v.optional(v.array(v.string())),
   deniedPropertyKeys: v.optional(v.array(v.string())),
+  /** Missing on sites created before the setting existed: they count by device. */
+  visitorIdentity: v.optional(vVisitorIdentity),
+  /** When the current `visitorIdentity` took effect (ms): the site's creation, or its last switch. */
+  visitorIdentitySince: v.optional(v.number()),
 };
 
 export const vSite = v.object({ _id: v.string(), _creationTime: v.number(), ...siteFields });

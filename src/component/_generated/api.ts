@@ -30,6 +30,7 @@ import type * as maintenance from "../maintenance.js";
 import type * as rateLimits from "../rateLimits.js";
 import type * as rawEdges from "../rawEdges.js";
 import type * as rollups from "../rollups.js";
+import type * as salts from "../salts.js";
 import type * as sites from "../sites.js";
 import type * as validators from "../validators.js";
 
@@ -60,6 +61,7 @@ const fullApi: ApiFromModules<{
   rateLimits: typeof rateLimits;
   rawEdges: typeof rawEdges;
   rollups: typeof rollups;
+  salts: typeof salts;
   sites: typeof sites;
   validators: typeof validators;
 }> = anyApi as any;
