@@ -111,8 +111,11 @@ describe("cookieless counting over HTTP", () => {
     expect(await storedVisitorIds()).toEqual(["v-1"]);
   });
 
-  test("getSite says which counting the site uses and since when", async () => {
-    const site = await t.withIdentity(ADMIN).query(api.analytics.getSite, { siteId });
-    expect(site).toMatchObject({ visitorIdentity: "cookieless", visitorIdentitySince: NOV_3_BERLIN - 14 * 60 * MINUTE });
+  test("getSite says which counting the site uses, and when it last switched", async () => {
+    const admin = t.withIdentity(ADMIN);
+    expect(await admin.query(api.analytics.getSite, { siteId })).toMatchObject({ visitorIdentity: "cookieless" });
+    vi.setSystemTime(NOV_3_BERLIN + 60 * MINUTE);
+    await admin.mutation(api.analytics.updateSite, { siteId, visitorIdentity: "device" });
+    expect(await admin.query(api.analytics.getSite, { siteId })).toMatchObject({ visitorIdentity: "device", visitorIdentitySince: NOV_3_BERLIN + 60 * MINUTE });
   });
 });

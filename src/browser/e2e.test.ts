@@ -74,11 +74,11 @@ async function receive(request: IncomingMessage, response: ServerResponse): Prom
   response.end(JSON.stringify({ accepted: JSON.parse(text).events.length, duplicate: 0, rejected: 0 }));
 }
 
-/** A page with the embed and a minimal router: links with data-route use pushState. */
-function appHtml(flushInterval: number): string {
+/** A page with the embed and a minimal router: links with data-route use pushState. `cookieless` adds data-storage="none". */
+function appHtml(flushInterval: number, cookieless = false): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Home</title>
 <script defer src="/convex-analytics.min.js" data-endpoint="${endpoint}" data-write-key="${WRITE_KEY}"
-  data-spa data-outbound data-track-localhost data-track-automation data-flush-interval="${flushInterval}"></script>
+  data-spa data-outbound data-track-localhost data-track-automation data-flush-interval="${flushInterval}"${cookieless ? ' data-storage="none"' : ""}></script>
 <script>
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a[data-route]");
@@ -104,7 +104,7 @@ function servePage(request: IncomingMessage, response: ServerResponse): void {
     response.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>Elsewhere</title>left");
   } else {
     const interval = Number(url.searchParams.get("interval")) || 60_000;
-    response.writeHead(200, { "content-type": "text/html" }).end(appHtml(interval));
+    response.writeHead(200, { "content-type": "text/html" }).end(appHtml(interval, url.searchParams.has("cookieless")));
   }
 }
 
@@ -209,6 +209,49 @@ describe.runIf(runnable)("embed in headless Chromium", () => {
     expect(arrivals[0].body.context).toEqual({ language: "de-DE", screen: "1280x720", timezone: "Europe/Berlin" });
     const times = uniqueEvents().map((e) => e.occurredAt!);
     expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  test('data-storage="none": a visit with SPA navigation and opt-out leaves no cookie and no storage, and sends no ids', async () => {
+    /** Everything the page can have stored: Web Storage, cookies, IndexedDB databases, Cache Storage. */
+    const inspect = (page: Page) =>
+      page.evaluate(async () => ({
+        local: Object.keys(localStorage),
+        session: Object.keys(sessionStorage),
+        cookie: document.cookie,
+        indexedDb: (await indexedDB.databases()).map((db) => db.name),
+        caches: await caches.keys(),
+      }));
+    let stored: Awaited<ReturnType<typeof inspect>> | undefined;
+    let afterOptOut: Awaited<ReturnType<typeof inspect>> | undefined;
+    let cookies: unknown[] = [];
+    await withBrowser(async (context, page) => {
+      await page.goto(`${pageOrigin}/?interval=200&cookieless`);
+      await page.waitForFunction(() => "ConvexAnalytics" in window);
+      await page.click("#to-a");
+      await page.waitForURL(`${pageOrigin}/route-a`);
+      await page.click("#to-b");
+      await page.waitForURL(`${pageOrigin}/route-b`);
+      await page.click("#signup");
+      await page.evaluate(() => (window as any).ConvexAnalytics.identify("u_1"));
+      await waitFor(() => uniqueEvents().length >= 5, "the interval flushes");
+      // A full page load of the same site: a new page, still nothing stored.
+      await page.goto(`${pageOrigin}/route-a?interval=200&cookieless`);
+      await page.waitForFunction(() => "ConvexAnalytics" in window);
+      await waitFor(() => uniqueEvents().length >= 6, "the second page's pageview");
+      stored = await inspect(page);
+      cookies = await context.cookies();
+      await page.evaluate(() => (window as any).ConvexAnalytics.optOut());
+      afterOptOut = await inspect(page);
+    });
+
+    expect(stored).toEqual({ local: [], session: [], cookie: "", indexedDb: [], caches: [] });
+    expect(cookies).toEqual([]);
+    expect(afterOptOut?.local).toEqual(["ca_optout"]); // stored only because the visitor chose it
+    expect(uniqueEvents().map((e) => e.path ?? e.name ?? e.type)).toEqual(["/", "/route-a", "/route-b", "signup", "identify", "/route-a"]);
+    for (const arrival of arrivals) {
+      expect(arrival.body).not.toHaveProperty("visitorId");
+      expect(arrival.body).not.toHaveProperty("sessionId");
+    }
   });
 
   test("batches go out by fetch with the write-key header, and an event tracked just before closing still arrives", async () => {

@@ -98,7 +98,6 @@ async function insertSite(ctx: MutationCtx, args: ObjectType<typeof createArgs>)
     hourlyRollupRetentionDays: args.hourlyRollupRetentionDays ?? SITE_DEFAULTS.hourlyRollupRetentionDays,
     rollupShardCount: args.rollupShardCount ?? SITE_DEFAULTS.rollupShardCount,
     visitorIdentity: args.visitorIdentity ?? "device",
-    visitorIdentitySince: Date.now(),
   });
 }
 

@@ -119,7 +119,7 @@ export const siteFields = {
   deniedPropertyKeys: v.optional(v.array(v.string())),
   /** Missing on sites created before the setting existed: they count by device. */
   visitorIdentity: v.optional(vVisitorIdentity),
-  /** When the current `visitorIdentity` took effect (ms): the site's creation, or its last switch. */
+  /** When the site last switched to its current `visitorIdentity` (ms); missing when it has counted this way since creation. */
   visitorIdentitySince: v.optional(v.number()),
 };
 
