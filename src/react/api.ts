@@ -14,6 +14,7 @@ import type {
   Interval,
 } from "../component/validators.js";
 import { TOP_QUERY_NAMES } from "../component/validators.js";
+import type { VisitorCounting } from "./view.js";
 
 /** `{ siteId, from, to }`: ms since the epoch, half-open [from, to). */
 export type RangeQueryArgs = {
@@ -56,6 +57,8 @@ export interface AnalyticsDashboardApi {
   // dashboard always passes it, rounded to the minute, so results are cached.
   // Declaring it optional here keeps the app's reference assignable.
   getRealtime: PublicQuery<{ siteId: string; now?: number }, Realtime>;
+  /** Optional: `getSite` from `exposeAdminApi`; when given, the header says how the site counts visitors. */
+  getSite?: PublicQuery<{ siteId: string }, VisitorCounting | null>;
 }
 
 /** Names of the top-list queries in {@link AnalyticsDashboardApi}. */

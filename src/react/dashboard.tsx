@@ -5,11 +5,13 @@
  * because Convex's `useQuery` throws when a query fails.
  */
 import { Component, useCallback, useState, type ReactNode } from "react";
+import { makeFunctionReference } from "convex/server";
+import { useQuery } from "convex/react";
 import type { AnalyticsDashboardApi } from "./api.js";
 import { useAnalyticsRange, useDashboardData } from "./hooks.js";
 import type { RangePreset } from "./range.js";
 import type { SetupHints } from "./states.js";
-import { DashboardView, type DashboardViewProps } from "./view.js";
+import { DashboardView, type DashboardViewProps, type VisitorCounting } from "./view.js";
 
 export interface DashboardProps {
   /** The app's `api.analytics` (from `exposeAnalyticsApi`). Only these queries are called. */
@@ -109,8 +111,13 @@ function ConnectedView(props: {
     eventName: viewProps.eventName,
     propertyKey: viewProps.propertyKey,
   });
-  return <DashboardView {...viewProps} {...data} />;
+  // How the site counts visitors, when the app passes getSite (README, "Privacy and consent").
+  const site = useQuery(props.api.getSite ?? NO_SITE_QUERY, props.api.getSite ? { siteId: props.siteId } : "skip");
+  return <DashboardView {...viewProps} {...data} counting={site ?? undefined} />;
 }
+
+/** Stands in for a missing `api.getSite`; only ever used with "skip". */
+const NO_SITE_QUERY = makeFunctionReference<"query", { siteId: string }, VisitorCounting | null>("analytics:getSite");
 
 interface DataErrorBoundaryProps {
   /** When this changes after an error, the children are tried again. */

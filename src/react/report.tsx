@@ -18,7 +18,7 @@ import { DEFAULT_LOCALE } from "./format.js";
 import { intervalForRange } from "./range.js";
 import { DASHBOARD_CSS, ROOT_CLASS } from "./styles.js";
 import { TOP_TABLES } from "./tables.js";
-import { DashboardView } from "./view.js";
+import { DashboardView, type VisitorCounting } from "./view.js";
 
 /** Chart width for phones in the static report (a 360 px screen minus padding). */
 const NARROW_CHART_WIDTH = 320;
@@ -44,6 +44,8 @@ export interface DashboardReportData {
   propertyBreakdown?: { eventName: string; propertyKey: string; rows: PropertyBreakdownRow[] };
   /** When the numbers were read (ms); shown in the footer. */
   generatedAt?: number;
+  /** How the site counts visitors (`getSite`'s `visitorIdentity`, `visitorIdentitySince`); shown under the title. */
+  counting?: VisitorCounting;
   /** Chart width in px; default 720 on wide screens and 320 on phones (both are rendered, CSS picks one). */
   chartWidth?: number | { wide: number; narrow: number };
 }
@@ -79,6 +81,7 @@ export function renderDashboardHtml(data: DashboardReportData): string {
       showPropertyBreakdown={data.propertyBreakdown !== undefined}
       chartWidth={data.chartWidth ?? { wide: DEFAULT_CHART_WIDTH, narrow: NARROW_CHART_WIDTH }}
       footer={footer}
+      counting={data.counting}
     />,
   );
   const head = renderToStaticMarkup(

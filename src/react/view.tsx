@@ -13,6 +13,7 @@ import type {
   TopDimension,
   TopRow,
   Interval,
+  VisitorIdentity,
 } from "../component/validators.js";
 import { TimeseriesChart } from "./chart.js";
 import { RangePicker } from "./controls.js";
@@ -86,6 +87,16 @@ export interface DashboardViewProps {
   showRealtime?: boolean;
   /** Show the event-property panel (default true). */
   showPropertyBreakdown?: boolean;
+  /** How the site counts visitors (from `getSite`); shown under the title when given. */
+  counting?: VisitorCounting;
+}
+
+/** A site's visitor counting, as `getSite` reports it (README, "Privacy and consent"). */
+export interface VisitorCounting {
+  /** Missing means `"device"` (sites created before the setting existed). */
+  visitorIdentity?: VisitorIdentity;
+  /** When the site last switched counting (ms); missing if it never did. */
+  visitorIdentitySince?: number;
 }
 
 /** A range with no events now and none in the previous period: time to show the install hint. */
@@ -135,6 +146,7 @@ function DashboardHeader(props: DashboardViewProps) {
         <p className="ca-subtitle">
           {formatRangeLabel(range.from, range.to, timeZone, locale)} ({timeZone})
         </p>
+        {props.counting && <CountingNote counting={props.counting} range={range} timeZone={timeZone} locale={locale} />}
       </div>
       {props.showRealtime !== false && (
         <RealtimeFigure realtime={props.loading ? undefined : props.realtime} locale={locale} />
@@ -148,6 +160,28 @@ function DashboardHeader(props: DashboardViewProps) {
         />
       )}
     </header>
+  );
+}
+
+/** Which visitor counting the numbers use, and the day it changed when that day is in the range. */
+function CountingNote(props: { counting: VisitorCounting; range: { from: number; to: number }; timeZone: string; locale?: string }) {
+  const { counting, range } = props;
+  const mode = counting.visitorIdentity ?? "device";
+  const since = counting.visitorIdentitySince;
+  const day =
+    since === undefined
+      ? ""
+      : new Intl.DateTimeFormat(props.locale ?? "en-US", { dateStyle: "medium", timeZone: props.timeZone }).format(since);
+  return (
+    <p className="ca-hint" data-counting={mode}>
+      {mode === "cookieless"
+        ? "Visitors counted without cookies: once per browser and day, so a visitor who returns on another day counts again."
+        : "Visitors counted by a random id kept in the browser."}
+      {since !== undefined &&
+        (since >= range.from && since < range.to
+          ? ` Counting changed on ${day}: visitor numbers before and after are not comparable.`
+          : ` Since ${day}.`)}
+    </p>
   );
 }
 
