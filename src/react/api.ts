@@ -3,8 +3,11 @@
  * structurally so any app that re-exports the report queries with
  * `exposeAnalyticsApi` fits without importing its generated types here.
  */
-import type { DefaultFunctionArgs, FunctionReference } from "convex/server";
+import type { DefaultFunctionArgs, FunctionReference, PaginationOptions, PaginationResult } from "convex/server";
 import type {
+  EventDoc,
+  SessionView,
+  VisitorView,
   Overview,
   PropertyBreakdownRow,
   Realtime,
@@ -28,6 +31,12 @@ type PublicQuery<Args extends DefaultFunctionArgs, Result> = FunctionReference<"
 
 /** A top-list query: `({ siteId, from, to, limit? }) => TopRow[]`. */
 export type TopListQuery = PublicQuery<RangeQueryArgs & { limit?: number }, TopRow[]>;
+
+/** A drill-down's arguments as a paginated hook sends them (README, "Report functions"). */
+export type DrillDownArgs = { siteId: string; from?: number; to?: number; paginationOpts: PaginationOptions };
+
+/** A drill-down query from `exposeAnalyticsApi`: one `PaginationResult` page of rows. */
+export type DrillDownQuery<Row> = PublicQuery<DrillDownArgs, PaginationResult<Row>>;
 
 /**
  * The report queries the dashboard calls. Nothing else is ever called.
@@ -59,6 +68,13 @@ export interface AnalyticsDashboardApi {
   getRealtime: PublicQuery<{ siteId: string; now?: number }, Realtime>;
   /** Optional: `getSite` from `exposeAdminApi`; when given, the header says how the site counts visitors. */
   getSite?: PublicQuery<{ siteId: string }, VisitorCounting | null>;
+
+  // The drill-downs are optional: the dashboard's drill-down panel offers the
+  // ones the app exposes (and is left out when it exposes none).
+  listSessions?: DrillDownQuery<SessionView>;
+  listPageviews?: DrillDownQuery<EventDoc>;
+  listRawEvents?: DrillDownQuery<EventDoc>;
+  listVisitors?: DrillDownQuery<VisitorView>;
 }
 
 /** Names of the top-list queries in {@link AnalyticsDashboardApi}. */
@@ -80,3 +96,4 @@ export type TopListQueryName =
 export const TOP_LIST_QUERIES: Readonly<Record<TopDimension, TopListQueryName>> = TOP_QUERY_NAMES;
 
 export type { Overview, PropertyBreakdownRow, Realtime, TimeseriesRow, TopDimension, TopRow, Interval };
+export type { EventDoc, SessionView, VisitorView };

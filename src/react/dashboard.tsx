@@ -8,6 +8,7 @@ import { Component, useCallback, useState, type ReactNode } from "react";
 import { makeFunctionReference } from "convex/server";
 import { useQuery } from "convex/react";
 import type { AnalyticsDashboardApi } from "./api.js";
+import { DrillDown, hasDrillDowns } from "./drilldown.js";
 import { useAnalyticsRange, useDashboardData } from "./hooks.js";
 import type { RangePreset } from "./range.js";
 import type { SetupHints } from "./states.js";
@@ -36,6 +37,8 @@ export interface DashboardProps {
   setup?: SetupHints;
   /** Property keys suggested in the breakdown panel (e.g. the ones your app tracks). */
   propertyKeySuggestions?: string[];
+  /** Show the drill-down panel (latest sessions, pageviews, events, visitors; default true when `api` has the list queries). */
+  drillDown?: boolean;
 }
 
 /** Drop-in analytics dashboard for a Convex app's admin page. */
@@ -70,6 +73,11 @@ export function Dashboard(props: DashboardProps) {
     onEventNameChange: (name) => setEventName(name || undefined),
     onPropertyKeyChange,
     propertyKeySuggestions: mergeSuggestions(props.propertyKeySuggestions, typedKeys),
+    // The drill-down pages on its own (and fails on its own, in its own boundary).
+    footer:
+      props.drillDown !== false && hasDrillDowns(api) ? (
+        <DrillDown api={api} siteId={siteId} range={range} timeZone={rangeState.timeZone} locale={props.locale} />
+      ) : undefined,
   };
   // Any change of what is asked for (or a retry) clears a previous error.
   const resetKey = [siteId, range.from, range.to, eventName, propertyKey, attempt].join("|");

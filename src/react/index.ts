@@ -15,6 +15,16 @@
 /** `<Dashboard api siteId />` (alias `AnalyticsDashboard`) and its error boundary. */
 export { Dashboard, AnalyticsDashboard, DataErrorBoundary, type DashboardProps } from "./dashboard.js";
 
+/** The drill-down panel: the rows behind the numbers, paged with convex-helpers' `usePaginatedQuery`. */
+export {
+  DrillDown,
+  DRILL_DOWN_VIEWS,
+  DRILL_DOWN_PAGE_SIZE,
+  hasDrillDowns,
+  type DrillDownProps,
+  type DrillDownView,
+} from "./drilldown.js";
+
 /** The pure view: renders any data it is given; no Convex, no clock. */
 export { DashboardView, KPI_CARDS, isEmptyOverview, type DashboardViewProps } from "./view.js";
 
@@ -33,6 +43,8 @@ export {
 export {
   TOP_LIST_QUERIES,
   type AnalyticsDashboardApi,
+  type DrillDownArgs,
+  type DrillDownQuery,
   type RangeQueryArgs,
   type TopListQuery,
   type TopListQueryName,
