@@ -6,13 +6,10 @@ import { query, type QueryCtx } from "./_generated/server.js";
 import { exportPage } from "./eventExport.js";
 import schema from "./schema.js";
 import { LIMITS } from "./lib/limits.js";
-import { bucketSpans, contiguousRuns, planExactRange, type RangePlan } from "./lib/rangePlan.js";
-import { OVERVIEW, entryPrefix, rowGroupOf } from "./lib/rollupDelta.js";
+import { bucketSpans, planExactRange } from "./lib/rangePlan.js";
+import { overviewOf, overviewsOf, rankedKeys } from "./rangeReports.js";
 import { SESSION_KEY_DIMENSIONS, sessionDurationMs } from "./lib/sessions.js";
 import { HOUR_MS, MINUTE_MS, nextLocalDay } from "./lib/time.js";
-import { KeyedTotals, RangeTotals, overviewFigures } from "./lib/totals.js";
-import { RawBudget, addRawSpan } from "./rawEdges.js";
-import type { RollupRow } from "./rollups.js";
 import { getSiteDoc } from "./sites.js";
 import { REPORT_QUERIES, TOP_QUERY_NAMES, type Interval, type TopDimension, type TopRow } from "./validators.js";
 
@@ -24,69 +21,6 @@ function checkRange(from: number, to: number): void {
   if (!Number.isFinite(from) || !Number.isFinite(to)) throw new ConvexError("from and to must be finite numbers");
   if (to <= from) throw new ConvexError("The range is empty: `to` must be after `from`");
   if (to - from > MAX_RANGE_MS) throw new ConvexError("The range is longer than 800 days");
-}
-
-const stepOf = (interval: Interval, timeZone: string) =>
-  interval === "hour" ? (s: number) => s + HOUR_MS : (s: number) => nextLocalDay(s, timeZone);
-
-/** Rollup rows of one row group for the given bucket starts: one index range per contiguous run. */
-async function readRows(
-  ctx: QueryCtx,
-  site: Doc<"sites">,
-  group: string,
-  interval: Interval,
-  starts: number[],
-): Promise<RollupRow[]> {
-  const rows: RollupRow[] = [];
-  for (const run of contiguousRuns(starts, stepOf(interval, site.timezone))) {
-    const found = await ctx.db
-      .query("rollupShards")
-      .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
-        q
-          .eq("siteId", site._id)
-          .eq("interval", interval)
-          .eq("dimension", group)
-          .gte("bucketStart", run.start)
-          .lt("bucketStart", run.end),
-      )
-      .collect();
-    rows.push(...found);
-  }
-  return rows;
-}
-
-function addRowsTo(keyed: KeyedTotals, rows: RollupRow[], dimension: string): void {
-  const prefix = entryPrefix(dimension);
-  for (const row of rows) {
-    for (const entry of row.entries) {
-      if (!entry.key.startsWith(prefix)) continue;
-      const totals = keyed.for(entry.key.slice(prefix.length));
-      totals.addCounters(entry);
-      totals.addSketch(entry.visitors);
-    }
-  }
-}
-
-/** Totals per key of `dimension` over a planned range: rollups plus raw edges. */
-async function collectPlan(
-  ctx: QueryCtx,
-  site: Doc<"sites">,
-  plan: RangePlan,
-  dimension: string,
-  rows?: { day: RollupRow[]; hour: RollupRow[] },
-  budget: RawBudget = new RawBudget(),
-): Promise<KeyedTotals> {
-  const group = rowGroupOf(dimension);
-  const keyed = new KeyedTotals();
-  addRowsTo(keyed, rows?.day ?? (await readRows(ctx, site, group, "day", plan.days)), dimension);
-  addRowsTo(keyed, rows?.hour ?? (await readRows(ctx, site, group, "hour", plan.hours)), dimension);
-  for (const span of plan.raw) await addRawSpan(ctx, site._id, span, dimension, keyed, budget);
-  return keyed;
-}
-
-async function overviewOf(ctx: QueryCtx, site: Doc<"sites">, from: number, to: number) {
-  const keyed = await collectPlan(ctx, site, planExactRange(from, to, site.timezone), OVERVIEW);
-  return overviewFigures(keyed.get("") ?? new RangeTotals());
 }
 
 /** Headline figures for `[from, to)`; with `compare`, also the preceding range of equal length. */
@@ -112,19 +46,8 @@ export const getTimeseries = query({
       throw new ConvexError(`The range has ${spans.length} ${interval} buckets; at most ${MAX_TIMESERIES_BUCKETS} are allowed`);
     }
     const plans = spans.map((s) => planExactRange(s.start, s.end, site.timezone));
-    // Read every bucket's rows in a few index ranges, then hand them out.
-    const dayRows = await readRows(ctx, site, OVERVIEW, "day", plans.flatMap((p) => p.days));
-    const hourRows = await readRows(ctx, site, OVERVIEW, "hour", plans.flatMap((p) => p.hours));
-    const rowsAt = (rows: RollupRow[], starts: number[]) => rows.filter((r) => starts.includes(r.bucketStart));
-    const result = [];
-    const budget = new RawBudget(); // shared: the clipped first and last buckets both read raw edges
-    for (const [i, plan] of plans.entries()) {
-      const rows = { day: rowsAt(dayRows, plan.days), hour: rowsAt(hourRows, plan.hours) };
-      const keyed = await collectPlan(ctx, site, plan, OVERVIEW, rows, budget);
-      const { viewsPerSession: _v, ...figures } = overviewFigures(keyed.get("") ?? new RangeTotals());
-      result.push({ bucketStart: spans[i].start, ...figures });
-    }
-    return result;
+    const figures = await overviewsOf(ctx, site, plans);
+    return figures.map(({ viewsPerSession: _v, ...f }, i) => ({ bucketStart: spans[i].start, ...f }));
   },
 });
 
@@ -138,17 +61,15 @@ async function topList(
   checkRange(args.from, args.to);
   const limit = Math.min(Math.max(Math.floor(args.limit ?? LIMITS.defaultTopLimit), 1), LIMITS.maxTopLimit);
   const site = await getSiteDoc(ctx, args.siteId);
-  const keyed = await collectPlan(ctx, site, planExactRange(args.from, args.to, site.timezone), dimension);
-  const ranked = [...keyed]
-    .filter(([, t]) => t.events > 0 || t.sessions > 0)
-    .sort(([ka, a], [kb, b]) => b.events - a.events || (ka < kb ? -1 : ka > kb ? 1 : 0))
-    .slice(0, limit);
-  return ranked.map(([key, t]) => ({
-    key,
-    count: t.events,
-    pageviewCount: t.pageviews,
-    visitors: t.visitors(),
-    ...(SESSION_LEVEL.has(dimension) ? { sessions: t.sessions } : {}),
+  const { rows, exact } = await rankedKeys(ctx, site, args.from, args.to, dimension, limit);
+  return rows.map((r) => ({
+    key: r.key,
+    count: r.events,
+    pageviewCount: r.pageviews,
+    visitors: r.visitors,
+    ...(SESSION_LEVEL.has(dimension) ? { sessions: r.sessions } : {}),
+    // Past the keys compact units keep, a list may be approximate: say by how much (README, "Limits").
+    ...(exact ? {} : { approximate: true, maxError: r.maxError }),
   }));
 }
 

@@ -1,160 +1,267 @@
 import { v } from "convex/values";
 import { internal } from "./_generated/api.js";
-import { internalAction, internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
+import type { Doc } from "./_generated/dataModel.js";
+import { internalAction, internalMutation, mutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import {
+  DAY_LEVEL,
+  HOUR_LEVEL,
+  MAX_LEVEL,
+  blockDays,
+  localDayNumber,
+  localDayStart,
+  readUnit,
+  unitsOfLiveRows,
+  writeUnit,
+  type UnitRef,
+} from "./compactStore.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
 import { KEYED, OVERVIEW } from "./lib/rollupDelta.js";
-import { HOUR_MS } from "./lib/time.js";
-import { mergeEntries, writeShardRows, type RollupEntry, type RollupRow } from "./rollups.js";
+import { HOUR_MS, floorToLocalDay } from "./lib/time.js";
+import { mergeUnits } from "./lib/topUnits.js";
+import type { RollupRow } from "./rollups.js";
+import { compactionSweepPage } from "./compactionSweep.js";
 import { getSiteDoc } from "./sites.js";
+import { TOP_DIMENSIONS, type Interval } from "./validators.js";
 
 const CHAIN = "compaction";
-/** Rows one page reads at most; a page writes no more than it reads. */
-export const COMPACTION_PAGE_ROWS = 256;
 /**
- * Row bytes one page reads at most (rows reach 256 KiB each, so the row cap
- * alone could read 64 MiB). Deleting or patching a row reads it once more,
- * so a page reads about twice this, still far inside the 16 MiB limit.
+ * Live rows one page reads at most, by their `bytes`. A day of a very busy
+ * site (ten million events a month) is a few MiB of live rows; one bucket is
+ * always compacted in one page, so this only decides when a page stops
+ * taking further buckets.
  */
 export const COMPACTION_PAGE_BYTES = 4 * 1024 * 1024;
 /** Buckets are compacted once they ended this long ago. */
 export const SETTLE_GRACE_MS = 2 * HOUR_MS;
-/** Default look-back: late events can land in buckets up to a day old. */
+/**
+ * Days get coarse blocks once they ended this long ago: past the 24 h an
+ * event may arrive late, so their day units rarely change any more. A change
+ * that still comes (a session extended for days) stays in the day's live
+ * rows, which every query reads next to the blocks.
+ */
+export const BLOCK_AFTER_MS = 48 * HOUR_MS;
+/** Buckets one page compacts at most (each writes up to a few dozen units). */
+export const COMPACTION_PAGE_BUCKETS = 32;
+/** Default look-back of the `since` argument, kept for callers of older versions. */
 export const DEFAULT_LOOKBACK_MS = 3 * 24 * HOUR_MS;
 /** Pages one action run performs before it hands over to a fresh run. */
 const PAGES_PER_RUN = 100;
+/** Every dimension compact units exist for. */
+export const UNIT_DIMENSIONS: readonly string[] = [OVERVIEW, ...TOP_DIMENSIONS];
 
-/** The (interval, row group) series compaction walks, in order. */
-const SERIES = [
-  { interval: "hour", group: OVERVIEW },
-  { interval: "hour", group: KEYED },
-  { interval: "day", group: OVERVIEW },
-  { interval: "day", group: KEYED },
-] as const;
+export type Watermark = { hoursBefore: number; daysBefore: number; blocksBeforeDay: number };
 
-const vPosition = v.object({ series: v.number(), bucketStart: v.number() });
-type Position = { series: number; bucketStart: number };
-type PageResult = { next: Position | null; merged: number; lost: boolean };
+export async function readWatermark(ctx: QueryCtx, siteId: string): Promise<Doc<"rollupWatermarks"> | null> {
+  return await ctx.db
+    .query("rollupWatermarks")
+    .withIndex("by_siteId", (q) => q.eq("siteId", siteId))
+    .unique();
+}
+
+/** A site compaction never ran for: nothing is compact, every bucket is live. */
+export const NO_WATERMARK: Watermark = { hoursBefore: 0, daysBefore: 0, blocksBeforeDay: -Infinity };
+
+async function setWatermark(ctx: MutationCtx, site: Doc<"sites">, patch: Partial<Watermark>): Promise<void> {
+  const existing = await readWatermark(ctx, site._id);
+  if (existing) {
+    await ctx.db.patch(existing._id, patch);
+    return;
+  }
+  // Blocks start at the site's first day with data: the oldest live day row.
+  const oldest = await ctx.db
+    .query("rollupShards")
+    .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
+      q.eq("siteId", site._id).eq("interval", "day").eq("dimension", OVERVIEW),
+    )
+    .first();
+  const firstDay = oldest?.bucketStart ?? floorToLocalDay(Date.now(), site.timezone);
+  await ctx.db.insert("rollupWatermarks", {
+    siteId: site._id,
+    hoursBefore: 0,
+    daysBefore: 0,
+    blocksBeforeDay: localDayNumber(firstDay, site.timezone),
+    ...patch,
+  });
+}
+
+// ---------------------------------------------------------------- buckets
+
+/** Live rows (both row groups, every shard and part) of one bucket. */
+async function liveRowsOf(ctx: QueryCtx, siteId: string, interval: Interval, bucketStart: number): Promise<RollupRow[]> {
+  const rows: RollupRow[] = [];
+  for (const group of [OVERVIEW, KEYED]) {
+    rows.push(
+      ...(await ctx.db
+        .query("rollupShards")
+        .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
+          q.eq("siteId", siteId).eq("interval", interval).eq("dimension", group).eq("bucketStart", bucketStart),
+        )
+        .collect()),
+    );
+  }
+  return rows;
+}
+
+/** The earliest bucket in [from, end) that still has live rows. */
+async function firstLiveBucket(ctx: QueryCtx, siteId: string, interval: Interval, from: number, end: number) {
+  let first: number | null = null;
+  for (const group of [OVERVIEW, KEYED]) {
+    const row = await ctx.db
+      .query("rollupShards")
+      .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
+        q.eq("siteId", siteId).eq("interval", interval).eq("dimension", group).gte("bucketStart", from).lt("bucketStart", end),
+      )
+      .first();
+    if (row && (first === null || row.bucketStart < first)) first = row.bucketStart;
+  }
+  return first;
+}
 
 /**
- * Buckets that ended SETTLE_GRACE_MS before now are settled. Later
- * aggregation may still add to them, or retract from them (a session's exit
- * page moves, a late event changes its start or keys), in its own shard's
- * rows: counters and signed visitor counts add up over a bucket's rows, so
- * such changes stay exact after compaction merged the other rows away, and a
- * later compaction merges them in as well.
+ * Folds a settled bucket's live rows into its compact units (one per
+ * dimension) and deletes them, in one transaction: a query sees every
+ * change either in the live rows or in the units, never both or neither.
  */
+export async function compactBucket(
+  ctx: MutationCtx,
+  siteId: string,
+  interval: Interval,
+  bucketStart: number,
+): Promise<{ bytes: number; writes: number }> {
+  const rows = await liveRowsOf(ctx, siteId, interval, bucketStart);
+  const level = interval === "hour" ? HOUR_LEVEL : DAY_LEVEL;
+  let writes = 0;
+  for (const [dimension, delta] of unitsOfLiveRows(rows)) {
+    const ref: UnitRef = { siteId, dimension, level, bucketStart };
+    const stored = await readUnit(ctx, ref);
+    writes += await writeUnit(ctx, ref, mergeUnits(stored.unit, delta), stored);
+  }
+  for (const row of rows) await ctx.db.delete(row._id);
+  return { bytes: rows.reduce((n, r) => n + r.bytes, 0), writes: writes + rows.length };
+}
+
+// ---------------------------------------------------------------- blocks
+
+/**
+ * Builds one dimension of the block of `level` starting at local day number
+ * `firstDay` from its two halves (blocks one level down, or days).
+ */
+async function buildBlock(ctx: MutationCtx, site: Doc<"sites">, level: number, firstDay: number, dimension: string) {
+  const half = blockDays(level) / 2;
+  const childLevel = level - 1;
+  const ref = (lvl: number, day: number): UnitRef => ({
+    siteId: site._id,
+    dimension,
+    level: lvl,
+    bucketStart: localDayStart(day, site.timezone),
+  });
+  const a = await readUnit(ctx, ref(childLevel, firstDay));
+  const b = await readUnit(ctx, ref(childLevel, firstDay + half));
+  const target = ref(level, firstDay);
+  const existing = await readUnit(ctx, target);
+  if (!a.row && !b.row && !existing.row) return 0;
+  return await writeUnit(ctx, target, mergeUnits(a.unit, b.unit), existing);
+}
+
+/** Levels of the blocks that end with local day number `day` (2 = two days, …). */
+export function blocksEndingOn(day: number): number[] {
+  const levels: number[] = [];
+  for (let level = 2; level <= MAX_LEVEL; level++) {
+    if ((day + 1) % blockDays(level) === 0) levels.push(level);
+  }
+  return levels;
+}
+
+// ---------------------------------------------------------------- the chain
+
+/**
+ * Where a chain is: phase 0 compacts settled hours, phase 1 settled days,
+ * phase 2 builds blocks for day `day` (its `level`s, one `dim` per page).
+ */
+const vPosition = v.object({
+  phase: v.number(),
+  day: v.optional(v.number()),
+  level: v.optional(v.number()),
+  dim: v.optional(v.number()),
+});
+type Position = { phase: number; day?: number; level?: number; dim?: number };
+type PageResult = { next: Position | null; merged: number; lost: boolean };
+
 function settleHorizon(now: number): number {
   return now - SETTLE_GRACE_MS;
 }
 
-/** Buckets starting before this have ended before `horizon`. */
-function lastSettledStart(interval: "hour" | "day", horizon: number): number {
-  // A day bucket lasts at most 25 h; treat it as ended that long after its start.
-  return horizon - (interval === "hour" ? HOUR_MS : 25 * HOUR_MS);
-}
-
-/** Merges every complete shard of one bucket into its lowest shard. Returns documents written. */
-async function mergeBucket(ctx: MutationCtx, rows: RollupRow[]): Promise<number> {
-  const byShard = new Map<number, RollupRow[]>();
-  for (const row of rows) byShard.set(row.shard, [...(byShard.get(row.shard) ?? []), row]);
-  if (byShard.size < 2) return 0;
-  const target = Math.min(...byShard.keys());
-  const merged = new Map<string, RollupEntry>();
-  for (const row of rows) {
-    for (const entry of row.entries) {
-      const existing = merged.get(entry.key);
-      merged.set(entry.key, existing ? mergeEntries(existing, entry) : entry);
-    }
-  }
-  const { siteId, interval, bucketStart, dimension } = rows[0];
-  let writes = await writeShardRows(ctx, { siteId, interval, bucketStart, dimension }, target, byShard.get(target)!, [
-    ...merged.values(),
-  ]);
-  for (const row of rows) {
-    if (row.shard === target) continue;
-    await ctx.db.delete(row._id);
-    writes++;
-  }
-  return writes;
-}
-
-type Series = (typeof SERIES)[number];
-
-/**
- * Reads the next page of one series from `from`: at most
- * COMPACTION_PAGE_ROWS rows and COMPACTION_PAGE_BYTES of them (by their
- * `bytes`), always at least one row. `full` when rows remain after it (the
- * one row read past the page tells).
- */
-async function readPage(ctx: MutationCtx, siteId: string, series: Series, from: number, end: number) {
-  const query = ctx.db
-    .query("rollupShards")
-    .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
-      q
-        .eq("siteId", siteId)
-        .eq("interval", series.interval)
-        .eq("dimension", series.group)
-        .gte("bucketStart", from)
-        .lt("bucketStart", end),
-    );
-  const rows: RollupRow[] = [];
+async function compactPhase(
+  ctx: MutationCtx,
+  site: Doc<"sites">,
+  interval: Interval,
+  from: number,
+  end: number,
+): Promise<{ merged: number; done: boolean }> {
+  let merged = 0;
   let bytes = 0;
-  for await (const row of query) {
-    const overBytes = rows.length > 0 && bytes + row.bytes > COMPACTION_PAGE_BYTES;
-    if (rows.length === COMPACTION_PAGE_ROWS || overBytes) return { rows, full: true };
-    rows.push(row);
-    bytes += row.bytes;
+  while (bytes < COMPACTION_PAGE_BYTES && merged < COMPACTION_PAGE_BUCKETS) {
+    const bucket = await firstLiveBucket(ctx, site._id, interval, from, end);
+    if (bucket === null) return { merged, done: true };
+    bytes += (await compactBucket(ctx, site._id, interval, bucket)).bytes;
+    merged++;
   }
-  return { rows, full: false };
+  return { merged, done: false };
+}
+
+async function blockPage(ctx: MutationCtx, site: Doc<"sites">, position: Position, lastDay: number): Promise<PageResult> {
+  const mark = (await readWatermark(ctx, site._id))!;
+  const day = position.day ?? mark.blocksBeforeDay;
+  if (day > lastDay) return { next: null, merged: 0, lost: false };
+  const levels = blocksEndingOn(day);
+  const levelAt = position.level ?? 0;
+  if (levelAt >= levels.length) {
+    await ctx.db.patch(mark._id, { blocksBeforeDay: day + 1 });
+    return { next: { phase: 2, day: day + 1 }, merged: 0, lost: false };
+  }
+  const level = levels[levelAt];
+  const dim = position.dim ?? 0;
+  const writes = await buildBlock(ctx, site, level, day + 1 - blockDays(level), UNIT_DIMENSIONS[dim]);
+  const next =
+    dim + 1 < UNIT_DIMENSIONS.length
+      ? { phase: 2, day, level: levelAt, dim: dim + 1 }
+      : { phase: 2, day, level: levelAt + 1, dim: 0 };
+  return { next, merged: writes > 0 ? 1 : 0, lost: false };
 }
 
 /**
- * The rows of a page grouped by bucket, without what may continue on the
- * next page: the last bucket of a full page, unless it is the only one
- * (then all of it but its last, possibly incomplete, shard).
- */
-function mergeableBuckets(rows: RollupRow[], full: boolean): Map<number, RollupRow[]> {
-  const buckets = new Map<number, RollupRow[]>();
-  for (const row of rows) buckets.set(row.bucketStart, [...(buckets.get(row.bucketStart) ?? []), row]);
-  if (!full) return buckets;
-  const starts = [...buckets.keys()];
-  const last = starts[starts.length - 1];
-  if (starts.length > 1) {
-    buckets.delete(last);
-  } else {
-    const incomplete = rows[rows.length - 1].shard;
-    buckets.set(last, rows.filter((r) => r.shard !== incomplete));
-  }
-  return buckets;
-}
-
-/**
- * One bounded page: reads a page of one series from `position` (see
- * readPage), merges the buckets it saw whole, and returns where the next
- * page starts (null when every series is done).
+ * One bounded page of the chain (see {@link vPosition}): compacts settled
+ * buckets until the page's byte budget is spent, or builds one dimension of
+ * one block. Moves the site's watermark as each phase completes.
  */
 export const compactPage = internalMutation({
-  args: { siteId: v.string(), runId: v.string(), since: v.number(), horizon: v.number(), position: vPosition },
+  args: { siteId: v.string(), runId: v.string(), horizon: v.number(), position: vPosition },
   returns: v.object({ next: v.union(vPosition, v.null()), merged: v.number(), lost: v.boolean() }),
-  handler: async (ctx, { siteId, runId, since, horizon, position }) => {
+  handler: async (ctx, { siteId, runId, horizon, position }): Promise<PageResult> => {
     if (!(await renewLease(ctx, siteId, CHAIN, runId))) return { next: null, merged: 0, lost: true };
-    const series = SERIES[position.series];
-    const end = lastSettledStart(series.interval, horizon);
-    const { rows, full } = await readPage(ctx, siteId, series, Math.max(position.bucketStart, since), end);
-    let merged = 0;
-    for (const bucketRows of mergeableBuckets(rows, full).values()) {
-      if ((await mergeBucket(ctx, bucketRows)) > 0) merged++;
+    const site = await getSiteDoc(ctx, siteId);
+    if (position.phase === 0) {
+      // Hours starting before the horizon's hour have ended by the horizon.
+      const end = Math.floor(horizon / HOUR_MS) * HOUR_MS;
+      const { merged, done } = await compactPhase(ctx, site, "hour", 0, end);
+      if (done) await setWatermark(ctx, site, { hoursBefore: end });
+      return { next: done ? { phase: 1 } : position, merged, lost: false };
     }
-    // A full page resumes at its last bucket: re-read whole, or, when that
-    // bucket alone filled the page, with its merged shards now fewer rows.
-    // (A bucket whose single shard alone fills pages has nothing to merge: step past it.)
-    if (full) {
-      const last = rows[rows.length - 1].bucketStart;
-      const stuck = rows[0].bucketStart === last && merged === 0;
-      return { next: { series: position.series, bucketStart: stuck ? last + 1 : last }, merged, lost: false };
+    if (position.phase === 1) {
+      const mark = await readWatermark(ctx, site._id);
+      // Days that already have blocks keep late changes in their live rows.
+      const from = mark ? localDayStart(mark.blocksBeforeDay, site.timezone) : 0;
+      const end = floorToLocalDay(horizon, site.timezone);
+      const { merged, done } = await compactPhase(ctx, site, "day", from, end);
+      if (done) await setWatermark(ctx, site, { daysBefore: end });
+      return { next: done ? { phase: 2 } : position, merged, lost: false };
     }
-    const nextSeries = position.series + 1;
-    return { next: nextSeries < SERIES.length ? { series: nextSeries, bucketStart: since } : null, merged, lost: false };
+    const mark = (await readWatermark(ctx, site._id))!;
+    const blocksUntil = Math.min(
+      localDayNumber(floorToLocalDay(horizon - BLOCK_AFTER_MS, site.timezone), site.timezone),
+      localDayNumber(mark.daysBefore, site.timezone),
+    );
+    return await blockPage(ctx, site, position, blocksUntil - 1);
   },
 });
 
@@ -183,16 +290,19 @@ export const releaseCompaction = internalMutation({
 });
 
 /**
- * Merges the shard rows of settled buckets, one bounded mutation per page.
- * Holds the site's compaction lease for its whole chain; continues itself in
- * a fresh action after PAGES_PER_RUN pages. Every run (re-)claims the lease,
- * so a continuation whose lease another live run took exits, and computes
- * the settle horizon afresh.
+ * Compacts a site's settled buckets and builds its coarse blocks, one
+ * bounded mutation per page (README, "How it works"). Holds the site's
+ * compaction lease for its whole chain; continues itself in a fresh action
+ * after PAGES_PER_RUN pages. Every run (re-)claims the lease, so a
+ * continuation whose lease another live run took exits. Pending work is
+ * found from the live rows themselves (compacted buckets have none), so a
+ * site upgraded from an older storage compacts its whole history on the
+ * first run. `since` is accepted for compatibility and ignored.
  */
 export const compactShards = internalAction({
   args: {
     siteId: v.string(),
-    since: v.number(),
+    since: v.optional(v.number()),
     runId: v.optional(v.string()),
     position: v.optional(vPosition),
   },
@@ -201,21 +311,23 @@ export const compactShards = internalAction({
     const runId = args.runId ?? newRunId();
     const horizon = await ctx.runMutation(internal.compaction.claimCompaction, { siteId: args.siteId, runId });
     if (horizon === null) return { merged: 0, pages: 0, ran: false };
-    let position: Position | null = args.position ?? { series: 0, bucketStart: args.since };
+    let position: Position | null = args.position ?? { phase: 0 };
     let merged = 0;
     let pages = 0;
     while (position && pages < PAGES_PER_RUN) {
-      const page: PageResult = await ctx.runMutation(
-        internal.compaction.compactPage,
-        { siteId: args.siteId, runId, since: args.since, horizon, position },
-      );
+      const page: PageResult = await ctx.runMutation(internal.compaction.compactPage, {
+        siteId: args.siteId,
+        runId,
+        horizon,
+        position,
+      });
       pages++;
       merged += page.merged;
       if (page.lost) return { merged, pages, ran: true };
       position = page.next;
     }
     if (position) {
-      await ctx.scheduler.runAfter(0, internal.compaction.compactShards, { siteId: args.siteId, since: args.since, runId, position });
+      await ctx.scheduler.runAfter(0, internal.compaction.compactShards, { siteId: args.siteId, runId, position });
     } else {
       await ctx.runMutation(internal.compaction.releaseCompaction, { siteId: args.siteId, runId });
     }
@@ -232,11 +344,11 @@ export const compact = mutation({
   args: { siteId: v.optional(v.string()), since: v.optional(v.number()) },
   returns: v.object({ scheduled: v.number() }),
   handler: async (ctx, { siteId, since }) => {
-    const sites = siteId ? [await getSiteDoc(ctx, siteId)] : await ctx.db.query("sites").take(500);
     const from = since ?? Date.now() - DEFAULT_LOOKBACK_MS;
-    for (const site of sites) {
-      await ctx.scheduler.runAfter(0, internal.compaction.compactShards, { siteId: site._id, since: from });
-    }
-    return { scheduled: sites.length };
+    // Every site: a sweep over all sites, a page per transaction (compactionSweep.ts).
+    if (!siteId) return { scheduled: (await compactionSweepPage(ctx, from)).count };
+    const site = await getSiteDoc(ctx, siteId);
+    await ctx.scheduler.runAfter(0, internal.compaction.compactShards, { siteId: site._id, since: from });
+    return { scheduled: 1 };
   },
 });

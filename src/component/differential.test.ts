@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
-import { createTestSite, setupComponent, type TestInstance } from "./testing/setup.js";
+import { createTestSite, drain, setupComponent, type TestInstance } from "./testing/setup.js";
 import { generateTraffic, prng, uniqueEvents } from "./testing/traffic.js";
 import { replay } from "./testing/replay.js";
 import { buildSessions, truthOverview, truthTop, type SentEvent, type TruthSession } from "./testing/truth.js";
@@ -38,7 +38,7 @@ describe.each([
     expect(sent.duplicate).toBe(batches.reduce((n, b) => n + b.events.length, 0) - events.length);
   }, 600_000);
 
-  test("random ranges: overview, timeseries and every top list", async () => {
+  async function expectRandomRangesTrue(label: string) {
     const r = prng(seed * 31);
     for (let i = 0; i < 40; i++) {
       const aligned = r.chance(0.5);
@@ -58,7 +58,32 @@ describe.each([
 
       const dimension = TOP_DIMENSIONS[i % TOP_DIMENSIONS.length];
       const top = await t.query(TOP_QUERY[dimension], { siteId, from, to, limit: 100 });
-      expect(top, `${dimension} ${from}-${to}`).toEqual(truthTop(dimension, events, sessions, from, to, 100));
+      expect(top, `${label}: ${dimension} ${from}-${to}`).toEqual(truthTop(dimension, events, sessions, from, to, 100));
     }
+  }
+
+  /** Runs the compaction chain as the cron would, with the clock at `now`. */
+  async function compactAt(now: number) {
+    vi.setSystemTime(now);
+    await t.mutation(api.compaction.compact, { siteId });
+    await drain(t);
+  }
+
+  test("random ranges: overview, timeseries and every top list", async () => {
+    await expectRandomRangesTrue("live rows");
+  }, 600_000);
+
+  test("the same after compaction part-way (hour and day units, blocks, open days) and after all of it", async () => {
+    await compactAt(START + 5 * 24 * HOUR + 3 * HOUR);
+    const mark = await t.run((ctx) => ctx.db.query("rollupWatermarks").first());
+    expect(mark!.hoursBefore).toBeGreaterThan(START);
+    expect(await t.run(async (ctx) => (await ctx.db.query("rollupTops").collect()).some((r) => r.level >= 2))).toBe(true);
+    await expectRandomRangesTrue("part-way");
+    await compactAt(START + 14 * 24 * HOUR);
+    const levels = await t.run(async (ctx) => (await ctx.db.query("rollupTops").collect()).map((r) => r.level));
+    expect([...new Set(levels)].sort()).toEqual([0, 1, 2, 3, 4]);
+    const live = await t.run(async (ctx) => (await ctx.db.query("rollupShards").collect()).length);
+    expect(live).toBe(0);
+    await expectRandomRangesTrue("compacted");
   }, 600_000);
 });

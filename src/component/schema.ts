@@ -99,6 +99,54 @@ export default defineSchema({
     "part",
   ]),
 
+  // Compact rollups (README, "How it works"): what compaction keeps of a
+  // settled bucket, one row per (unit, dimension). A unit is an hour
+  // (level 0), a local day (level 1) or a block of 2^(level-1) local days
+  // built from two blocks of the level below. Keys are in rank order (events
+  // desc, key asc), cut to the unit's key limit; `restMax` bounds what any
+  // left-out key can have. `values` holds VALUE_FIELDS per key, flat.
+  rollupTops: defineTable({
+    siteId: v.string(),
+    dimension: v.string(),
+    level: v.number(),
+    bucketStart: v.number(),
+    keys: v.array(v.string()),
+    values: v.array(v.number()),
+    restMax: v.number(),
+    /** Distinct visitors of the whole unit (overview rows only). */
+    visitors: v.optional(v.number()),
+    bytes: v.number(),
+  }).index("by_siteId_and_dimension_and_level_and_bucketStart", ["siteId", "dimension", "level", "bucketStart"]),
+
+  // Visitor sketches of a compact row's keys, split by rank band, so a top
+  // list reads sketches only for the few ranks it shows.
+  rollupSketches: defineTable({
+    siteId: v.string(),
+    dimension: v.string(),
+    level: v.number(),
+    bucketStart: v.number(),
+    band: v.number(),
+    keys: v.array(v.string()),
+    sketches: v.array(v.bytes()),
+    bytes: v.number(),
+  }).index("by_siteId_and_dimension_and_level_and_bucketStart_and_band", [
+    "siteId",
+    "dimension",
+    "level",
+    "bucketStart",
+    "band",
+  ]),
+
+  // How far compaction has got for a site: hours and days before these
+  // instants hold no full live rows any more (only late deltas), and blocks
+  // exist for every local day number below `blocksBeforeDay`.
+  rollupWatermarks: defineTable({
+    siteId: v.string(),
+    hoursBefore: v.number(),
+    daysBefore: v.number(),
+    blocksBeforeDay: v.number(),
+  }).index("by_siteId", ["siteId"]),
+
   // Each (site, shard) aggregation stream: how far it has been consumed, and
   // whether a job is already scheduled for it (so bursts share one job).
   aggregationStreams: defineTable({

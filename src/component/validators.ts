@@ -160,6 +160,13 @@ export const vTopRow = v.object({
   pageviewCount: v.number(),
   visitors: v.number(),
   sessions: v.optional(v.number()),
+  /**
+   * Set when the list could not be proven exact (README, "Limits"): this
+   * row's figures may be low by up to `maxError` events' worth, and a key
+   * not shown may belong in the list.
+   */
+  approximate: v.optional(v.boolean()),
+  maxError: v.optional(v.number()),
 });
 export type TopRow = Infer<typeof vTopRow>;
 

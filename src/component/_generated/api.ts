@@ -13,7 +13,9 @@
 
 import type * as aggregation from "../aggregation.js";
 import type * as analytics from "../analytics.js";
+import type * as compactStore from "../compactStore.js";
 import type * as compaction from "../compaction.js";
+import type * as compactionSweep from "../compactionSweep.js";
 import type * as eventExport from "../eventExport.js";
 import type * as ingest from "../ingest.js";
 import type * as leases from "../leases.js";
@@ -24,13 +26,17 @@ import type * as lib_rollupDelta from "../lib/rollupDelta.js";
 import type * as lib_sessions from "../lib/sessions.js";
 import type * as lib_sketch from "../lib/sketch.js";
 import type * as lib_time from "../lib/time.js";
+import type * as lib_topUnits from "../lib/topUnits.js";
 import type * as lib_totals from "../lib/totals.js";
 import type * as lib_validation from "../lib/validation.js";
 import type * as maintenance from "../maintenance.js";
+import type * as rangeReports from "../rangeReports.js";
+import type * as rangeSources from "../rangeSources.js";
 import type * as rateLimits from "../rateLimits.js";
 import type * as rawEdges from "../rawEdges.js";
 import type * as rollups from "../rollups.js";
 import type * as salts from "../salts.js";
+import type * as siteSweep from "../siteSweep.js";
 import type * as sites from "../sites.js";
 import type * as validators from "../validators.js";
 
@@ -44,7 +50,9 @@ import { anyApi, componentsGeneric } from "convex/server";
 const fullApi: ApiFromModules<{
   aggregation: typeof aggregation;
   analytics: typeof analytics;
+  compactStore: typeof compactStore;
   compaction: typeof compaction;
+  compactionSweep: typeof compactionSweep;
   eventExport: typeof eventExport;
   ingest: typeof ingest;
   leases: typeof leases;
@@ -55,13 +63,17 @@ const fullApi: ApiFromModules<{
   "lib/sessions": typeof lib_sessions;
   "lib/sketch": typeof lib_sketch;
   "lib/time": typeof lib_time;
+  "lib/topUnits": typeof lib_topUnits;
   "lib/totals": typeof lib_totals;
   "lib/validation": typeof lib_validation;
   maintenance: typeof maintenance;
+  rangeReports: typeof rangeReports;
+  rangeSources: typeof rangeSources;
   rateLimits: typeof rateLimits;
   rawEdges: typeof rawEdges;
   rollups: typeof rollups;
   salts: typeof salts;
+  siteSweep: typeof siteSweep;
   sites: typeof sites;
   validators: typeof validators;
 }> = anyApi as any;

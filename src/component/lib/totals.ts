@@ -39,6 +39,12 @@ export class RangeTotals implements Counters {
     this.hashes.push(hash);
   }
 
+  /** Adds what this total holds of visitors into a wider distinct count. */
+  addVisitorsTo(counter: DistinctCounter): void {
+    for (const encoded of this.sketches) counter.add(decodeSketch(encoded));
+    for (const hash of this.hashes) counter.addHash(hash);
+  }
+
   /** Distinct visitors over everything added: never a sum of bucket counts. */
   visitors(): number {
     const counter = new DistinctCounter();

@@ -1,0 +1,153 @@
+/**
+ * Report figures over an exact range, from compact units, live rows and raw
+ * edges (see rangeSources.ts for which). Top lists run in two phases: rank
+ * keys by counts from the units' small counts rows, then read visitor
+ * sketches only for the shown keys' rank bands.
+ */
+import type { Doc } from "./_generated/dataModel.js";
+import type { QueryCtx } from "./_generated/server.js";
+import { bandsOfRanks, readSketchRows, slotRef, type TopsRow, rankUnitOf } from "./compactStore.js";
+import { planExactRange, type RangePlan } from "./lib/rangePlan.js";
+import { OVERVIEW, rowGroupOf } from "./lib/rollupDelta.js";
+import { DistinctCounter, decodeSketch } from "./lib/sketch.js";
+import { KeyedTotals, overviewFigures, RangeTotals } from "./lib/totals.js";
+import { rankUnits, type RankUnit, type Unit } from "./lib/topUnits.js";
+import { RawBudget, addRawSpan } from "./rawEdges.js";
+import {
+  planSources,
+  readLiveRows,
+  readUnitRows,
+  siteWatermark,
+  slotKey,
+  type RangeSources,
+} from "./rangeSources.js";
+import { unitsOfLiveRows } from "./compactStore.js";
+import type { Watermark } from "./compaction.js";
+
+/** Everything one dimension of a range is made of, before visitors are merged. */
+type Gathered = {
+  unitRows: TopsRow[];
+  live: Unit | undefined;
+  raw: KeyedTotals;
+};
+
+async function gather(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  sources: RangeSources,
+  dimension: string,
+  budget: RawBudget,
+): Promise<Gathered> {
+  const group = rowGroupOf(dimension);
+  const unitRows = [...(await readUnitRows(ctx, site, dimension, sources.units)).values()];
+  const liveRows = [
+    ...(await readLiveRows(ctx, site, group, "day", sources.liveDays)),
+    ...(await readLiveRows(ctx, site, group, "hour", sources.liveHours)),
+  ];
+  const live = unitsOfLiveRows(liveRows).get(dimension);
+  const raw = new KeyedTotals();
+  for (const span of sources.raw) await addRawSpan(ctx, site._id, span, dimension, raw, budget);
+  return { unitRows, live, raw };
+}
+
+function rawAsRankUnit(raw: KeyedTotals): RankUnit {
+  const entries = new Map();
+  for (const [key, t] of raw) {
+    entries.set(key, { events: t.events, pageviews: t.pageviews, sessions: t.sessions, bounces: t.bounces, durationMs: t.durationMs, slack: 0 });
+  }
+  return { entries, restMax: 0 };
+}
+
+function rankUnitsOf(g: Gathered): RankUnit[] {
+  const units = g.unitRows.map(rankUnitOf);
+  if (g.live) units.push({ entries: g.live.entries, restMax: 0 });
+  units.push(rawAsRankUnit(g.raw));
+  return units;
+}
+
+/** Distinct visitors of each of `keys` over everything gathered. */
+async function visitorsOf(ctx: QueryCtx, g: Gathered, keys: string[]): Promise<Map<string, number>> {
+  const counters = new Map(keys.map((k) => [k, new DistinctCounter()]));
+  for (const row of g.unitRows) {
+    const rank = new Map(row.keys.map((k, i) => [k, i]));
+    const ranks = keys.flatMap((k) => (rank.has(k) ? [rank.get(k)!] : []));
+    if (ranks.length === 0) continue;
+    for (const band of await readSketchRows(ctx, slotRef(row), bandsOfRanks(ranks))) {
+      band.keys.forEach((k, i) => counters.get(k)?.add(decodeSketch(band.sketches[i])));
+    }
+  }
+  for (const key of keys) {
+    const counter = counters.get(key)!;
+    const liveSketch = g.live?.entries.get(key)?.sketch;
+    if (liveSketch) counter.add(liveSketch);
+    const raw = g.raw.get(key);
+    if (raw) raw.addVisitorsTo(counter);
+  }
+  return new Map(keys.map((k) => [k, counters.get(k)!.count()]));
+}
+
+export type RankedRow = {
+  key: string;
+  events: number;
+  pageviews: number;
+  sessions: number;
+  bounces: number;
+  durationMs: number;
+  visitors: number;
+  maxError: number;
+};
+
+/** The top `limit` keys of `dimension` with their visitors, and whether the list is proven exact. */
+export async function rankedKeys(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  from: number,
+  to: number,
+  dimension: string,
+  limit: number,
+): Promise<{ rows: RankedRow[]; exact: boolean }> {
+  const mark = await siteWatermark(ctx, site._id);
+  const sources = planSources(planExactRange(from, to, site.timezone), mark, site.timezone);
+  const g = await gather(ctx, site, sources, dimension, new RawBudget());
+  const ranked = rankUnits(rankUnitsOf(g), limit);
+  const visitors = await visitorsOf(ctx, g, ranked.rows.map((r) => r.key));
+  return {
+    rows: ranked.rows.map((r) => ({ ...r, visitors: visitors.get(r.key)! })),
+    exact: ranked.exact,
+  };
+}
+
+/** The overview figures of one planned range. */
+async function overviewOfSources(ctx: QueryCtx, site: Doc<"sites">, sources: RangeSources, budget: RawBudget) {
+  const g = await gather(ctx, site, sources, OVERVIEW, budget);
+  const totals = new RangeTotals();
+  for (const row of g.unitRows) totals.addCounters(rankUnitOf(row).entries.get("") ?? {});
+  const live = g.live?.entries.get("");
+  if (live) totals.addCounters(live);
+  const raw = g.raw.get("");
+  if (raw) totals.addCounters(raw);
+  const figures = overviewFigures(totals);
+  // One compact unit and nothing else: its stored visitor count is exact already.
+  const single = g.unitRows.length === 1 && !live && !raw ? g.unitRows[0].visitors : undefined;
+  figures.visitors = single ?? (await visitorsOf(ctx, g, [""])).get("")!;
+  return figures;
+}
+
+export async function overviewOf(ctx: QueryCtx, site: Doc<"sites">, from: number, to: number) {
+  const mark = await siteWatermark(ctx, site._id);
+  const sources = planSources(planExactRange(from, to, site.timezone), mark, site.timezone);
+  return await overviewOfSources(ctx, site, sources, new RawBudget());
+}
+
+/** Overview figures per bucket plan (timeseries): each bucket a day or an hour, no blocks. */
+export async function overviewsOf(ctx: QueryCtx, site: Doc<"sites">, plans: RangePlan[], mark?: Watermark) {
+  const watermark = mark ?? (await siteWatermark(ctx, site._id));
+  const budget = new RawBudget(); // shared: the clipped first and last buckets both read raw edges
+  const result = [];
+  for (const plan of plans) {
+    result.push(await overviewOfSources(ctx, site, planSources(plan, watermark, site.timezone, false), budget));
+  }
+  return result;
+}
+
+

@@ -1,0 +1,159 @@
+/**
+ * Which stored rows answer a planned range (README, "How it works"):
+ *
+ * - whole local days that have coarse blocks: the fewest aligned blocks;
+ * - other compacted days: their day units;
+ * - days not compacted yet: their hours (or, in zones whose days do not
+ *   start on a UTC hour, and before a site's first compaction, the live
+ *   day rows);
+ * - compacted hours: their hour units; other hours: live hour rows;
+ * - the live rows of every compacted day and hour too, which hold only
+ *   changes that arrived after compaction;
+ * - raw events for the partial-hour edges.
+ */
+import type { Doc } from "./_generated/dataModel.js";
+import type { QueryCtx } from "./_generated/server.js";
+import { DAY_LEVEL, HOUR_LEVEL, MAX_LEVEL, blockDays, localDayNumber, localDayStart, type TopsRow } from "./compactStore.js";
+import { NO_WATERMARK, readWatermark, type Watermark } from "./compaction.js";
+import { contiguousRuns, type RangePlan, type Span } from "./lib/rangePlan.js";
+import { HOUR_MS, nextLocalDay } from "./lib/time.js";
+import type { RollupRow } from "./rollups.js";
+import type { Interval } from "./validators.js";
+
+/** A compact unit a range uses: its level and first instant. */
+export type UnitSlot = { level: number; bucketStart: number };
+
+export type RangeSources = {
+  units: UnitSlot[];
+  /** Bucket starts whose live rows the range reads, per interval. */
+  liveDays: number[];
+  liveHours: number[];
+  raw: Span[];
+};
+
+export async function siteWatermark(ctx: QueryCtx, siteId: string): Promise<Watermark> {
+  const mark = await readWatermark(ctx, siteId);
+  return mark ? { hoursBefore: mark.hoursBefore, daysBefore: mark.daysBefore, blocksBeforeDay: mark.blocksBeforeDay } : NO_WATERMARK;
+}
+
+/** Aligned blocks (largest first) covering local day numbers [first, end). */
+export function blocksCovering(first: number, end: number): { level: number; day: number }[] {
+  const out: { level: number; day: number }[] = [];
+  let day = first;
+  while (day < end) {
+    let level = MAX_LEVEL;
+    while (level > DAY_LEVEL && (day % blockDays(level) !== 0 || day + blockDays(level) > end)) level--;
+    out.push({ level, day });
+    day += blockDays(level);
+  }
+  return out;
+}
+
+/**
+ * Maps a plan onto stored rows. `useBlocks` is off for timeseries, whose
+ * buckets are single days or hours anyway.
+ */
+export function planSources(plan: RangePlan, mark: Watermark, timeZone: string, useBlocks = true): RangeSources {
+  const sources: RangeSources = { units: [], liveDays: [], liveHours: [], raw: [...plan.raw] };
+  const hours = [...plan.hours];
+  const blockDayNumbers: number[] = [];
+  for (const day of plan.days) {
+    const n = localDayNumber(day, timeZone);
+    if (useBlocks && n < mark.blocksBeforeDay) {
+      blockDayNumbers.push(n);
+      sources.liveDays.push(day);
+    } else if (day < mark.daysBefore) {
+      sources.units.push({ level: DAY_LEVEL, bucketStart: day });
+      sources.liveDays.push(day);
+    } else {
+      const next = nextLocalDay(day, timeZone);
+      const hourAligned = day % HOUR_MS === 0 && next % HOUR_MS === 0;
+      if (mark.daysBefore > 0 && hourAligned) for (let h = day; h < next; h += HOUR_MS) hours.push(h);
+      else sources.liveDays.push(day);
+    }
+  }
+  if (blockDayNumbers.length > 0) {
+    // Block days are contiguous: the plan's days are, and blocks precede the rest.
+    const first = blockDayNumbers[0];
+    for (const b of blocksCovering(first, first + blockDayNumbers.length)) {
+      sources.units.push({ level: b.level, bucketStart: localDayStart(b.day, timeZone) });
+    }
+  }
+  hours.sort((a, b) => a - b);
+  for (const h of hours) {
+    if (h < mark.hoursBefore) sources.units.push({ level: HOUR_LEVEL, bucketStart: h });
+    sources.liveHours.push(h);
+  }
+  return sources;
+}
+
+const stepOf = (interval: Interval, timeZone: string) =>
+  interval === "hour" ? (s: number) => s + HOUR_MS : (s: number) => nextLocalDay(s, timeZone);
+
+/** Live rows of one row group for the given bucket starts: one index range per contiguous run. */
+export async function readLiveRows(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  group: string,
+  interval: Interval,
+  starts: number[],
+): Promise<RollupRow[]> {
+  const rows: RollupRow[] = [];
+  for (const run of contiguousRuns(starts, stepOf(interval, site.timezone))) {
+    const found = await ctx.db
+      .query("rollupShards")
+      .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
+        q
+          .eq("siteId", site._id)
+          .eq("interval", interval)
+          .eq("dimension", group)
+          .gte("bucketStart", run.start)
+          .lt("bucketStart", run.end),
+      )
+      .collect();
+    rows.push(...found);
+  }
+  return rows;
+}
+
+/**
+ * The counts rows of `units` for one dimension. Hour and day units come in
+ * one index range per contiguous run; blocks one lookup each.
+ */
+export async function readUnitRows(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  dimension: string,
+  units: UnitSlot[],
+): Promise<Map<string, TopsRow>> {
+  const found = new Map<string, TopsRow>();
+  const keep = (row: TopsRow) => found.set(slotKey(row), row);
+  for (const level of [HOUR_LEVEL, DAY_LEVEL]) {
+    const starts = units.filter((u) => u.level === level).map((u) => u.bucketStart);
+    const step = level === HOUR_LEVEL ? stepOf("hour", site.timezone) : stepOf("day", site.timezone);
+    for (const run of contiguousRuns(starts, step)) {
+      const rows = await ctx.db
+        .query("rollupTops")
+        .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", (q) =>
+          q.eq("siteId", site._id).eq("dimension", dimension).eq("level", level).gte("bucketStart", run.start).lt("bucketStart", run.end),
+        )
+        .collect();
+      rows.forEach(keep);
+    }
+  }
+  for (const unit of units) {
+    if (unit.level <= DAY_LEVEL) continue;
+    const row = await ctx.db
+      .query("rollupTops")
+      .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", (q) =>
+        q.eq("siteId", site._id).eq("dimension", dimension).eq("level", unit.level).eq("bucketStart", unit.bucketStart),
+      )
+      .unique();
+    if (row) keep(row);
+  }
+  return found;
+}
+
+export function slotKey(slot: UnitSlot): string {
+  return `${slot.level}|${slot.bucketStart}`;
+}
