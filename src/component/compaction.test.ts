@@ -56,6 +56,10 @@ async function siteWithTraffic(seed: number, visitors: number) {
   return { t, siteId, events, sessions: buildSessions(events, 30 * MINUTE) };
 }
 
+async function compactUnitCount(t: TestInstance): Promise<number> {
+  return (await t.run(async (ctx) => ctx.db.query("rollupTops").collect())).length;
+}
+
 async function leaseCount(t: TestInstance): Promise<number> {
   return (await t.run(async (ctx) => ctx.db.query("maintenanceLeases").collect())).length;
 }
@@ -65,7 +69,7 @@ function groupsWithSeveralShards(groups: Map<string, Set<number>>): number {
 }
 
 describe("compaction of generated traffic (8 shards)", () => {
-  test("leaves one shard per bucket and row group; every report is unchanged and equals the truth", async () => {
+  test("moves every settled bucket into compact units; every report is unchanged and equals the truth", async () => {
     const { t, siteId, events, sessions } = await siteWithTraffic(5, 40);
     vi.setSystemTime(SETTLED_AT);
     const before = await reportsFor(t, siteId, RANGES);
@@ -76,12 +80,9 @@ describe("compaction of generated traffic (8 shards)", () => {
     await t.mutation(api.compaction.compact, { siteId, since: 0 });
     await drain(t);
 
-    const groupsAfter = shardsPerGroup(await rollupRows(t, siteId));
-    expect([...groupsAfter.keys()].sort()).toEqual([...groupsBefore.keys()].sort());
-    for (const [group, shards] of groupsAfter) {
-      expect(shards.size, group).toBe(1);
-      expect([...shards][0], group).toBe(Math.min(...groupsBefore.get(group)!));
-    }
+    // Every settled bucket moved into compact units; no live row is left.
+    expect(await rollupRows(t, siteId)).toEqual([]);
+    expect(await compactUnitCount(t)).toBeGreaterThan(groupsBefore.size / 2);
     const after = await reportsFor(t, siteId, RANGES);
     expect(after).toEqual(before);
     for (const report of after) expectReportMatchesTruth(report, events, sessions);
@@ -100,7 +101,7 @@ describe("compaction of generated traffic (8 shards)", () => {
     expect(loser).toEqual({ merged: 0, pages: 0, ran: false });
     expect(runs.find((r) => r.ran)!.merged).toBeGreaterThan(0);
 
-    for (const shards of shardsPerGroup(await rollupRows(t, siteId)).values()) expect(shards.size).toBe(1);
+    expect(await rollupRows(t, siteId)).toEqual([]);
     for (const report of await reportsFor(t, siteId, RANGES)) expectReportMatchesTruth(report, events, sessions);
     expect(await leaseCount(t)).toBe(0);
   });
@@ -111,7 +112,7 @@ describe("compaction of generated traffic (8 shards)", () => {
     expect(await t.mutation(api.compaction.compact, { siteId, since: 0 })).toEqual({ scheduled: 1 });
     expect(await t.mutation(api.compaction.compact, { siteId, since: 0 })).toEqual({ scheduled: 1 });
     await drain(t);
-    for (const shards of shardsPerGroup(await rollupRows(t, siteId)).values()) expect(shards.size).toBe(1);
+    expect(await rollupRows(t, siteId)).toEqual([]);
     for (const report of await reportsFor(t, siteId, RANGES)) expectReportMatchesTruth(report, events, sessions);
     expect(await leaseCount(t)).toBe(0);
   });
@@ -126,11 +127,11 @@ describe("compaction of generated traffic (8 shards)", () => {
     const blocked = await t.action(internal.compaction.compactShards, { siteId, since: 0 });
     expect(blocked).toEqual({ merged: 0, pages: 0, ran: false });
     // A continuation of a run that lost the lease to a live run exits too.
-    const position = { series: 0, bucketStart: 0 };
+    const position = { phase: 0 };
     const orphan = await t.action(internal.compaction.compactShards, { siteId, since: 0, runId: "orphan", position });
     expect(orphan).toEqual({ merged: 0, pages: 0, ran: false });
     // A page of a run that lost its lease mid-chain reports it and touches nothing.
-    const page = await t.mutation(internal.compaction.compactPage, { siteId, runId: "orphan", since: 0, horizon: horizon!, position });
+    const page = await t.mutation(internal.compaction.compactPage, { siteId, runId: "orphan", horizon: horizon!, position });
     expect(page).toEqual({ next: null, merged: 0, lost: true });
     await drain(t);
     expect(await rollupRows(t, siteId)).toEqual(rowsBefore);
@@ -242,11 +243,13 @@ async function compactPageByPage(t: TestInstance, siteId: string): Promise<Usage
   const horizon = await t.mutation(internal.compaction.claimCompaction, { siteId, runId });
   expect(horizon).not.toBeNull();
   const usages: Usage[] = [];
-  type Position = { series: number; bucketStart: number };
-  let position: Position | null = { series: 0, bucketStart: 0 };
+  type Position = { phase: number; day?: number; level?: number; dim?: number };
+  let position: Position | null = { phase: 0 };
   while (position) {
-    const args: { siteId: string; runId: string; since: number; horizon: number; position: Position } = { siteId, runId, since: 0, horizon: horizon!, position };
-    const { result, usage } = await measure(() => t.mutation(internal.compaction.compactPage, args));
+    const args: { siteId: string; runId: string; horizon: number; position: Position } = { siteId, runId, horizon: horizon!, position };
+    const { result, usage }: { result: { next: Position | null; lost: boolean }; usage: Usage } = await measure(() =>
+      t.mutation(internal.compaction.compactPage, args),
+    );
     expect(result.lost).toBe(false);
     usages.push(usage);
     position = result.next;
@@ -257,7 +260,7 @@ async function compactPageByPage(t: TestInstance, siteId: string): Promise<Usage
 }
 
 describe("compaction of one bucket with ~600 shard rows per row group", () => {
-  test("every page stays within COMPACTION_PAGE_ROWS-proportional reads and writes; totals unchanged", async () => {
+  test("every page stays within its row cap; no live row is left and the totals are unchanged", async () => {
     const { t, siteId, seeded } = await stressSite();
     expect(seeded).toBe(OVERVIEW_SHARDS + 2 * KEYED_SHARDS + 10);
     const before = await reportFor(t, siteId, STRESS_RANGE);
@@ -265,20 +268,14 @@ describe("compaction of one bucket with ~600 shard rows per row group", () => {
 
     const usages = await compactPageByPage(t, siteId);
     console.log(`stress: ${usages.length} pages`, usages.map((u) => `${u.documentsRead}r/${u.documentsWritten}w`).join(" "));
-    // A page reads its rows (one beyond the page, to see whether it is full)
-    // and the lease; every patch or delete reads its document once more. It
-    // writes the lease, the merged target part and one delete per merged row.
+    // A page reads and deletes at most COMPACTION_PAGE_ROWS live rows and
+    // writes the bucket's compact units (a counts row and a few sketch bands
+    // per dimension) besides.
     for (const usage of usages) {
-      expect(usage.documentsWritten).toBeLessThanOrEqual(COMPACTION_PAGE_ROWS + 2);
-      expect(usage.documentsRead).toBeLessThanOrEqual(COMPACTION_PAGE_ROWS + 1 + 1 + usage.documentsWritten);
+      expect(usage.documentsWritten).toBeLessThanOrEqual(COMPACTION_PAGE_ROWS + 100);
       expect(usage.bytesRead).toBeLessThan(1024 * 1024);
     }
-    // 1,200 rows cannot be merged in fewer than ceil(1200 / 256) row-capped pages.
-    expect(usages.length).toBeGreaterThanOrEqual(Math.ceil(seeded / COMPACTION_PAGE_ROWS));
-
-    const groups = shardsPerGroup(await rollupRows(t, siteId));
-    expect(groups.size).toBe(4);
-    for (const [group, shards] of groups) expect(shards.size, group).toBe(1);
+    expect(await rollupRows(t, siteId)).toEqual([]);
     expect(await reportFor(t, siteId, STRESS_RANGE)).toEqual(before);
   });
 
@@ -287,9 +284,7 @@ describe("compaction of one bucket with ~600 shard rows per row group", () => {
     const before = await reportFor(t, siteId, STRESS_RANGE);
     await t.mutation(api.compaction.compact, { siteId, since: 0 });
     await drain(t);
-    const rows = await rollupRows(t, siteId);
-    for (const [group, shards] of shardsPerGroup(rows)) expect(shards.size, group).toBe(1);
-    expect(rows.length).toBe(4);
+    expect(await rollupRows(t, siteId)).toEqual([]);
     const after = await reportFor(t, siteId, STRESS_RANGE);
     expect(after).toEqual(before);
     expectSeededTotals(after);
@@ -349,8 +344,9 @@ async function twoSessionsAtTen(t: TestInstance, sent: SentEvent[]) {
   return { bouncer, grower };
 }
 
+/** Shards with live rows for 10:00 (compacted buckets have none until a change arrives). */
 async function shardsOfTenOClock(t: TestInstance, siteId: string): Promise<number[]> {
-  return [...shardsPerGroup(await rollupRows(t, siteId)).get(`hour|${at(10, 0)}|keyed`)!].sort((a, b) => a - b);
+  return [...(shardsPerGroup(await rollupRows(t, siteId)).get(`hour|${at(10, 0)}|keyed`) ?? [])].sort((a, b) => a - b);
 }
 
 /** Top exit pages of 10:00–11:00 from the component and from the raw-event truth. */
@@ -383,17 +379,17 @@ describe("sessions that change after their start bucket was compacted", () => {
     const { bouncer, grower } = await twoSessionsAtTen(t, sent);
     for (let m = 35; m <= 3 * 60 + 5; m += 20) await sendEvent(t, grower, track(grower, at(10, m)), sent);
     await compactNow(t, siteId);
-    expect(await shardsOfTenOClock(t, siteId)).toEqual([bouncer.shard]);
+    expect(await shardsOfTenOClock(t, siteId)).toEqual([]);
 
     await sendEvent(t, grower, pageview(grower, "/z", at(13, 25)), sent);
-    expect(await shardsOfTenOClock(t, siteId)).toEqual([bouncer.shard, grower.shard]);
+    expect(await shardsOfTenOClock(t, siteId)).toEqual([grower.shard]);
     const grown = await exitPagesOfTen(t, siteId, sent);
     expect(grown.expected).toEqual(EXIT_PAGES_AFTER_GROWTH);
     expect(grown.actual).toEqual(grown.expected);
 
     vi.setSystemTime(at(16, 0));
     await compactNow(t, siteId);
-    expect(await shardsOfTenOClock(t, siteId)).toEqual([bouncer.shard]);
+    expect(await shardsOfTenOClock(t, siteId)).toEqual([]);
     expect((await exitPagesOfTen(t, siteId, sent)).actual).toEqual(EXIT_PAGES_AFTER_GROWTH);
   });
 
@@ -404,7 +400,7 @@ describe("sessions that change after their start bucket was compacted", () => {
     const { bouncer, grower } = await twoSessionsAtTen(t, sent);
     vi.setSystemTime(at(13, 30));
     await compactNow(t, siteId);
-    expect(await shardsOfTenOClock(t, siteId)).toEqual([bouncer.shard]);
+    expect(await shardsOfTenOClock(t, siteId)).toEqual([]);
 
     // Arrives 19 h late, within SPEC §6's 24 h, and joins the grower's session.
     await sendEvent(t, grower, pageview(grower, "/z", at(10, 40)), sent, at(30, 0));
@@ -413,7 +409,7 @@ describe("sessions that change after their start bucket was compacted", () => {
     expect(late.actual).toEqual(late.expected);
 
     await compactNow(t, siteId);
-    expect(await shardsOfTenOClock(t, siteId)).toEqual([bouncer.shard]);
+    expect(await shardsOfTenOClock(t, siteId)).toEqual([]);
     expect((await exitPagesOfTen(t, siteId, sent)).actual).toEqual(EXIT_PAGES_AFTER_GROWTH);
   });
 });
@@ -451,12 +447,12 @@ describe("compaction of one bucket whose shard rows are large", () => {
     console.log(`large rows: ${usages.length} pages`, usages.map((u) => `${(u.bytesRead / 2 ** 20).toFixed(1)} MiB read`).join(", "));
     // A page reads its rows up to the byte cap plus the one row past it; a
     // merge reads each row it deletes or patches once more.
-    const bound = 2 * (COMPACTION_PAGE_BYTES + ROLLUP_ROW_BUDGET_BYTES) + 64 * 1024;
+    // Plus the bucket's compact units, read and rewritten (here well under 1 MiB).
+    const bound = 2 * (COMPACTION_PAGE_BYTES + ROLLUP_ROW_BUDGET_BYTES) + 1024 * 1024;
     for (const usage of usages) expect(usage.bytesRead).toBeLessThanOrEqual(bound);
     expect(usages.filter((u) => u.bytesRead > COMPACTION_PAGE_BYTES).length).toBeGreaterThanOrEqual(4);
 
-    const rows = await rollupRows(t, siteId);
-    expect(new Set(rows.map((r) => r.shard))).toEqual(new Set([0]));
+    expect(await rollupRows(t, siteId)).toEqual([]);
     const top = await t.query(api.analytics.getTopPages, { siteId, from: STRESS_BUCKET, to: STRESS_BUCKET + HOUR, limit: 100 });
     const distinct = (LARGE_SHARDS - 1) * VISITOR_STRIDE + VISITORS_PER_SHARD;
     expect(top.map((r) => [r.key, r.count, r.pageviewCount])).toEqual(

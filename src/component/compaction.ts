@@ -30,7 +30,7 @@ const CHAIN = "compaction";
  * always compacted in one page, so this only decides when a page stops
  * taking further buckets.
  */
-export const COMPACTION_PAGE_BYTES = 4 * 1024 * 1024;
+export const COMPACTION_PAGE_BYTES = 3 * 1024 * 1024;
 /** Buckets are compacted once they ended this long ago. */
 export const SETTLE_GRACE_MS = 2 * HOUR_MS;
 /**
@@ -40,6 +40,8 @@ export const SETTLE_GRACE_MS = 2 * HOUR_MS;
  * rows, which every query reads next to the blocks.
  */
 export const BLOCK_AFTER_MS = 48 * HOUR_MS;
+/** Live rows one page folds at most (each is read and deleted). */
+export const COMPACTION_PAGE_ROWS = 2_000;
 /** Buckets one page compacts at most (each writes up to a few dozen units). */
 export const COMPACTION_PAGE_BUCKETS = 32;
 /** Default look-back of the `since` argument, kept for callers of older versions. */
@@ -86,20 +88,27 @@ async function setWatermark(ctx: MutationCtx, site: Doc<"sites">, patch: Partial
 
 // ---------------------------------------------------------------- buckets
 
-/** Live rows (both row groups, every shard and part) of one bucket. */
-async function liveRowsOf(ctx: QueryCtx, siteId: string, interval: Interval, bucketStart: number): Promise<RollupRow[]> {
+/**
+ * Live rows of one bucket (both row groups, every shard and part) up to
+ * `budget` bytes, at least one row; `all` tells whether that was all of them.
+ */
+async function liveRowsOf(ctx: QueryCtx, siteId: string, interval: Interval, bucketStart: number, budget: number) {
   const rows: RollupRow[] = [];
+  let bytes = 0;
   for (const group of [OVERVIEW, KEYED]) {
-    rows.push(
-      ...(await ctx.db
-        .query("rollupShards")
-        .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
-          q.eq("siteId", siteId).eq("interval", interval).eq("dimension", group).eq("bucketStart", bucketStart),
-        )
-        .collect()),
-    );
+    const query = ctx.db
+      .query("rollupShards")
+      .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
+        q.eq("siteId", siteId).eq("interval", interval).eq("dimension", group).eq("bucketStart", bucketStart),
+      );
+    for await (const row of query) {
+      const full = bytes + row.bytes > budget || rows.length >= COMPACTION_PAGE_ROWS;
+      if (rows.length > 0 && full) return { rows, bytes, all: false };
+      rows.push(row);
+      bytes += row.bytes;
+    }
   }
-  return rows;
+  return { rows, bytes, all: true };
 }
 
 /** The earliest bucket in [from, end) that still has live rows. */
@@ -118,17 +127,20 @@ async function firstLiveBucket(ctx: QueryCtx, siteId: string, interval: Interval
 }
 
 /**
- * Folds a settled bucket's live rows into its compact units (one per
- * dimension) and deletes them, in one transaction: a query sees every
- * change either in the live rows or in the units, never both or neither.
+ * Folds a settled bucket's live rows (as many as `budget` bytes allow) into
+ * its compact units, one per dimension, and deletes them in the same
+ * transaction: a query sees every change either in the live rows or in the
+ * units, never both or neither. A bucket larger than the budget takes
+ * several pages.
  */
 export async function compactBucket(
   ctx: MutationCtx,
   siteId: string,
   interval: Interval,
   bucketStart: number,
-): Promise<{ bytes: number; writes: number }> {
-  const rows = await liveRowsOf(ctx, siteId, interval, bucketStart);
+  budget: number = COMPACTION_PAGE_BYTES,
+): Promise<{ bytes: number; writes: number; all: boolean }> {
+  const { rows, bytes, all } = await liveRowsOf(ctx, siteId, interval, bucketStart, budget);
   const level = interval === "hour" ? HOUR_LEVEL : DAY_LEVEL;
   let writes = 0;
   for (const [dimension, delta] of unitsOfLiveRows(rows)) {
@@ -137,7 +149,7 @@ export async function compactBucket(
     writes += await writeUnit(ctx, ref, mergeUnits(stored.unit, delta), stored);
   }
   for (const row of rows) await ctx.db.delete(row._id);
-  return { bytes: rows.reduce((n, r) => n + r.bytes, 0), writes: writes + rows.length };
+  return { bytes, writes: writes + rows.length, all };
 }
 
 // ---------------------------------------------------------------- blocks
@@ -203,8 +215,10 @@ async function compactPhase(
   while (bytes < COMPACTION_PAGE_BYTES && merged < COMPACTION_PAGE_BUCKETS) {
     const bucket = await firstLiveBucket(ctx, site._id, interval, from, end);
     if (bucket === null) return { merged, done: true };
-    bytes += (await compactBucket(ctx, site._id, interval, bucket)).bytes;
+    const step = await compactBucket(ctx, site._id, interval, bucket, COMPACTION_PAGE_BYTES - bytes);
+    bytes += step.bytes;
     merged++;
+    if (!step.all) break;
   }
   return { merged, done: false };
 }
