@@ -8,14 +8,21 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { vi } from "vitest";
 import { renderDashboardHtml, type DashboardReportData } from "convex-analytics/react/report";
-import { TOP_DIMENSIONS, TOP_QUERY_NAMES } from "convex-analytics";
+import { TOP_DIMENSIONS, TOP_QUERY_NAMES, type Site } from "convex-analytics";
 import { api, internal } from "../convex/_generated/api";
 import { ADMIN, drain, setupExampleApp } from "../test/setup";
 import { headlineFigures } from "./figures";
-import { simulateTraffic } from "./simulate";
+import { simulateSites } from "./simulate";
 
 const HOUR = 3_600_000;
 export const OUTPUT_DIR = `${process.cwd()}/.demo-output/`;
+/** The second site counts cookieless (README, "Privacy and consent"): its tracker stores nothing. */
+const DOCS_SITE = { origin: "https://docs.example.com", writeKey: "wk_docs_cookieless_0123456789", storage: "none" as const };
+
+/** The part of `getSite` the report shows: how the site counts visitors. */
+function countingOf(site: Pick<Site, "visitorIdentity" | "visitorIdentitySince"> | null): DashboardReportData["counting"] {
+  return site ? { visitorIdentity: site.visitorIdentity, visitorIdentitySince: site.visitorIdentitySince } : undefined;
+}
 
 /**
  * Runs the whole demo and writes its outputs; returns the report data and
@@ -34,7 +41,23 @@ export async function runDemo(options: { visitors?: number; outputDir?: string }
     allowedOrigins: ["https://shop.example.com"],
   });
 
-  const visits = await simulateTraffic(t, { visitors: options.visitors ?? 450, days: 7, end, seed: 2026 });
+  const docsSiteId = await admin.mutation(api.analytics.createSite, {
+    slug: "docs",
+    name: "Example docs",
+    writeKey: DOCS_SITE.writeKey,
+    allowedOrigins: [DOCS_SITE.origin],
+    visitorIdentity: "cookieless",
+  });
+
+  const visitors = options.visitors ?? 450;
+  const [visits, docsVisits] = await simulateSites(
+    t,
+    [
+      { visitors, seed: 2026 },
+      { visitors: Math.round(visitors / 3), seed: 2027, site: DOCS_SITE },
+    ],
+    { days: 7, end },
+  );
   vi.setSystemTime(end + 5 * 60_000);
   await drain(t);
   await t.mutation(internal.analytics.compact, { since: 0 });
@@ -58,6 +81,20 @@ export async function runDemo(options: { visitors?: number; outputDir?: string }
       rows: await admin.query(api.analytics.getEventPropertyBreakdown, { ...range, eventName: "cta_click", propertyKey: "plan" }),
     },
     generatedAt: end,
+    counting: countingOf(await admin.query(api.analytics.getSite, { siteId })),
+  };
+  const docsRange = { ...range, siteId: docsSiteId };
+  const docs: DashboardReportData = {
+    title: "Example docs (cookieless) — last 7 days",
+    range: data.range,
+    timeZone: "UTC",
+    overview: await admin.query(api.analytics.getOverview, { ...docsRange, compare: true }),
+    timeseries: await admin.query(api.analytics.getTimeseries, { ...docsRange, interval: "day" }),
+    topLists: Object.fromEntries(
+      await Promise.all(TOP_DIMENSIONS.map(async (d) => [d, await admin.query(api.analytics[TOP_QUERY_NAMES[d]], { ...docsRange, limit: 10 })])),
+    ),
+    generatedAt: end,
+    counting: countingOf(await admin.query(api.analytics.getSite, { siteId: docsSiteId })),
   };
   const bots = await admin.query(api.analytics.getBotCounts, range);
   vi.useRealTimers();
@@ -67,5 +104,14 @@ export async function runDemo(options: { visitors?: number; outputDir?: string }
   const reportPath = `${outputDir}report.html`;
   writeFileSync(reportPath, renderDashboardHtml(data));
   writeFileSync(`${outputDir}figures.json`, JSON.stringify({ headline, data }, null, 2));
-  return { data, headline, reportPath, visits, botRequests: bots.requests };
+  const docsReportPath = `${outputDir}docs-report.html`;
+  writeFileSync(docsReportPath, renderDashboardHtml(docs));
+  return {
+    data,
+    headline,
+    reportPath,
+    visits,
+    botRequests: bots.requests,
+    cookieless: { data: docs, headline: headlineFigures(docs), reportPath: docsReportPath, visits: docsVisits },
+  };
 }

@@ -4,7 +4,7 @@
  * HTML the demo wrote, at desktop and phone widths, and the numbers a person
  * sees must be the demo's figures. Screenshots go to .test-output/.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,6 +57,14 @@ test.runIf(runnable).each([
     await rm(userDataDir, { recursive: true, force: true });
   }
 }, 120_000);
+
+test("the demo's second site counts cookieless, and each report says how its site counts", () => {
+  expect(demo.cookieless.data.counting?.visitorIdentity).toBe("cookieless");
+  expect(demo.cookieless.visits).toBeGreaterThan(0);
+  expect(demo.cookieless.data.overview.visitors).toBeGreaterThan(0);
+  expect(readFileSync(demo.cookieless.reportPath, "utf8")).toMatch(/data-counting="cookieless"[^>]*>Visitors counted without cookies/);
+  expect(readFileSync(demo.reportPath, "utf8")).toContain('data-counting="device"');
+});
 
 test("the demo's numbers are the queries' numbers", () => {
   expect(demo.data.overview.events).toBeGreaterThan(500);
