@@ -2,14 +2,17 @@
 /** The dashboard and the static report say which visitor counting the site uses (README, "Privacy and consent"). */
 import { cleanup, render } from "@testing-library/react";
 import { getFunctionName, makeFunctionReference, type FunctionReference } from "convex/server";
-import { useQuery } from "convex/react";
+import { useQueries, useQuery } from "convex/react";
+import { useQueriesThrough } from "./testing/queries";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Dashboard } from "./dashboard";
 import { renderDashboardHtml } from "./report";
 import { HOUR, fakeAnalyticsApi, overviewFixture, realtimeFixture, timeseriesFixture, topListsFixture } from "./testing/fixtures";
 
-vi.mock("convex/react", () => ({ useQuery: vi.fn() }));
+vi.mock("convex/react", () => ({ useQuery: vi.fn(), useQueries: vi.fn() }));
 const useQueryMock = vi.mocked(useQuery);
+// The dashboard subscribes with useQueries (a failed query is a value, not a throw).
+vi.mocked(useQueries).mockImplementation(useQueriesThrough(useQueryMock));
 
 const from = Date.parse("2024-05-01T00:00:00Z");
 const report = {

@@ -4,13 +4,16 @@ import { getFunctionName, makeFunctionReference, type FunctionReference } from "
 import type { Infer } from "convex/values";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { vOverview, vRealtime, vTimeseriesRow, vTopRow } from "../component/validators";
-import { useQuery } from "convex/react";
+import { useQueries, useQuery } from "convex/react";
+import { useQueriesThrough } from "./testing/queries";
 import { Dashboard, AnalyticsDashboard } from "./dashboard";
 import type { AnalyticsDashboardApi } from "./api";
 import { HOUR, fakeAnalyticsApi, overviewFixture, realtimeFixture, timeseriesFixture, topListsFixture } from "./testing/fixtures";
 
-vi.mock("convex/react", () => ({ useQuery: vi.fn() }));
+vi.mock("convex/react", () => ({ useQuery: vi.fn(), useQueries: vi.fn() }));
 const useQueryMock = vi.mocked(useQuery);
+// The dashboard subscribes with useQueries (a failed query is a value, not a throw).
+vi.mocked(useQueries).mockImplementation(useQueriesThrough(useQueryMock));
 
 type Call = { name: string; args: Record<string, unknown> | "skip" };
 let calls: Call[] = [];
@@ -81,7 +84,8 @@ describe("<Dashboard> data layer", () => {
     }
     // Realtime gets the minute, not the millisecond, so it is cached for a minute.
     expect(lastArgs("getRealtime")).toEqual({ siteId: "site_1", now: Date.parse("2024-05-03T15:42:00Z") });
-    expect(lastArgs("getEventPropertyBreakdown")).toBe("skip");
+    // Not subscribed at all until an event and a key are picked.
+    expect(lastArgs("getEventPropertyBreakdown")).toBeUndefined();
     expect(document.querySelector('[data-metric="visitors"] .ca-kpi-value')!.textContent).toBe("1,234");
   });
 
@@ -176,20 +180,40 @@ describe("<Dashboard> data layer", () => {
     expect((container.firstElementChild as HTMLElement).dataset.state).toBe("loading");
   });
 
-  it("catches a failed query, shows its message, and retries", () => {
-    vi.spyOn(console, "error").mockImplementation(() => {});
+  it("shows a failed query in its own panel, with a retry, while the other panels keep working", () => {
     answers.getTopCountries = () => {
       throw new Error("[CONVEX Q(analytics:getTopCountries)] Unauthorized");
     };
     const { container } = render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
-    expect((container.firstElementChild as HTMLElement).dataset.state).toBe("error");
+    const countries = () => container.querySelector('[data-dimension="country"]') as HTMLElement;
+    expect((container.firstElementChild as HTMLElement).dataset.state).toBe("data");
+    expect(countries().dataset.state).toBe("error");
+    expect(screen.getAllByRole("alert")).toHaveLength(1);
     expect(screen.getByRole("alert").textContent).toContain("Unauthorized");
-    // The controls stay usable in the error state.
+    // Everything else renders its data.
+    expect(document.querySelector('[data-metric="visitors"] .ca-kpi-value')!.textContent).toBe("1,234");
+    expect(screen.getByRole("table", { name: "Top pages" })).toBeTruthy();
+    expect(container.querySelector('[data-dimension="page"]')!.getAttribute("data-state")).toBe("data");
     expect(screen.getByLabelText("Date range")).toBeTruthy();
 
     answers = dataAnswers();
-    fireEvent.click(screen.getByRole("button", { name: "Try again" }));
-    expect((container.firstElementChild as HTMLElement).dataset.state).toBe("data");
+    const asked = calls.filter((call) => call.name === "getTopCountries").length;
+    fireEvent.click(screen.getByRole("button", { name: "Try loading Countries again" }));
+    // The retry subscribed again (a client then asks the server afresh).
+    expect(calls.filter((call) => call.name === "getTopCountries").length).toBeGreaterThan(asked);
+    expect(countries().dataset.state).toBe("data");
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("keeps the KPI cards' failure in the KPI panel", () => {
+    answers.getOverview = () => {
+      throw new Error("Scanned too many documents");
+    };
+    const { container } = render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
+    expect(container.querySelector('[data-panel="kpis"]')!.getAttribute("data-state")).toBe("error");
+    expect(screen.getByRole("alert").textContent).toContain("Scanned too many documents");
+    expect(screen.getByRole("table", { name: "Countries" })).toBeTruthy();
+    expect(container.querySelector('[data-panel="realtime"]')!.getAttribute("data-state")).toBe("data");
   });
 
   it("clears an error when the range changes", () => {
@@ -202,6 +226,8 @@ describe("<Dashboard> data layer", () => {
     expect(screen.getByRole("alert").textContent).toContain("Range too long");
     fireEvent.change(screen.getByLabelText("Date range"), { target: { value: "7d" } });
     expect((container.firstElementChild as HTMLElement).dataset.state).toBe("data");
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(document.querySelector('[data-metric="visitors"] .ca-kpi-value')!.textContent).toBe("1,234");
   });
 
   it("is also exported as AnalyticsDashboard", () => {

@@ -1,15 +1,16 @@
 /**
  * `<Dashboard>`: the data-connected dashboard. It owns the user's choices
  * (range, event, property key), subscribes through `useDashboardData`, and
- * renders `DashboardView`. An error boundary sits around the data layer
- * because Convex's `useQuery` throws when a query fails.
+ * renders `DashboardView`. A failed report query shows its error in its own
+ * panel, with a retry, while the other panels keep working (`useReportQuery`
+ * does not throw); the error boundary around the data layer is the last
+ * resort for anything else.
  */
 import { Component, useCallback, useState, type ReactNode } from "react";
 import { makeFunctionReference } from "convex/server";
-import { useQuery } from "convex/react";
 import type { AnalyticsDashboardApi } from "./api.js";
 import { DrillDown, hasDrillDowns } from "./drilldown.js";
-import { useAnalyticsRange, useDashboardData } from "./hooks.js";
+import { useAnalyticsRange, useDashboardData, useReportQuery } from "./hooks.js";
 import type { RangePreset } from "./range.js";
 import type { SetupHints } from "./states.js";
 import { DashboardView, type DashboardViewProps, type VisitorCounting } from "./view.js";
@@ -120,8 +121,10 @@ function ConnectedView(props: {
     propertyKey: viewProps.propertyKey,
   });
   // How the site counts visitors, when the app passes getSite (README, "Privacy and consent").
-  const site = useQuery(props.api.getSite ?? NO_SITE_QUERY, props.api.getSite ? { siteId: props.siteId } : "skip");
-  return <DashboardView {...viewProps} {...data} counting={site ?? undefined} />;
+  // Only a note in the header: if it fails, the note is left out.
+  const site = useReportQuery(props.api.getSite ?? NO_SITE_QUERY, props.api.getSite ? { siteId: props.siteId } : "skip").value;
+  const { errors, retry, ...reports } = data;
+  return <DashboardView {...viewProps} {...reports} panelErrors={errors} onRetryPanel={retry} counting={site ?? undefined} />;
 }
 
 /** Stands in for a missing `api.getSite`; only ever used with "skip". */

@@ -4,9 +4,12 @@
  * `useQuery`; it only renders what these hooks return.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { useQuery } from "convex/react";
+import { useQueries } from "convex/react";
+import { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
+import { convexToJson, type Value } from "convex/values";
 import type { AnalyticsDashboardApi, TopListQueryName } from "./api.js";
 import { TOP_LIST_QUERIES } from "./api.js";
+import type { DashboardPanel } from "./states.js";
 import type {
   Overview,
   PropertyBreakdownRow,
@@ -112,6 +115,10 @@ export interface DashboardData {
   propertyBreakdown: PropertyBreakdownRow[] | undefined;
   /** True while some figures shown are those of the previous range, until the new ones arrive. */
   refreshing: boolean;
+  /** The panels whose query failed, with the error; the other panels keep working. */
+  errors: Partial<Record<DashboardPanel, Error>>;
+  /** Subscribes to a failed panel's query again. */
+  retry: (panel: DashboardPanel) => void;
 }
 
 export interface UseDashboardDataOptions {
@@ -146,11 +153,50 @@ function useRetained<T>(value: T | undefined, identity: string): Retained<T> {
   return { value: undefined, stale: false };
 }
 
+/** One subscription's state: loading (both undefined), a value, or the error it failed with. */
+export interface ReportQueryState<T> {
+  value: T | undefined;
+  error: Error | undefined;
+}
+
+/**
+ * `useQuery` that hands a failure back instead of throwing it, so one failed
+ * report leaves the other panels alone (README, "Report functions"). It uses
+ * `useQueries`, which reports a failed query as an `Error` value.
+ *
+ * Changing `attempt` retries: the subscription is dropped for one render and
+ * made again, so the client asks the server afresh instead of handing back
+ * the failure it holds for those arguments.
+ */
+export function useReportQuery<Query extends FunctionReference<"query">>(
+  query: Query,
+  args: FunctionArgs<Query> | "skip",
+  attempt = 0,
+): ReportQueryState<FunctionReturnType<Query>> {
+  const [subscribedAttempt, setSubscribedAttempt] = useState(attempt);
+  const pausing = subscribedAttempt !== attempt;
+  useEffect(() => {
+    if (pausing) setSubscribedAttempt(attempt);
+  }, [pausing, attempt]);
+  const skip = args === "skip" || pausing;
+  const argsKey = args === "skip" ? "skip" : JSON.stringify(convexToJson(args as Value));
+  const name = getFunctionName(query);
+  const queries = useMemo(
+    (): Parameters<typeof useQueries>[0] => (skip ? {} : { result: { query, args: args as Record<string, Value> } }),
+    // The arguments by value, like useQuery: a new but equal object must not resubscribe.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [argsKey, name, skip],
+  );
+  const result = useQueries(queries).result as FunctionReturnType<Query> | Error | undefined;
+  if (result instanceof Error) return { value: undefined, error: result };
+  return { value: result, error: undefined };
+}
+
 /**
  * Subscribes to every report the dashboard shows, with the hour-aligned
  * `range`. While new arguments load, the previous results of the same site
- * stay visible (`refreshing` is true). Throws what `useQuery` throws (a
- * failed query), so wrap the caller in an error boundary.
+ * stay visible (`refreshing` is true). A failed query does not throw: its
+ * panel's error is in `errors`, and `retry(panel)` subscribes to it again.
  */
 export function useDashboardData(
   api: AnalyticsDashboardApi,
@@ -159,26 +205,56 @@ export function useDashboardData(
   options: UseDashboardDataOptions = {},
 ): DashboardData {
   const { from, to, interval } = range;
-  const overview = useRetained(useQuery(api.getOverview, { siteId, from, to, compare: true }), siteId);
+  const [attempts, setAttempts] = useState<Partial<Record<DashboardPanel, number>>>({});
+  const retry = useCallback(
+    (panel: DashboardPanel) => setAttempts((current) => ({ ...current, [panel]: (current[panel] ?? 0) + 1 })),
+    [],
+  );
+  const overviewQuery = useReportQuery(api.getOverview, { siteId, from, to, compare: true }, attempts.kpis);
+  const overview = useRetained(overviewQuery.value, siteId);
   // A change of interval changes the bucket size: old buckets would be misleading.
-  const timeseries = useRetained(useQuery(api.getTimeseries, { siteId, from, to, interval }), `${siteId}|${interval}`);
-  const topLists = useTopLists(api, siteId, from, to, options.limit);
-  const realtime = useRetained(useRealtime(api, siteId, options.realtime ?? true), siteId);
+  const timeseriesQuery = useReportQuery(api.getTimeseries, { siteId, from, to, interval }, attempts.chart);
+  const timeseries = useRetained(timeseriesQuery.value, `${siteId}|${interval}`);
+  const topLists = useTopLists(api, siteId, from, to, options.limit, attempts);
+  const minuteStart = useAlignedClock(MINUTE_MS);
+  // "Visitors now": `now` is rounded down to the minute so the argument changes once a minute.
+  const realtimeQuery = useReportQuery(
+    api.getRealtime,
+    (options.realtime ?? true) ? { siteId, now: minuteStart } : "skip",
+    attempts.realtime,
+  );
+  const realtime = useRetained(realtimeQuery.value, siteId);
   const { eventName, propertyKey } = options;
   const breakdownArgs = eventName && propertyKey ? { siteId, from, to, eventName, propertyKey, ...limitArg(options.limit) } : "skip";
+  const breakdownQuery = useReportQuery(api.getEventPropertyBreakdown, breakdownArgs, attempts.breakdown);
   const propertyBreakdown = useRetained(
-    useQuery(api.getEventPropertyBreakdown, breakdownArgs),
+    breakdownQuery.value,
     breakdownArgs === "skip" ? "skip" : `${siteId}|${eventName}|${propertyKey}`,
   );
   const breakdownValue = breakdownArgs === "skip" ? undefined : propertyBreakdown.value;
-  const refreshing = [overview, timeseries, realtime, propertyBreakdown, ...topLists.retained].some((r) => r.stale);
+  const errors: Partial<Record<DashboardPanel, Error>> = { ...topLists.errors };
+  if (overviewQuery.error) errors.kpis = overviewQuery.error;
+  if (timeseriesQuery.error) errors.chart = timeseriesQuery.error;
+  if (realtimeQuery.error) errors.realtime = realtimeQuery.error;
+  if (breakdownArgs !== "skip" && breakdownQuery.error) errors.breakdown = breakdownQuery.error;
+  // A failed panel shows its error, not the previous range's figures.
+  const shown = <T,>(retained: Retained<T>, error: Error | undefined) => (error ? { value: undefined, stale: false } : retained);
+  const refreshing = [
+    shown(overview, errors.kpis),
+    shown(timeseries, errors.chart),
+    shown(realtime, errors.realtime),
+    shown(propertyBreakdown, errors.breakdown),
+    ...topLists.retained,
+  ].some((r) => r.stale);
   return {
-    overview: overview.value,
-    timeseries: timeseries.value,
+    overview: errors.kpis ? undefined : overview.value,
+    timeseries: errors.chart ? undefined : timeseries.value,
     topLists: topLists.lists,
-    realtime: realtime.value,
-    propertyBreakdown: breakdownValue,
+    realtime: errors.realtime ? undefined : realtime.value,
+    propertyBreakdown: errors.breakdown ? undefined : breakdownValue,
     refreshing,
+    errors,
+    retry,
   };
 }
 
@@ -191,23 +267,28 @@ function useTopLists(
   from: number,
   to: number,
   limit: number | undefined,
-): { lists: Partial<Record<TopDimension, TopRow[]>>; retained: Retained<TopRow[]>[] } {
+  attempts: Partial<Record<DashboardPanel, number>>,
+): {
+  lists: Partial<Record<TopDimension, TopRow[]>>;
+  retained: Retained<TopRow[]>[];
+  errors: Partial<Record<DashboardPanel, Error>>;
+} {
   const lists: Partial<Record<TopDimension, TopRow[]>> = {};
   const retained: Retained<TopRow[]>[] = [];
+  const errors: Partial<Record<DashboardPanel, Error>> = {};
   for (const dimension of DIMENSIONS) {
     const queryName: TopListQueryName = TOP_LIST_QUERIES[dimension];
     // Calling hooks in a loop is safe here: the list is constant, so the call order never changes.
-    const result = useRetained(useQuery(api[queryName], { siteId, from, to, ...limitArg(limit) }), `${siteId}|${limit}`);
+    const query = useReportQuery(api[queryName], { siteId, from, to, ...limitArg(limit) }, attempts[dimension]);
+    const result = useRetained(query.value, `${siteId}|${limit}`);
+    if (query.error) {
+      errors[dimension] = query.error;
+      continue;
+    }
     lists[dimension] = result.value;
     retained.push(result);
   }
-  return { lists, retained };
-}
-
-/** "Visitors now": `now` is rounded down to the minute so the argument changes once a minute. */
-function useRealtime(api: AnalyticsDashboardApi, siteId: string, enabled: boolean): Realtime | undefined {
-  const minuteStart = useAlignedClock(MINUTE_MS);
-  return useQuery(api.getRealtime, enabled ? { siteId, now: minuteStart } : "skip");
+  return { lists, retained, errors };
 }
 
 // Omit `limit` when unset so the arguments match what other callers send by default.

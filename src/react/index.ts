@@ -33,6 +33,8 @@ export {
   useAlignedClock,
   useAnalyticsRange,
   useDashboardData,
+  useReportQuery,
+  type ReportQueryState,
   type AnalyticsRangeState,
   type DashboardData,
   type UseAnalyticsRangeOptions,
@@ -88,9 +90,9 @@ export {
 
 /** Building blocks for custom layouts. */
 export { TimeseriesChart, type TimeseriesChartProps } from "./chart.js";
-export { TopTable, PropertyBreakdown, TOP_TABLES, type TopTableConfig, type TopTableProps } from "./tables.js";
+export { TopTable, PropertyBreakdown, TOP_TABLES, sortByVisitors, type TopTableConfig, type TopTableProps } from "./tables.js";
 export { RangePicker, type RangePickerProps } from "./controls.js";
-export { setupSnippets, type SetupHints } from "./states.js";
+export { setupSnippets, PanelError, PanelBoundary, type DashboardPanel, type SetupHints } from "./states.js";
 
 /** Theming: the injected stylesheet, its root class and the `<style>` element id. */
 export { DASHBOARD_CSS, ROOT_CLASS, STYLE_ELEMENT_ID } from "./styles.js";

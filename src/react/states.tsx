@@ -1,5 +1,13 @@
-/** The empty ("send your first event") and error notices of the dashboard. */
-import { useId } from "react";
+/** The empty ("send your first event") and error notices of the dashboard, whole and per panel. */
+import { Component, useId, type ReactNode } from "react";
+import type { TopDimension } from "../component/validators.js";
+
+/**
+ * The dashboard's panels, each loading, empty or failing on its own: the KPI
+ * cards, the chart, one table per top list, the property breakdown and the
+ * realtime figure.
+ */
+export type DashboardPanel = "kpis" | "chart" | "realtime" | "breakdown" | TopDimension;
 
 /** What the empty state's install snippet shows; placeholders where unset. */
 export interface SetupHints {
@@ -83,4 +91,72 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
       )}
     </section>
   );
+}
+
+/**
+ * One panel's error: what failed and a retry, inside the panel, so the rest
+ * of the dashboard keeps working. `compact` fits it into a header figure.
+ */
+export function PanelError({
+  error,
+  onRetry,
+  what,
+  compact,
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  /** What could not be loaded, e.g. "Top pages". */
+  what: string;
+  compact?: boolean;
+}) {
+  return (
+    <div className="ca-panel-error" data-state="error" role="alert" data-compact={compact || undefined}>
+      <span className="ca-panel-error-title">{what} could not be loaded</span>
+      {!compact && <span className="ca-panel-error-message">{errorMessage(error)}</span>}
+      {onRetry && (
+        <button type="button" onClick={onRetry} aria-label={`Try loading ${what} again`} title={compact ? errorMessage(error) : undefined}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+interface PanelBoundaryProps {
+  what: string;
+  /** A change (e.g. new data) after a crash renders the panel again. */
+  resetKey?: unknown;
+  children: ReactNode;
+}
+
+/**
+ * Catches a panel that fails to *render* (say, a row shape it does not
+ * expect), so that panel shows its error instead of the whole dashboard
+ * going blank. Failed queries do not throw (see `useReportQuery`).
+ */
+export class PanelBoundary extends Component<PanelBoundaryProps, { error: unknown; key: unknown }> {
+  state = { error: undefined as unknown, key: undefined as unknown };
+
+  static getDerivedStateFromError(error: unknown) {
+    return { error: error ?? new Error("Unknown error") };
+  }
+
+  static getDerivedStateFromProps(props: PanelBoundaryProps, state: { error: unknown; key: unknown }) {
+    if (state.error !== undefined && state.key === undefined) return { key: props.resetKey };
+    if (state.error !== undefined && state.key !== props.resetKey) return { error: undefined, key: undefined };
+    return null;
+  }
+
+  render() {
+    if (this.state.error === undefined) return this.props.children;
+    return (
+      <div className="ca-card">
+        <PanelError
+          error={this.state.error}
+          what={this.props.what}
+          onRetry={() => this.setState({ error: undefined, key: undefined })}
+        />
+      </div>
+    );
+  }
 }

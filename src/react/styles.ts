@@ -135,6 +135,11 @@ ${R} .ca-reports { transition: opacity 0.2s; }
 ${R}[data-refreshing] .ca-reports { opacity: 0.6; }
 ${R} .ca-notice { border-left: 4px solid var(--ca-accent); margin-bottom: var(--ca-gap); }
 ${R} .ca-error { border-left-color: var(--ca-negative); }
+${R} .ca-panel-error { display: flex; flex-direction: column; align-items: flex-start; gap: 6px; padding: 8px 10px; border-left: 3px solid var(--ca-negative); }
+${R} .ca-panel-error[data-compact] { flex-direction: row; align-items: center; padding: 2px 8px; }
+${R} .ca-panel-error-title { font-weight: 600; }
+${R} .ca-kpis-error { margin-bottom: var(--ca-gap); }
+${R} .ca-panel-error-message { color: var(--ca-muted); font-size: 0.85em; overflow-wrap: anywhere; }
 ${R} .ca-notice h3 { font-size: 1.05em; margin: 0 0 6px; }
 ${R} pre {
   background: var(--ca-bg); border: 1px solid var(--ca-border); border-radius: calc(var(--ca-radius) * 0.6);

@@ -6,6 +6,7 @@
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
 import type { PropertyBreakdownRow, TopDimension, TopRow } from "../component/validators.js";
 import { formatNumber } from "./format.js";
+import { PanelError } from "./states.js";
 
 /** Which figure of a top row the third column shows. */
 export type TopTableMetric = "count" | "sessions";
@@ -66,6 +67,23 @@ function metricOf(row: TopRow, metric: TopTableMetric): number {
   return metric === "sessions" ? (row.sessions ?? row.count) : row.count;
 }
 
+/**
+ * Rows in the order of the first figure column, visitors (as Plausible users
+ * expect), then the table's own figure, then the key: the component returns
+ * top lists by `count` (README, "Metric definitions"), which for session-level
+ * tables is events, a figure these tables do not show.
+ */
+export function sortByVisitors<Row extends { visitors: number }>(
+  rows: readonly Row[],
+  figure: (row: Row) => number,
+  key: (row: Row) => string,
+): Row[] {
+  return [...rows].sort(
+    (a, b) =>
+      (b.visitors ?? 0) - (a.visitors ?? 0) || figure(b) - figure(a) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0),
+  );
+}
+
 const SKELETON_ROWS = 5;
 
 export interface TopTableProps {
@@ -78,13 +96,29 @@ export interface TopTableProps {
   selectedKey?: string;
   /** Accessible label of the key buttons, e.g. "Break down pageview by a property". */
   selectLabel?: (key: string) => string;
+  /** The table's query failed: shown in place of the rows, with `onRetry`. */
+  error?: unknown;
+  onRetry?: () => void;
 }
 
-/** One top list as a table; loading rows are skeletons, an empty list says so. */
-export function TopTable({ config, rows, locale, onSelectKey, selectedKey, selectLabel }: TopTableProps) {
+/**
+ * One top list as a table, sorted by visitors; loading rows are skeletons,
+ * an empty list says so, a failed query shows its error and a retry.
+ */
+export function TopTable({ config, rows: given, locale, onSelectKey, selectedKey, selectLabel, error, onRetry }: TopTableProps) {
+  const rows = given && sortByVisitors(given, (row) => metricOf(row, config.metric), (row) => row.key);
   const max = Math.max(1, ...(rows ?? []).map((row) => metricOf(row, config.metric)));
+  const state = error !== undefined ? "error" : rows === undefined ? "loading" : rows.length === 0 ? "empty" : "data";
+  if (error !== undefined) {
+    return (
+      <div className="ca-card" data-dimension={config.dimension} data-state={state}>
+        <h3 className="ca-card-title">{config.title}</h3>
+        <PanelError error={error} what={config.title} onRetry={onRetry} />
+      </div>
+    );
+  }
   return (
-    <div className="ca-card" data-dimension={config.dimension}>
+    <div className="ca-card" data-dimension={config.dimension} data-state={state}>
       <table aria-busy={rows === undefined}>
         <caption>{config.title}</caption>
         <thead>
@@ -167,6 +201,9 @@ export interface PropertyBreakdownProps {
   propertyKey?: string;
   /** Undefined while loading or while nothing is selected. */
   rows: PropertyBreakdownRow[] | undefined;
+  /** The breakdown query failed: shown in place of the values, with `onRetry`. */
+  error?: unknown;
+  onRetry?: () => void;
   /** Property keys offered in the key field's suggestion list. */
   propertyKeySuggestions?: string[];
   onEventNameChange?: (eventName: string) => void;
@@ -184,13 +221,20 @@ export function PropertyBreakdown(props: PropertyBreakdownProps) {
   const selected = Boolean(eventName && propertyKey);
   const headingId = useId();
   return (
-    <section className="ca-card" aria-labelledby={headingId} data-panel="property-breakdown">
+    <section
+      className="ca-card"
+      aria-labelledby={headingId}
+      data-panel="property-breakdown"
+      data-state={selected && props.error !== undefined ? "error" : undefined}
+    >
       <h3 className="ca-card-title" id={headingId}>
         Event properties
       </h3>
       {interactive && <BreakdownForm {...props} />}
       {!selected ? (
         <p className="ca-hint">Pick an event and a property key to see how its values are distributed.</p>
+      ) : props.error !== undefined ? (
+        <PanelError error={props.error} what="The breakdown" onRetry={props.onRetry} />
       ) : (
         <BreakdownTable eventName={eventName!} propertyKey={propertyKey!} rows={rows} locale={locale} />
       )}
@@ -251,7 +295,8 @@ function withSelected(names: string[], selected: string | undefined): string[] {
 }
 
 function BreakdownTable(props: { eventName: string; propertyKey: string; rows: PropertyBreakdownRow[] | undefined; locale?: string }) {
-  const { eventName, propertyKey, rows, locale } = props;
+  const { eventName, propertyKey, locale } = props;
+  const rows = props.rows && sortByVisitors(props.rows, (row) => row.count, (row) => row.value);
   const max = Math.max(1, ...(rows ?? []).map((row) => row.count));
   return (
     <table aria-busy={rows === undefined}>

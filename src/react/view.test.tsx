@@ -231,3 +231,102 @@ describe("property breakdown panel", () => {
     expect(within(table).getByRole("rowheader", { name: "pro" }).closest("tr")!.textContent).toBe("pro7980");
   });
 });
+
+describe("DashboardView per-panel states", () => {
+  const keysOf = (name: string) =>
+    within(screen.getByRole("table", { name }))
+      .getAllByRole("rowheader")
+      .map((th) => th.textContent);
+
+  it("sorts each table by its first figure, visitors, not by the events it does not show", () => {
+    // As the component orders a session-level list: by events (count).
+    const sources = [
+      { key: "newsletter", count: 900, pageviewCount: 700, visitors: 120, sessions: 150 },
+      { key: "google", count: 500, pageviewCount: 450, visitors: 300, sessions: 340 },
+      { key: "hn", count: 400, pageviewCount: 380, visitors: 300, sessions: 310 },
+      { key: "bing", count: 400, pageviewCount: 380, visitors: 300, sessions: 310 },
+      // A row of a newer component version with a flag this view does not know.
+      { key: "github", count: 50, pageviewCount: 40, visitors: 45, sessions: 46, approximate: true },
+    ];
+    render(<DashboardView {...dataProps} topLists={{ ...topListsFixture, source: sources }} />);
+    // Visitors first; equal visitors by the shown figure (sessions), then by key.
+    expect(keysOf("Sources")).toEqual(["google", "bing", "hn", "newsletter", "github"]);
+  });
+
+  it("sorts the property breakdown by visitors too", () => {
+    render(
+      <DashboardView
+        {...dataProps}
+        eventName="signup"
+        propertyKey="plan"
+        propertyBreakdown={[
+          { value: "free", count: 40, visitors: 10 },
+          { value: "pro", count: 12, visitors: 11 },
+        ]}
+      />,
+    );
+    expect(keysOf("signup by plan")).toEqual(["pro", "free"]);
+  });
+
+  it("shows one panel's error with its own retry while the others render their data", () => {
+    const onRetryPanel = vi.fn();
+    const { container } = render(
+      <DashboardView
+        {...dataProps}
+        panelErrors={{ referrer: new Error("Scanned too many documents") }}
+        onRetryPanel={onRetryPanel}
+      />,
+    );
+    expect(rootOf(container).dataset.state).toBe("data");
+    const referrers = container.querySelector('[data-dimension="referrer"]') as HTMLElement;
+    expect(referrers.dataset.state).toBe("error");
+    expect(within(referrers).getByRole("alert").textContent).toContain("Scanned too many documents");
+    expect(screen.getAllByRole("alert")).toHaveLength(1);
+    expect(screen.queryByRole("table", { name: "Referrers" })).toBeNull();
+    expect(screen.getByRole("table", { name: "Top pages" })).toBeTruthy();
+    expect(container.querySelector('[data-metric="visitors"] .ca-kpi-value')!.textContent).toBe("1,234");
+    fireEvent.click(screen.getByRole("button", { name: "Try loading Referrers again" }));
+    expect(onRetryPanel).toHaveBeenCalledExactlyOnceWith("referrer");
+  });
+
+  it("gives the KPIs, chart, realtime figure and breakdown their own error states", () => {
+    const onRetryPanel = vi.fn();
+    const { container } = render(
+      <DashboardView
+        {...dataProps}
+        eventName="signup"
+        propertyKey="plan"
+        panelErrors={{ kpis: new Error("k"), chart: new Error("c"), realtime: new Error("r"), breakdown: new Error("b") }}
+        onRetryPanel={onRetryPanel}
+      />,
+    );
+    for (const panel of ["kpis", "chart", "realtime", "property-breakdown"]) {
+      expect(container.querySelector(`[data-panel="${panel}"]`)!.getAttribute("data-state")).toBe("error");
+    }
+    expect(screen.getAllByRole("alert")).toHaveLength(4);
+    // The tables are untouched.
+    expect(screen.getByRole("table", { name: "Countries" })).toBeTruthy();
+    for (const [label, panel] of [
+      ["Key figures", "kpis"],
+      ["The chart", "chart"],
+      ["Visitors now", "realtime"],
+      ["The breakdown", "breakdown"],
+    ]) {
+      fireEvent.click(screen.getByRole("button", { name: `Try loading ${label} again` }));
+      expect(onRetryPanel).toHaveBeenLastCalledWith(panel);
+    }
+  });
+
+  it("keeps a panel that fails to render inside that panel", () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    // A row the table cannot render: only the pages table fails.
+    const broken = [null] as unknown as typeof topListsFixture.page;
+    const { container } = render(
+      <DashboardView {...dataProps} topLists={{ ...topListsFixture, page: broken }} chartWidth={600} />,
+    );
+    expect(screen.getByRole("alert").textContent).toContain("Top pages could not be loaded");
+    expect(screen.getByRole("table", { name: "Countries" })).toBeTruthy();
+    expect(container.querySelector('[data-metric="visitors"] .ca-kpi-value')!.textContent).toBe("1,234");
+    vi.restoreAllMocks();
+  });
+});

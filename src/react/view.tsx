@@ -28,7 +28,7 @@ import {
   type FormattedChange,
 } from "./format.js";
 import type { CustomDates, RangePreset } from "./range.js";
-import { EmptyState, ErrorState, type SetupHints } from "./states.js";
+import { EmptyState, ErrorState, PanelBoundary, PanelError, type DashboardPanel, type SetupHints } from "./states.js";
 import { ROOT_CLASS, useDashboardStyles } from "./styles.js";
 import { PropertyBreakdown, TOP_TABLES, TopTable } from "./tables.js";
 
@@ -59,6 +59,13 @@ export interface DashboardViewProps {
   error?: unknown;
   /** Offered as "Try again" in the error notice. */
   onRetry?: () => void;
+  /**
+   * Panels whose query failed: each shows its own error with a retry while
+   * the others keep working (README, "Report functions").
+   */
+  panelErrors?: Partial<Record<DashboardPanel, unknown>>;
+  /** "Try again" of one failed panel. */
+  onRetryPanel?: (panel: DashboardPanel) => void;
 
   // ---- controls: omit the callbacks for a static (non-interactive) view
   preset?: RangePreset;
@@ -133,7 +140,7 @@ export function DashboardView(props: DashboardViewProps) {
 
 function stateName(props: DashboardViewProps, hasError: boolean, empty: boolean): string {
   if (hasError) return "error";
-  if (props.loading || props.overview === undefined) return "loading";
+  if (props.loading || (props.overview === undefined && props.panelErrors?.kpis === undefined)) return "loading";
   return empty ? "empty" : "data";
 }
 
@@ -149,7 +156,14 @@ function DashboardHeader(props: DashboardViewProps) {
         {props.counting && <CountingNote counting={props.counting} range={range} timeZone={timeZone} locale={locale} />}
       </div>
       {props.showRealtime !== false && (
-        <RealtimeFigure realtime={props.loading ? undefined : props.realtime} locale={locale} />
+        <PanelBoundary what="Visitors now" resetKey={props.realtime}>
+          <RealtimeFigure
+            realtime={props.loading ? undefined : props.realtime}
+            locale={locale}
+            error={props.loading ? undefined : props.panelErrors?.realtime}
+            onRetry={retryOf(props, "realtime")}
+          />
+        </PanelBoundary>
       )}
       {preset && onPresetChange && (
         <RangePicker
@@ -185,11 +199,29 @@ function CountingNote(props: { counting: VisitorCounting; range: { from: number;
   );
 }
 
-function RealtimeFigure({ realtime, locale }: { realtime: Realtime | undefined; locale?: string }) {
+/** The retry callback of one panel, when the view has one. */
+function retryOf(props: DashboardViewProps, panel: DashboardPanel): (() => void) | undefined {
+  const onRetryPanel = props.onRetryPanel;
+  return onRetryPanel ? () => onRetryPanel(panel) : undefined;
+}
+
+function RealtimeFigure({
+  realtime,
+  locale,
+  error,
+  onRetry,
+}: {
+  realtime: Realtime | undefined;
+  locale?: string;
+  error?: unknown;
+  onRetry?: () => void;
+}) {
   return (
-    <div className="ca-realtime" data-panel="realtime">
+    <div className="ca-realtime" data-panel="realtime" data-state={error !== undefined ? "error" : realtime === undefined ? "loading" : "data"}>
       <span className="ca-pulse" aria-hidden="true" />
-      {realtime === undefined ? (
+      {error !== undefined ? (
+        <PanelError error={error} what="Visitors now" onRetry={onRetry} compact />
+      ) : realtime === undefined ? (
         <span className="ca-skeleton" style={{ width: "8em" }} role="img" aria-label="Loading visitors now" />
       ) : (
         <span>
@@ -206,47 +238,73 @@ function DashboardReports(props: DashboardViewProps) {
   const topLists = loading ? {} : (props.topLists ?? {});
   const events = topLists.event;
   const selectEvent = props.onEventNameChange;
+  // While everything shows skeletons, errors wait too.
+  const errors = loading ? {} : (props.panelErrors ?? {});
   return (
     <div className="ca-reports">
-      <KpiCards overview={loading ? undefined : props.overview} locale={locale} />
-      <section className="ca-card ca-chart-card" aria-label="Visitors and pageviews over time">
-        <ChartOrPlaceholder {...props} rows={loading ? undefined : props.timeseries} />
-      </section>
+      <PanelBoundary what="Key figures" resetKey={props.overview}>
+        <KpiCards
+          overview={loading ? undefined : props.overview}
+          locale={locale}
+          error={errors.kpis}
+          onRetry={retryOf(props, "kpis")}
+        />
+      </PanelBoundary>
+      <PanelBoundary what="The chart" resetKey={props.timeseries}>
+        <section
+          className="ca-card ca-chart-card"
+          aria-label="Visitors and pageviews over time"
+          data-panel="chart"
+          data-state={errors.chart !== undefined ? "error" : undefined}
+        >
+          <ChartOrPlaceholder {...props} rows={loading ? undefined : props.timeseries} error={errors.chart} />
+        </section>
+      </PanelBoundary>
       <div className="ca-grid">
         {TOP_TABLES.map((config) => (
-          <TopTable
-            key={config.dimension}
-            config={config}
-            rows={topLists[config.dimension]}
-            locale={locale}
-            {...(config.dimension === "event" && selectEvent
-              ? {
-                  onSelectKey: selectEvent,
-                  selectedKey: props.eventName,
-                  selectLabel: (key: string) => `Break down ${key} by a property`,
-                }
-              : {})}
-          />
+          <PanelBoundary key={config.dimension} what={config.title} resetKey={topLists[config.dimension]}>
+            <TopTable
+              config={config}
+              rows={topLists[config.dimension]}
+              locale={locale}
+              error={errors[config.dimension]}
+              onRetry={retryOf(props, config.dimension)}
+              {...(config.dimension === "event" && selectEvent
+                ? {
+                    onSelectKey: selectEvent,
+                    selectedKey: props.eventName,
+                    selectLabel: (key: string) => `Break down ${key} by a property`,
+                  }
+                : {})}
+            />
+          </PanelBoundary>
         ))}
         {props.showPropertyBreakdown !== false && (
-        <PropertyBreakdown
-          eventNames={events?.map((row) => row.key)}
-          eventName={props.eventName}
-          propertyKey={props.propertyKey}
-          rows={loading ? undefined : props.propertyBreakdown}
-          propertyKeySuggestions={props.propertyKeySuggestions}
-          onEventNameChange={props.onEventNameChange}
-          onPropertyKeyChange={props.onPropertyKeyChange}
-          locale={locale}
-        />
+          <PanelBoundary what="Event properties" resetKey={props.propertyBreakdown}>
+            <PropertyBreakdown
+              eventNames={events?.map((row) => row.key)}
+              eventName={props.eventName}
+              propertyKey={props.propertyKey}
+              rows={loading ? undefined : props.propertyBreakdown}
+              error={errors.breakdown}
+              onRetry={retryOf(props, "breakdown")}
+              propertyKeySuggestions={props.propertyKeySuggestions}
+              onEventNameChange={props.onEventNameChange}
+              onPropertyKeyChange={props.onPropertyKeyChange}
+              locale={locale}
+            />
+          </PanelBoundary>
         )}
       </div>
     </div>
   );
 }
 
-function ChartOrPlaceholder(props: DashboardViewProps & { rows: TimeseriesRow[] | undefined }) {
+function ChartOrPlaceholder(props: DashboardViewProps & { rows: TimeseriesRow[] | undefined; error?: unknown }) {
   const { rows, chartWidth } = props;
+  if (props.error !== undefined) {
+    return <PanelError error={props.error} what="The chart" onRetry={retryOf(props, "chart")} />;
+  }
   if (rows === undefined) return <span className="ca-skeleton" style={{ height: 220 }} role="img" aria-label="Loading chart" />;
   if (rows.length === 0) return <p className="ca-hint">No data for this range.</p>;
   const chart = (width: number | undefined) => (
@@ -296,9 +354,26 @@ export const KPI_CARDS: readonly KpiDefinition[] = [
   },
 ];
 
-function KpiCards({ overview, locale }: { overview: Overview | undefined; locale?: string }) {
+function KpiCards({
+  overview,
+  locale,
+  error,
+  onRetry,
+}: {
+  overview: Overview | undefined;
+  locale?: string;
+  error?: unknown;
+  onRetry?: () => void;
+}) {
+  if (error !== undefined) {
+    return (
+      <div className="ca-card ca-kpis-error" data-panel="kpis" data-state="error">
+        <PanelError error={error} what="Key figures" onRetry={onRetry} />
+      </div>
+    );
+  }
   return (
-    <ul className="ca-kpis" aria-label="Key figures" aria-busy={overview === undefined || undefined}>
+    <ul className="ca-kpis" aria-label="Key figures" aria-busy={overview === undefined || undefined} data-panel="kpis">
       {KPI_CARDS.map((kpi) => (
         <li key={kpi.metric} className="ca-card" data-metric={kpi.metric}>
           <div className="ca-kpi-label">{kpi.label}</div>
