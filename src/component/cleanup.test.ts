@@ -96,6 +96,39 @@ async function expectUnchangedAndTrue(traffic: Traffic, ranges: Range[], before:
 }
 
 describe("retention cleanup removes exactly what expired", () => {
+
+  test("compact units expire like the live rows they came from: hour units by the hourly cutoff, day units by the daily one", async () => {
+    const traffic = await siteWithTraffic({ hourlyRollupRetentionDays: RETAINED_DAYS, dailyRollupRetentionDays: RETAINED_DAYS + 2 });
+    const { t, siteId } = traffic;
+    await t.mutation(api.compaction.compact, { siteId });
+    await drain(t);
+    const ranges = [
+      { from: CUTOFF, to: CUTOFF + 2 * DAY },
+      { from: CUTOFF + 3 * HOUR, to: NOW - 5 * HOUR },
+    ];
+    const before = await reportsFor(t, siteId, ranges);
+    const units = async () => await t.run(async (ctx) => (await ctx.db.query("rollupTops").collect()).filter((r) => r.siteId === siteId));
+    const unitsBefore = await units();
+    const hourExpired = (r: { level: number; bucketStart: number }) => r.level === 0 && r.bucketStart + HOUR <= EXPIRES_BEFORE;
+    const dayExpired = (r: { level: number; bucketStart: number }) => r.level === 1 && r.bucketStart + DAY <= EXPIRES_BEFORE - 2 * DAY;
+    expect(unitsBefore.filter(hourExpired).length).toBeGreaterThan(0);
+    expect(unitsBefore.filter(dayExpired).length).toBeGreaterThan(0);
+    expect(unitsBefore.some((r) => r.level === 0 && r.bucketStart === CUTOFF)).toBe(true);
+
+    await cleanupToTheEnd(t, siteId);
+
+    const left = await units();
+    expect(left.filter(hourExpired)).toEqual([]);
+    expect(left.filter(dayExpired)).toEqual([]);
+    const kept = unitsBefore.filter((r) => !hourExpired(r) && !dayExpired(r) && r.level <= 1);
+    expect(left.filter((r) => r.level <= 1).map((r) => r._id).sort()).toEqual(kept.map((r) => r._id).sort());
+    const sketchOrphans = await t.run(async (ctx) => {
+      const ids = new Set(left.map((r) => `${r.dimension}|${r.level}|${r.bucketStart}`));
+      return (await ctx.db.query("rollupSketches").collect()).filter((b) => !ids.has(`${b.dimension}|${b.level}|${b.bucketStart}`)).length;
+    });
+    expect(sketchOrphans).toBe(0);
+    await expectUnchangedAndTrue(traffic, ranges, before);
+  });
   test("rawEventRetentionDays: raw events and visitors before the cutoff go, sessions a day and a timeout later; rollups and retained reports stay", async () => {
     const traffic = await siteWithTraffic({ rawEventRetentionDays: RETAINED_DAYS });
     const { t, siteId, events, sessions } = traffic;

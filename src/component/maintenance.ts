@@ -1,11 +1,14 @@
 import { v } from "convex/values";
-import { api } from "./_generated/api.js";
+import { api, internal } from "./_generated/api.js";
 import type { Doc, Id, TableNames } from "./_generated/dataModel.js";
-import { mutation, type MutationCtx } from "./_generated/server.js";
+import { internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
 import { LIMITS } from "./lib/limits.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
-import { DAY_MS, floorToLocalDay, floorToUtcHour } from "./lib/time.js";
+import { DAY_MS, HOUR_MS, floorToLocalDay, floorToUtcHour } from "./lib/time.js";
+import { DAY_LEVEL, HOUR_LEVEL, MAX_LEVEL, blockDays } from "./compactStore.js";
+import { UNIT_DIMENSIONS } from "./compaction.js";
 import { getSiteDoc } from "./sites.js";
+import { holdSweepLease, releaseSweepLease, sweepSitesPage } from "./siteSweep.js";
 
 const CHAIN = "cleanup";
 
@@ -140,6 +143,39 @@ async function deleteRollupsBefore(
 }
 
 /**
+ * Deletes compact units (counts rows and sketch bands) of `levels` that
+ * ended before `cutoff`. A block ends `blockDays` local days after its start;
+ * 25 h a day is a safe upper bound for any zone.
+ */
+async function deleteUnitsBefore(ctx: MutationCtx, siteId: string, levels: number[], cutoff: number, budget: Budget) {
+  let deleted = 0;
+  let more = false;
+  for (const dimension of UNIT_DIMENSIONS) {
+    for (const level of levels) {
+      const before = level <= DAY_LEVEL ? cutoff : cutoff - (blockDays(level) - 1) * 25 * HOUR_MS;
+      const tops = ctx.db
+        .query("rollupTops")
+        .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", (q) =>
+          q.eq("siteId", siteId).eq("dimension", dimension).eq("level", level).lt("bucketStart", before),
+        );
+      const bands = ctx.db
+        .query("rollupSketches")
+        .withIndex("by_siteId_and_dimension_and_level_and_bucketStart_and_band", (q) =>
+          q.eq("siteId", siteId).eq("dimension", dimension).eq("level", level).lt("bucketStart", before),
+        );
+      for (const query of [tops, bands]) {
+        const page = await deleteTaken(ctx, query, CLEANUP_PAGE.rollups, budget);
+        deleted += page.deleted;
+        more ||= page.more;
+      }
+    }
+  }
+  return { deleted, more };
+}
+
+const BLOCK_LEVELS = Array.from({ length: MAX_LEVEL - DAY_LEVEL }, (_, i) => DAY_LEVEL + 1 + i);
+
+/**
  * One bounded page of retention cleanup for one site (raw events from
  * `eventsFrom`): every step stops at its count cap or when the page's byte
  * budget is spent, and says whether it left anything.
@@ -166,10 +202,15 @@ async function cleanupPage(ctx: MutationCtx, site: Doc<"sites">, cutoffs: Cutoff
         budget,
       ),
     () => deleteRollupsBefore(ctx, siteId, "hour", cutoffs.hourly, budget),
+    () => deleteUnitsBefore(ctx, siteId, [HOUR_LEVEL], cutoffs.hourly, budget),
     () =>
       cutoffs.daily === null
         ? { deleted: 0, more: false }
         : deleteRollupsBefore(ctx, siteId, "day", cutoffs.daily, budget),
+    () =>
+      cutoffs.daily === null
+        ? { deleted: 0, more: false }
+        : deleteUnitsBefore(ctx, siteId, [DAY_LEVEL, ...BLOCK_LEVELS], cutoffs.daily, budget),
     () =>
       deleteTaken(
         ctx,
@@ -260,16 +301,28 @@ async function prunePage(
 
 const vPosition = v.optional(v.union(v.number(), v.null()));
 
+/** The lease chain of pruneExpired (one run at a time across all sites). */
+const PRUNE_CHAIN = "sweep:prune";
+
 /**
  * Removes expired bookkeeping across sites: leases whose run died, and
  * aggregation failure records older than `olderThanDays` (default 30). Scans
  * a bounded page of each table per call and continues itself until both are
- * scanned; returns what this call deleted.
+ * scanned; returns what this call deleted. The chain holds a lease (see
+ * siteSweep.ts), so a second start while one runs does nothing.
  */
 export const pruneExpired = mutation({
-  args: { olderThanDays: v.optional(v.number()), leasesAfter: vPosition, failuresAfter: vPosition },
+  args: {
+    olderThanDays: v.optional(v.number()),
+    leasesAfter: vPosition,
+    failuresAfter: vPosition,
+    /** Set by the chain itself on its continuations. */
+    runId: v.optional(v.string()),
+  },
   returns: v.object({ leases: v.number(), failures: v.number() }),
   handler: async (ctx, args) => {
+    const runId = await holdSweepLease(ctx, PRUNE_CHAIN, args.runId);
+    if (runId === null) return { leases: 0, failures: 0 };
     const now = Date.now();
     const before = now - (args.olderThanDays ?? 30) * DAY_MS;
     // A position left out starts its table from the beginning; null means done.
@@ -282,28 +335,59 @@ export const pruneExpired = mutation({
         olderThanDays: args.olderThanDays,
         leasesAfter: leases.next,
         failuresAfter: failures.next,
+        runId,
       });
+    } else {
+      await releaseSweepLease(ctx, PRUNE_CHAIN, runId);
     }
     return { leases: leases.deleted, failures: failures.deleted };
   },
 });
 
+const vCleanupOptions = { maxPages: v.optional(v.number()), runUntilComplete: v.optional(v.boolean()) };
+type CleanupOptions = { maxPages?: number; runUntilComplete?: boolean };
+
+/** The lease chain of the all-sites cleanup sweep. */
+const CLEANUP_SWEEP = "sweep:cleanup";
+
+/** One page of the all-sites cleanup sweep: starts the cleanup chain of each of its sites. */
+async function cleanupSweepPage(ctx: MutationCtx, options: CleanupOptions, position: { runId?: string; after?: number } = {}) {
+  return await sweepSitesPage(ctx, {
+    chain: CLEANUP_SWEEP,
+    ...position,
+    perSite: async (site) => {
+      await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, { siteId: site._id, ...options });
+      return { count: 1, cost: 1 };
+    },
+    continueWith: async (next) => {
+      await ctx.scheduler.runAfter(0, internal.maintenance.cleanupSweep, { ...options, ...next });
+    },
+  });
+}
+
+/** A continuation of the all-sites cleanup sweep. */
+export const cleanupSweep = internalMutation({
+  args: { ...vCleanupOptions, runId: v.string(), after: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { runId, after, ...options }) => {
+    await cleanupSweepPage(ctx, options, { runId, after });
+    return null;
+  },
+});
+
 /**
- * Starts a cleanup chain for one site or for every site (each chain in its
- * own transactions). What the app's `cleanup` cron calls.
+ * Starts a cleanup chain for one site, or for every site: then a sweep over
+ * all sites (siteSweep.ts) starts each site's chain, a page of sites per
+ * transaction, and `scheduled` counts the chains its first page started. A
+ * sweep still running from an earlier call makes this one a no-op.
  */
 export const cleanup = mutation({
-  args: {
-    siteId: v.optional(v.string()),
-    maxPages: v.optional(v.number()),
-    runUntilComplete: v.optional(v.boolean()),
-  },
+  args: { siteId: v.optional(v.string()), ...vCleanupOptions },
   returns: v.object({ scheduled: v.number() }),
   handler: async (ctx, { siteId, ...options }) => {
-    const sites = siteId ? [await getSiteDoc(ctx, siteId)] : await ctx.db.query("sites").take(500);
-    for (const site of sites) {
-      await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, { siteId: site._id, ...options });
-    }
-    return { scheduled: sites.length };
+    if (!siteId) return { scheduled: (await cleanupSweepPage(ctx, options)).count };
+    const site = await getSiteDoc(ctx, siteId);
+    await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, { siteId: site._id, ...options });
+    return { scheduled: 1 };
   },
 });
