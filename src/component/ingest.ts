@@ -11,6 +11,7 @@ import { floorToUtcHour } from "./lib/time.js";
 import { checkEvent, checkId, cleanContext } from "./lib/validation.js";
 import { vIngestBatchArgs, vIngestResult, vVisitorIdentity, type IngestResult } from "./validators.js";
 import { getSiteDoc } from "./sites.js";
+import { sweepSitesPage } from "./siteSweep.js";
 
 /** Aggregation jobs; each drains one (site, shard) stream. */
 export const aggregationPool = new Workpool(components.aggregationPool, {
@@ -198,37 +199,93 @@ const MAX_SHARDS = 64;
 /** A scheduled job that has not cleared its flag by now is presumed lost. */
 const STUCK_AFTER_MS = 10 * 60_000;
 
-async function enqueuePendingStreams(ctx: MutationCtx, site: Doc<"sites">): Promise<number> {
-  let enqueued = 0;
+/**
+ * Cost units of aggregatePending's work for one site, as index ranges: one
+ * per query, and a generous allowance per enqueue (the workpool reads and
+ * writes a few documents of its own).
+ */
+const ENQUEUE_COST = 8;
+/** Cost units one all-sites page may spend (one site costs at most 1 + 64 × 9). */
+export const PENDING_PAGE_BUDGET = 1_000;
+/** Sites one all-sites page visits at most. */
+const PENDING_PAGE_SITES = 100;
+
+/**
+ * Enqueues aggregation for the site's streams with events their cursor has
+ * not passed. A stream row exists for every shard that ever received events
+ * (ingest writes it with the first batch), so the shards to look at are the
+ * site's stream rows and its current shard count: one query for the rows,
+ * one per shard for a pending event.
+ */
+async function enqueuePendingStreams(ctx: MutationCtx, site: Doc<"sites">): Promise<{ count: number; cost: number }> {
+  const streams = await ctx.db
+    .query("aggregationStreams")
+    .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", site._id))
+    .take(MAX_SHARDS);
+  const byShard = new Map(streams.map((s) => [s.shard, s]));
   // Streams beyond the current shard count exist when the count was lowered.
-  for (let shard = 0; shard < MAX_SHARDS; shard++) {
-    const stream = await getStream(ctx, site._id, shard);
+  const shards = new Set([...byShard.keys(), ...Array.from({ length: Math.min(site.rollupShardCount, MAX_SHARDS) }, (_, i) => i)]);
+  let enqueued = 0;
+  let cost = 1;
+  for (const shard of [...shards].sort((a, b) => a - b)) {
+    const stream = byShard.get(shard);
     if (stream?.scheduled && (stream.scheduledAt ?? 0) > Date.now() - STUCK_AFTER_MS) continue;
+    cost++;
     if (!(await firstPendingEvent(ctx, site._id, shard, stream?.cursor ?? 0))) continue;
     const scheduled = { scheduled: true, scheduledAt: Date.now() };
     if (stream) await ctx.db.patch(stream._id, scheduled);
     else await ctx.db.insert("aggregationStreams", { siteId: site._id, shard, cursor: 0, ...scheduled });
     await enqueueAggregation(ctx, site._id, shard, 0);
     enqueued++;
+    cost += ENQUEUE_COST;
   }
-  return enqueued;
+  return { count: enqueued, cost };
 }
+
+/** The lease chain of the all-sites aggregatePending sweep. */
+const PENDING_SWEEP = "sweep:aggregatePending";
+
+/** One page of the all-sites sweep (siteSweep.ts), bounded by PENDING_PAGE_BUDGET. */
+async function pendingSweepPage(ctx: MutationCtx, maxSites: number, position: { runId?: string; after?: number } = {}) {
+  return await sweepSitesPage(ctx, {
+    chain: PENDING_SWEEP,
+    ...position,
+    maxSites,
+    budget: PENDING_PAGE_BUDGET,
+    perSite: (site) => enqueuePendingStreams(ctx, site),
+    continueWith: async (next) => {
+      await ctx.scheduler.runAfter(0, internal.ingest.aggregatePendingSweep, { ...next, maxSites });
+    },
+  });
+}
+
+/** A continuation of the all-sites aggregatePending sweep. */
+export const aggregatePendingSweep = internalMutation({
+  args: { runId: v.string(), after: v.number(), maxSites: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { runId, after, maxSites }) => {
+    await pendingSweepPage(ctx, maxSites, { runId, after });
+    return null;
+  },
+});
 
 /**
  * Repair: enqueues aggregation for every stream with events its cursor has
  * not passed (jobs lost or never run). Safe to run at any time: the cursor
- * makes a second run of the same events impossible.
+ * makes a second run of the same events impossible. Without `siteId` it
+ * sweeps every site, a bounded page of sites per transaction (`limitSites`
+ * sites at most, default and maximum 100), continuing itself; `streams` then
+ * counts what its first page enqueued. A sweep still running makes a second
+ * one a no-op.
  */
 export const aggregatePending = mutation({
   args: { siteId: v.optional(v.string()), limitSites: v.optional(v.number()) },
   returns: v.object({ streams: v.number() }),
   handler: async (ctx, { siteId, limitSites }) => {
-    const sites = siteId
-      ? [await ctx.db.get(ctx.db.normalizeId("sites", siteId) ?? reject("bad_request", `Unknown site ${siteId}`))]
-      : await ctx.db.query("sites").take(Math.min(limitSites ?? 100, 100));
-    let streams = 0;
-    for (const site of sites) if (site) streams += await enqueuePendingStreams(ctx, site);
-    return { streams };
+    if (!siteId) return { streams: (await pendingSweepPage(ctx, limitSites ?? PENDING_PAGE_SITES)).count };
+    const id = ctx.db.normalizeId("sites", siteId) ?? reject("bad_request", `Unknown site ${siteId}`);
+    const site = (await ctx.db.get(id)) ?? reject("bad_request", `Unknown site ${siteId}`);
+    return { streams: (await enqueuePendingStreams(ctx, site)).count };
   },
 });
 
