@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
+import { EXPORT_SETTLE_MS } from "../eventExport.js";
 import { LIMITS } from "./limits.js";
 
 const read = (path: string) => readFileSync(fileURLToPath(new URL(`../../../${path}`, import.meta.url)), "utf8");
@@ -38,6 +39,7 @@ test("the README's limits table states the numbers the code enforces", () => {
   expect(limit("context values (UTM values, language, screen, time zone)")).toBe(`${LIMITS.maxContextValueLength} characters`);
   expect(limit("`eventId`")).toContain(`≤ ${LIMITS.maxIdLength} characters`);
   expect(limit("`occurredAt`")).toContain(`≥ arrival − ${LIMITS.maxLateMs / 3_600_000} h`);
+  expect(limit("`exportEvents` page")).toBe(`${LIMITS.maxPageItems} events, and only events older than ${EXPORT_SETTLE_MS / 1000} seconds`);
 });
 
 test("the tracker docs state the same lengths", () => {
