@@ -126,8 +126,12 @@ async function foldSessionEvents(
   }
 }
 
-/** Upserts each visitor of the run once. */
-async function upsertVisitors(ctx: MutationCtx, siteId: string, events: EventDoc[]): Promise<void> {
+/**
+ * Upserts each visitor of the run once. `recounted` events were counted in
+ * the visitor's `events` before (a rebuild replays them): first and last
+ * seen and identity are idempotent, the count is not.
+ */
+async function upsertVisitors(ctx: MutationCtx, siteId: string, events: EventDoc[], recounted: (e: EventDoc) => boolean): Promise<void> {
   const byVisitor = new Map<string, EventDoc[]>();
   for (const event of events) {
     const list = byVisitor.get(event.visitorId);
@@ -146,8 +150,9 @@ async function upsertVisitors(ctx: MutationCtx, siteId: string, events: EventDoc
     const identity = identify
       ? { userId: identify.userId, traits: { ...(existing?.traits ?? {}), ...(identify.properties ?? {}) } }
       : {};
+    const added = list.filter((e) => !recounted(e)).length;
     if (existing) {
-      await ctx.db.patch(existing._id, { firstSeenAt, lastSeenAt, events: existing.events + list.length, ...identity });
+      await ctx.db.patch(existing._id, { firstSeenAt, lastSeenAt, events: existing.events + added, ...identity });
     } else {
       await ctx.db.insert("visitors", { siteId, visitorId, firstSeenAt, lastSeenAt, events: list.length, ...identity });
     }
@@ -170,12 +175,16 @@ export async function getStream(ctx: MutationCtx, siteId: string, shard: number)
  * Returns the new cursor; the caller stores it in the same transaction, so a
  * run is applied exactly once.
  */
+/** A rebuild's replay of a stream (see the `replayUntil` field of aggregationStreams). */
+export type Replay = { until: number; from: number };
+
 export async function aggregateStream(
   ctx: MutationCtx,
   site: Doc<"sites">,
   shard: number,
   after: number,
   maxEvents: number = MAX_EVENTS_PER_RUN,
+  replay?: Replay,
 ): Promise<RunResult & { cursor: number }> {
   const horizon = Date.now() - SETTLE_MS;
   const page = await ctx.db
@@ -185,15 +194,20 @@ export async function aggregateStream(
     )
     .take(maxEvents + 1);
   const more = page.length > maxEvents;
-  const events = page.slice(0, maxEvents);
-  if (events.length === 0) return { processed: 0, more: false, cursor: after };
+  const taken = page.slice(0, maxEvents);
+  if (taken.length === 0) return { processed: 0, more: false, cursor: after };
+  const cursor = taken[taken.length - 1]._creationTime;
+  const replayed = (e: EventDoc) => replay !== undefined && e._creationTime <= replay.until;
+  // A replay skips what the rebuild kept: events before the rebuilt range.
+  const events = taken.filter((e) => !replayed(e) || e.occurredAt >= replay!.from);
+  if (events.length === 0) return { processed: taken.length, more, cursor };
 
   const deltas = new RollupDeltas();
   for (const event of events) addEventContribution(deltas, event, hashVisitor(event.visitorId), site.timezone);
   for (const group of groupBySession(events).values()) await foldSessionEvents(ctx, site, group, deltas);
-  await upsertVisitors(ctx, site._id, events);
+  await upsertVisitors(ctx, site._id, events, replayed);
   await flushDeltas(ctx, site._id, shard, deltas);
-  return { processed: events.length, more, cursor: events[events.length - 1]._creationTime };
+  return { processed: taken.length, more, cursor };
 }
 
 /**

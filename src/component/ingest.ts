@@ -56,7 +56,7 @@ async function isDuplicate(ctx: MutationCtx, siteId: string, eventId: string | u
 }
 
 /** Enqueues one aggregation job for a stream. */
-async function enqueueAggregation(ctx: MutationCtx, siteId: string, shard: number, delayMs: number) {
+export async function enqueueAggregation(ctx: MutationCtx, siteId: string, shard: number, delayMs: number) {
   await aggregationPool.enqueueMutation(
     ctx,
     internal.ingest.aggregateEventBatch,
@@ -140,10 +140,15 @@ export const aggregateEventBatch = internalMutation({
   handler: async (ctx, { siteId, shard }) => {
     const site = await getSiteDoc(ctx, siteId);
     const stream = await getStream(ctx, site._id, shard);
+    // A rebuild is clearing the site's rollups; it restarts the stream when done.
+    if (stream?.paused) return { processed: 0, more: false };
     const isolating = (stream?.isolateRemaining ?? 0) > 0;
-    const run = await aggregateStream(ctx, site, shard, stream?.cursor ?? 0, isolating ? 1 : MAX_EVENTS_PER_RUN);
+    const replay = stream?.replayUntil !== undefined ? { until: stream.replayUntil, from: stream.replayFrom ?? 0 } : undefined;
+    const run = await aggregateStream(ctx, site, shard, stream?.cursor ?? 0, isolating ? 1 : MAX_EVENTS_PER_RUN, replay);
     const next = run.more ? true : await firstPendingEvent(ctx, site._id, shard, run.cursor);
+    const replayDone = replay === undefined || run.cursor >= replay.until;
     const state = {
+      ...(replayDone ? { replayUntil: undefined, replayFrom: undefined } : {}),
       cursor: run.cursor,
       scheduled: next !== null,
       scheduledAt: Date.now(),

@@ -160,6 +160,15 @@ export default defineSchema({
     failures: v.optional(v.number()),
     /** Runs left that aggregate one event at a time, to find a poison event. */
     isolateRemaining: v.optional(v.number()),
+    /** Set while rebuildRollups clears the site's rollups: jobs wait. */
+    paused: v.optional(v.boolean()),
+    /**
+     * A rebuild replays this stream's events up to this cursor: they are
+     * aggregated again (those before `replayFrom` skipped) but not counted
+     * again in the visitors table.
+     */
+    replayUntil: v.optional(v.number()),
+    replayFrom: v.optional(v.number()),
   }).index("by_siteId_and_shard", ["siteId", "shard"]),
 
   // Aggregation jobs that failed; repaired by ingest.retryFailedEvents.

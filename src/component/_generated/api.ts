@@ -34,6 +34,7 @@ import type * as rangeReports from "../rangeReports.js";
 import type * as rangeSources from "../rangeSources.js";
 import type * as rateLimits from "../rateLimits.js";
 import type * as rawEdges from "../rawEdges.js";
+import type * as rebuild from "../rebuild.js";
 import type * as rollups from "../rollups.js";
 import type * as salts from "../salts.js";
 import type * as siteSweep from "../siteSweep.js";
@@ -71,6 +72,7 @@ const fullApi: ApiFromModules<{
   rangeSources: typeof rangeSources;
   rateLimits: typeof rateLimits;
   rawEdges: typeof rawEdges;
+  rebuild: typeof rebuild;
   rollups: typeof rollups;
   salts: typeof salts;
   siteSweep: typeof siteSweep;
