@@ -101,8 +101,9 @@ function statusOfConvexError(error: unknown): { status: number; message: string 
 
 /**
  * Handles one ingest request end to end: size and shape checks, write key,
- * origin, bots, rate limit, context, then `ingestBatch`. Usable from an
- * app's own HTTP action; `registerRoutes` mounts it.
+ * origin, bots, visitor ids (derived here for cookieless sites: README,
+ * "Privacy and consent"), rate limit, context, then `ingestBatch`. Usable
+ * from an app's own HTTP action; `registerRoutes` mounts it.
  */
 export async function ingestFromHttp(
   ctx: ActionCtx,
