@@ -234,6 +234,8 @@ async function enqueuePendingStreams(ctx: MutationCtx, site: Doc<"sites">): Prom
   let cost = 1;
   for (const shard of [...shards].sort((a, b) => a - b)) {
     const stream = byShard.get(shard);
+    // A paused stream belongs to a rollup rebuild, which restarts it when done.
+    if (stream?.paused) continue;
     if (stream?.scheduled && (stream.scheduledAt ?? 0) > Date.now() - STUCK_AFTER_MS) continue;
     cost++;
     if (!(await firstPendingEvent(ctx, site._id, shard, stream?.cursor ?? 0))) continue;

@@ -217,6 +217,19 @@ test("aggregatePending's pages stay within the limits when every site has 64 pen
   expect(streams.every((s) => s.cursor > 0 && !s.scheduled)).toBe(true);
 });
 
+test("aggregatePending leaves a paused stream (a rollup rebuild in progress) alone, even long after it was flagged", async () => {
+  const t = setupComponent();
+  const [siteId] = await seed(t, { sites: 1, eventsPerSite: 2, shards: 2 });
+  await t.run(async (ctx) => {
+    await ctx.db.insert("aggregationStreams", { siteId, shard: 0, cursor: 0, scheduled: true, scheduledAt: NOW, paused: true });
+  });
+  vi.advanceTimersByTime(60 * MINUTE);
+  // Shard 1 has a pending event and no job: repaired. Shard 0 is paused: left alone.
+  expect(await t.mutation(api.ingest.aggregatePending, { siteId })).toEqual({ streams: 1 });
+  const streams = await t.run(async (ctx) => ctx.db.query("aggregationStreams").collect());
+  expect(streams.find((s) => s.shard === 0)).toMatchObject({ paused: true, scheduledAt: NOW });
+});
+
 describe("pruneExpired holds a lease", () => {
   test("a second start while a chain runs does nothing; the chain finishes and lets go", async () => {
     const t = setupComponent();
