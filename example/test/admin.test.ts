@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../convex/_generated/api";
 import * as analytics from "../convex/analytics";
 import * as sites from "../../src/component/sites";
+import { settingsThatDiffer } from "../../src/client/admin";
 import { ADMIN, setupExampleApp, type ExampleApp } from "./setup";
 
 let t: ExampleApp;
@@ -68,4 +69,16 @@ test("provisionSite applies changed settings, names them in `updated`, and keeps
   // A bad value is refused as updateSite refuses it, and nothing is applied.
   await expect(admin.mutation(api.analytics.provisionSite, { slug: "shop", name: "Renamed", timezone: "Mars/Base" })).rejects.toThrow(/IANA/);
   expect((await admin.query(api.analytics.getSite, { siteId }))?.name).toBe("Shop & Co");
+});
+
+test("settingsThatDiffer compares what is stored, reading a missing visitorIdentity as the device default", () => {
+  const site = {
+    _id: "s1", _creationTime: 0, slug: "shop", name: "Shop", status: "active" as const, allowedOrigins: ["https://a.example"],
+    timezone: "UTC", sessionTimeoutMs: 1_800_000, rawEventRetentionDays: 90, hourlyRollupRetentionDays: 400, rollupShardCount: 4,
+  };
+  expect(settingsThatDiffer(site, { visitorIdentity: "device", name: "Shop", allowedOrigins: ["https://a.example"] })).toEqual([]);
+  expect(settingsThatDiffer(site, { visitorIdentity: "cookieless", rollupShardCount: 8, timezone: undefined })).toEqual([
+    "rollupShardCount",
+    "visitorIdentity",
+  ]);
 });

@@ -30,8 +30,10 @@ type SettingName = keyof typeof vSiteSettings;
  */
 export function settingsThatDiffer(site: Site, settings: { [K in SettingName]?: unknown }): SettingName[] {
   const differs = (stored: unknown, wanted: unknown) => JSON.stringify(stored) !== JSON.stringify(wanted);
+  // Sites created before `visitorIdentity` existed count by device (as updateSite reads them).
+  const stored = { ...site, visitorIdentity: site.visitorIdentity ?? "device" };
   return (Object.keys(vSiteSettings) as SettingName[]).filter(
-    (field) => settings[field] !== undefined && differs(site[field as keyof Site], settings[field]),
+    (field) => settings[field] !== undefined && differs(stored[field as keyof Site], settings[field]),
   );
 }
 
