@@ -1,4 +1,4 @@
-import { expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   DistinctCounter,
   EXACT_LIMIT,
@@ -84,4 +84,42 @@ test("stored exact sketches take about 7 bytes a visitor and keep large and nega
   expect(back.kind === "exact" && back.counts.get(hashVisitor("neg"))).toBe(-3);
   expect(sketchCardinality(back)).toBe(501);
   expect(hashVisitor("anything")).toBeLessThan(2 ** 48);
+});
+
+describe("stored HyperLogLog forms", () => {
+  function hllOf(n: number, seed: string) {
+    let s = emptySketch();
+    for (let i = 0; i < n; i++) s = addToSketch(s, hashVisitor(`${seed}-${i}`), 1);
+    return s;
+  }
+
+  test.each([1_200, 3_000, 40_000, 2_000_000])("%i visitors round-trip register for register, in 8 KiB plus 3 bytes per register above 14", (n) => {
+    const sketch = hllOf(n, `r${n}`);
+    if (sketch.kind !== "hll") throw new Error("expected a HyperLogLog");
+    const encoded = encodeSketch(sketch);
+    const back = decodeSketch(encoded);
+    expect(back).toEqual(sketch);
+    const high = sketch.registers.filter((r) => r > 14).length;
+    expect(high).toBeLessThan(sketch.registers.length / 100);
+    expect(encoded.byteLength).toBeLessThanOrEqual(8 * 1024 + 1 + 3 * high);
+    // Few visitors: the sparse form, about 3 bytes per visitor.
+    if (n <= 1_200) expect(encoded.byteLength).toBeLessThan(4 * n);
+  });
+
+  test("a register above 14 survives the nibble form", () => {
+    const sketch = hllOf(5_000, "high");
+    if (sketch.kind !== "hll") throw new Error("expected a HyperLogLog");
+    sketch.registers[77] = 31;
+    sketch.registers[16_000] = 15;
+    expect(decodeSketch(encodeSketch(sketch))).toEqual(sketch);
+  });
+
+  test("the one-byte-per-register form of earlier versions still decodes", () => {
+    const sketch = hllOf(2_000, "old");
+    if (sketch.kind !== "hll") throw new Error("expected a HyperLogLog");
+    const old = new Uint8Array(1 + sketch.registers.length);
+    old[0] = 2;
+    old.set(sketch.registers, 1);
+    expect(decodeSketch(old.buffer)).toEqual(sketch);
+  });
 });

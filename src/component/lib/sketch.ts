@@ -23,7 +23,14 @@ const HASH_BITS = 48;
 const RANK_BITS = HASH_BITS - PRECISION;
 
 const TAG_EXACT = 1;
+/** HyperLogLog, one byte per register (written by earlier versions; still read). */
 const TAG_HLL = 2;
+/** HyperLogLog, a nibble per register, with the rare registers above 14 listed after. */
+const TAG_HLL_NIBBLES = 3;
+/** HyperLogLog with few registers set: (index, rank) triples. */
+const TAG_HLL_SPARSE = 4;
+/** Largest rank a nibble holds; a nibble of 15 says "see the list". */
+const NIBBLE_MAX = 14;
 
 export type Sketch =
   | { kind: "exact"; counts: Map<number, number> }
@@ -184,18 +191,15 @@ export function estimateHll(registers: Uint8Array): number {
 // ------------------------------------------------------------ encoding
 
 /**
- * Stored form. HyperLogLog: a tag byte and the registers. Exact: a tag byte,
- * then per visitor its 48-bit hash (6 bytes) and its signed reference count
- * as a zigzag varint (1 byte for counts from -64 to 63): about 7 bytes a
- * visitor, which is most of what a top-list query reads.
+ * Stored form. Exact: a tag byte, then per visitor its 48-bit hash (6 bytes)
+ * and its signed reference count as a zigzag varint (1 byte for counts from
+ * -64 to 63): about 7 bytes a visitor. HyperLogLog: whichever is smaller of
+ * a sparse list of set registers (3 bytes each) and the registers as
+ * nibbles (8 KiB) plus a list of the few above 14. Sketches are most of what
+ * a top list reads, so every byte here is read many times.
  */
 export function encodeSketch(sketch: Sketch): ArrayBuffer {
-  if (sketch.kind === "hll") {
-    const out = new Uint8Array(1 + REGISTERS);
-    out[0] = TAG_HLL;
-    out.set(sketch.registers, 1);
-    return out.buffer;
-  }
+  if (sketch.kind === "hll") return encodeHll(sketch.registers);
   const bytes: number[] = [TAG_EXACT];
   for (const [hash, count] of sketch.counts) {
     const hi = Math.floor(hash / 0x1_0000_0000);
@@ -211,10 +215,56 @@ export function encodeSketch(sketch: Sketch): ArrayBuffer {
   return new Uint8Array(bytes).buffer;
 }
 
+function encodeHll(registers: Uint8Array): ArrayBuffer {
+  let set = 0;
+  let high = 0;
+  for (const r of registers) {
+    if (r > 0) set++;
+    if (r > NIBBLE_MAX) high++;
+  }
+  if (3 * set < REGISTERS / 2 + 3 * high) {
+    const out = new Uint8Array(1 + 3 * set);
+    out[0] = TAG_HLL_SPARSE;
+    let at = 1;
+    registers.forEach((r, i) => {
+      if (r === 0) return;
+      out[at++] = i >>> 8;
+      out[at++] = i & 0xff;
+      out[at++] = r;
+    });
+    return out.buffer;
+  }
+  const out = new Uint8Array(1 + REGISTERS / 2 + 3 * high);
+  out[0] = TAG_HLL_NIBBLES;
+  let at = 1 + REGISTERS / 2;
+  registers.forEach((r, i) => {
+    const nibble = Math.min(r, NIBBLE_MAX + 1);
+    out[1 + (i >>> 1)] |= i & 1 ? nibble << 4 : nibble;
+    if (r > NIBBLE_MAX) {
+      out[at++] = i >>> 8;
+      out[at++] = i & 0xff;
+      out[at++] = r;
+    }
+  });
+  return out.buffer;
+}
+
+function decodeHll(b: Uint8Array): Sketch {
+  const registers = new Uint8Array(REGISTERS);
+  let at = 1;
+  if (b[0] === TAG_HLL_NIBBLES) {
+    for (let i = 0; i < REGISTERS; i++) registers[i] = (b[1 + (i >>> 1)] >>> (i & 1 ? 4 : 0)) & 0x0f;
+    at = 1 + REGISTERS / 2;
+  }
+  for (; at + 2 < b.length; at += 3) registers[(b[at] << 8) | b[at + 1]] = b[at + 2];
+  return { kind: "hll", registers };
+}
+
 export function decodeSketch(buffer: ArrayBuffer): Sketch {
   if (buffer.byteLength === 0) return emptySketch();
   const b = new Uint8Array(buffer);
   if (b[0] === TAG_HLL) return { kind: "hll", registers: b.slice(1) };
+  if (b[0] === TAG_HLL_NIBBLES || b[0] === TAG_HLL_SPARSE) return decodeHll(b);
   const counts = new Map<number, number>();
   let i = 1;
   while (i + 6 < b.length) {
