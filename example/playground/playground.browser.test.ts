@@ -1,0 +1,248 @@
+// @vitest-environment node
+/**
+ * `npm run playground` in real Chromium: the playground starts as its own
+ * process; the test clicks through the product page (the real tracker) while
+ * /admin is open in a second tab, and the realtime figure and the tables
+ * change within seconds, pushed by the playground's client without a reload.
+ * Then it switches presets, pages a drill-down, makes one report query fail
+ * on purpose (only that panel shows the error, the rest keeps working), heals
+ * it with the panel's retry, and stops the playground: the process exits
+ * cleanly and leaves no process behind. Screenshots: .test-output/playground/.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, expect, test } from "vitest";
+
+const CHROMIUM = "/usr/bin/chromium";
+const OUTPUT = `${process.cwd()}/.test-output/playground/`;
+const runnable = existsSync(CHROMIUM) || !!process.env.CI;
+if (!runnable) console.warn(`playground browser test skipped: ${CHROMIUM} missing (apt-get install -y chromium)`);
+
+// A desktop Chrome: the ingest route files "HeadlessChrome" under bots.
+const USER_AGENT =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36";
+const FAILING_QUERY = "analytics:getTopReferrers";
+
+let server: ChildProcess | undefined;
+let output = "";
+
+/** Starts `npm run playground`'s server in its own process group, on a free port. */
+async function startPlayground(): Promise<string> {
+  server = spawn(
+    process.execPath,
+    ["--import", "tsx", "example/playground/server.ts", "--port", "0", "--seed-days", "7", "--seed-visits", "12", "--cron-every", "20"],
+    { cwd: process.cwd(), detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } },
+  );
+  server.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  server.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const started = Date.now();
+  while (Date.now() - started < 60_000) {
+    const ready = /ready at (http:\/\/localhost:\d+)/.exec(output);
+    if (ready) return ready[1];
+    if (server.exitCode !== null) throw new Error(`The playground exited early:\n${output}`);
+    await sleep(100);
+  }
+  throw new Error(`The playground did not start within 60 s:\n${output}`);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** True while any process of the playground's group is alive. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+afterAll(() => {
+  // Only if the test failed before stopping it.
+  if (server?.pid && groupAlive(server.pid)) process.kill(-server.pid, "SIGKILL");
+});
+
+/** A number shown in the page, e.g. "1,234" -> 1234. */
+const toNumber = (text: string) => Number(text.replace(/[^\d.]/g, ""));
+
+async function figure(page: Page, selector: string): Promise<number> {
+  return toNumber(await page.locator(selector).first().innerText());
+}
+
+/** The figures of one row of a top table, by its key: [visitors, metric]. */
+async function rowFigures(page: Page, dimension: string, key: string): Promise<number[]> {
+  // The key cell carries the raw key as its title (the Events table's keys are buttons with their own labels).
+  const row = page.locator(`[data-dimension="${dimension}"] tr:has(th[title=${JSON.stringify(key)}])`);
+  if ((await row.count()) === 0) return [0, 0];
+  return (await row.first().locator("td").allInnerTexts()).map(toNumber);
+}
+
+test.runIf(runnable)(
+  "the playground: live dashboard, presets, drill-down, one failing panel, clean stop",
+  async () => {
+    mkdirSync(OUTPUT, { recursive: true });
+    const url = await startPlayground();
+    const userDataDir = await mkdtemp(join(tmpdir(), "convex-analytics-playground-"));
+    let context: BrowserContext | undefined;
+    const pageErrors: string[] = [];
+    try {
+      context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: CHROMIUM,
+        headless: true,
+        timeout: 60_000,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        viewport: { width: 1280, height: 900 },
+        userAgent: USER_AGENT,
+      });
+      // The tracker leaves automated browsers alone unless told otherwise; this
+      // test stands in for a person, so it looks like one.
+      await context.addInitScript(() => Object.defineProperty(Navigator.prototype, "webdriver", { get: () => false }));
+
+      // ---- /admin first, so the updates below arrive live -----------------
+      const admin = context.pages()[0] ?? (await context.newPage());
+      admin.setDefaultTimeout(20_000);
+      admin.on("pageerror", (error) => pageErrors.push(error.message));
+      await admin.goto(`${url}/admin`);
+      await admin.locator('[data-metric="visitors"] .ca-kpi-value').first().waitFor();
+      await expect.poll(() => admin.locator(".ca-dashboard").first().getAttribute("data-state")).toBe("data");
+      await admin.locator('[data-panel="realtime"][data-state="data"]').waitFor();
+      const before = {
+        realtime: await figure(admin, ".ca-realtime-value"),
+        pricing: await rowFigures(admin, "page", "/pricing"),
+        plans: await rowFigures(admin, "event", "choose_plan"),
+        identify: await rowFigures(admin, "event", "identify"),
+        outbound: await rowFigures(admin, "event", "Outbound Link"),
+      };
+      await admin.screenshot({ path: `${OUTPUT}01-admin-seeded.png`, fullPage: true });
+
+      // ---- the product page: SPA navigation, track, identify, outbound -----
+      const product = await context.newPage();
+      product.setDefaultTimeout(20_000);
+      product.on("pageerror", (error) => pageErrors.push(error.message));
+      // What the product page's tracker sent, and the route's answers.
+      const sent: string[] = [];
+      const ingested: number[] = [];
+      product.on("request", (request) => {
+        if (request.url().endsWith("/analytics/ingest")) sent.push(request.postData() ?? "");
+      });
+      product.on("response", (response) => {
+        if (response.url().endsWith("/analytics/ingest")) ingested.push(response.status());
+      });
+      await product.goto(url);
+      await product.getByRole("button", { name: "Pricing" }).click();
+      await product.getByRole("button", { name: "Choose pro" }).click();
+      await product.getByRole("button", { name: "Choose team" }).click();
+      await product.getByRole("button", { name: "Sign in as demo-user" }).click();
+      await product.getByRole("button", { name: "Docs" }).click();
+      await product.screenshot({ path: `${OUTPUT}02-product-page.png`, fullPage: true });
+      // The tracker's batches go out within its 5 s flush interval.
+      await expect
+        .poll(() => ingested.length === sent.length && /"\/docs"/.test(sent.join()), { timeout: 15_000, message: "batches sent" })
+        .toBe(true);
+      expect(ingested.every((status) => status === 202), `ingest answered ${ingested.join(", ")}`).toBe(true);
+      const sentText = sent.join();
+      for (const expected of ['"/pricing"', '"plan":"pro"', '"plan":"team"', '"identify"']) expect(sentText).toContain(expected);
+      // The outbound link: there is no network here, so the test cancels the
+      // navigation (a click listener ahead of the tracker's) and the page
+      // stays; the tracker still sees the click and its next batch carries it.
+      await product.evaluate(() =>
+        window.addEventListener("click", (event) => {
+          if ((event.target as Element).closest?.('a[href^="https://github.com"]')) event.preventDefault();
+        }, true),
+      );
+      await product.getByRole("link", { name: "GitHub (outbound)" }).click();
+      await expect.poll(() => /Outbound Link/.test(sent.join()), { timeout: 15_000, message: "outbound click sent" }).toBe(true);
+
+      // ---- the open dashboard changes by itself within seconds ------------
+      const clicked = Date.now();
+      await expect
+        .poll(() => figure(admin, ".ca-realtime-value"), { timeout: 20_000, message: "visitors now" })
+        .toBeGreaterThan(before.realtime);
+      await expect
+        .poll(async () => (await rowFigures(admin, "page", "/pricing"))[1], { timeout: 30_000, message: "/pricing pageviews" })
+        .toBe(before.pricing[1] + 1);
+      await expect
+        .poll(async () => (await rowFigures(admin, "event", "choose_plan"))[1], { timeout: 30_000, message: "choose_plan events" })
+        .toBe(before.plans[1] + 2);
+      expect((await rowFigures(admin, "event", "identify"))[1]).toBe(before.identify[1] + 1);
+      await expect
+        .poll(async () => (await rowFigures(admin, "event", "Outbound Link"))[1], { timeout: 20_000, message: "outbound clicks" })
+        .toBe(before.outbound[1] + 1);
+      const liveAfterMs = Date.now() - clicked;
+      expect(liveAfterMs).toBeLessThan(30_000);
+      await admin.screenshot({ path: `${OUTPUT}03-admin-live-update.png`, fullPage: true });
+
+      // ---- presets ----------------------------------------------------------
+      const visitors = () => figure(admin, '[data-metric="visitors"] .ca-kpi-value');
+      const week = await visitors();
+      const range = admin.getByLabel("Date range");
+      await range.selectOption("24h");
+      await expect.poll(visitors).toBeLessThan(week);
+      expect(await admin.locator(".ca-subtitle").first().innerText()).toMatch(/\d/);
+      await range.selectOption("30d");
+      await expect.poll(visitors).toBeGreaterThanOrEqual(week);
+      await expect.poll(() => admin.locator(".ca-dashboard").first().getAttribute("data-refreshing")).toBeNull();
+      await admin.screenshot({ path: `${OUTPUT}04-preset-30d.png`, fullPage: true });
+
+      // ---- a drill-down, paged ----------------------------------------------
+      const drill = admin.locator('[data-panel="drilldown"]');
+      await drill.getByLabel("Show").selectOption("listPageviews");
+      const drillRows = drill.locator("tbody tr[data-id]");
+      await expect.poll(() => drillRows.count()).toBe(25);
+      await drill.getByRole("button", { name: "Show more" }).click();
+      await expect.poll(() => drillRows.count()).toBeGreaterThan(25);
+      const ids = await drillRows.evaluateAll((rows) => rows.map((row) => row.getAttribute("data-id")));
+      expect(new Set(ids).size, "no row twice").toBe(ids.length);
+      await drill.scrollIntoViewIfNeeded();
+      await admin.screenshot({ path: `${OUTPUT}05-drilldown-paged.png`, fullPage: true });
+
+      // ---- one report query fails on purpose: only its panel shows it -------
+      const fail = (failing: boolean) =>
+        fetch(`${url}/api/playground/fail`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ functionName: FAILING_QUERY, failing }),
+        });
+      expect((await fail(true)).status).toBe(200);
+      const referrers = admin.locator('[data-dimension="referrer"]');
+      await expect.poll(() => referrers.getAttribute("data-state"), { timeout: 10_000 }).toBe("error");
+      expect(await referrers.getByRole("alert").innerText()).toContain("failed on purpose");
+      expect(await admin.getByRole("alert").count(), "only one panel in error").toBe(1);
+      expect(await admin.locator(".ca-dashboard").first().getAttribute("data-state")).toBe("data");
+      expect(await visitors()).toBeGreaterThan(0);
+      for (const dimension of ["page", "source", "event", "country"]) {
+        expect(await admin.locator(`[data-dimension="${dimension}"]`).getAttribute("data-state"), dimension).toBe("data");
+      }
+      expect(await admin.locator('[data-panel="chart"] svg').count()).toBeGreaterThan(0);
+      await referrers.scrollIntoViewIfNeeded();
+      await admin.screenshot({ path: `${OUTPUT}06-one-panel-failing.png`, fullPage: true });
+
+      // Healed on the server, the panel's own retry brings it back.
+      expect((await fail(false)).status).toBe(200);
+      await referrers.getByRole("button", { name: "Try loading Referrers again" }).click();
+      await expect.poll(() => referrers.getAttribute("data-state"), { timeout: 10_000 }).not.toBe("error");
+      expect(await admin.getByRole("alert").count()).toBe(0);
+      await admin.screenshot({ path: `${OUTPUT}07-panel-recovered.png`, fullPage: true });
+
+      expect(pageErrors, "uncaught errors in the pages").toEqual([]);
+    } finally {
+      await context?.close().catch(() => {});
+      await rm(userDataDir, { recursive: true, force: true });
+    }
+
+    // ---- the playground stops cleanly --------------------------------------
+    const pid = server!.pid!;
+    const exited = new Promise<number | null>((resolve) => server!.once("exit", (code) => resolve(code)));
+    process.kill(pid, "SIGTERM");
+    const code = await Promise.race([exited, sleep(10_000).then(() => "timeout" as const)]);
+    expect(code, output).toBe(0);
+    expect(output).toContain("SIGTERM: stopping");
+    await expect.poll(() => groupAlive(pid), { timeout: 5_000, message: "a process of the playground is left" }).toBe(false);
+    await expect(fetch(url)).rejects.toThrow();
+  },
+  180_000,
+);
