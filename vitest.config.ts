@@ -21,7 +21,7 @@ export default defineConfig({
     // with a `@vitest-environment happy-dom` comment.
     environment: "edge-runtime",
     server: { deps: { inline: ["convex-test"] } },
-    include: ["src/**/*.test.ts", "src/**/*.test.tsx", "example/**/*.test.ts", "bench/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "src/**/*.test.tsx", "example/**/*.test.ts", "example/**/*.test.tsx", "bench/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

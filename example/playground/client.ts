@@ -65,10 +65,12 @@ export class PlaygroundClient {
       this.commits = (JSON.parse(event.data) as { commits: number }).commits;
       this.refreshAll();
     };
+    let connectedBefore = false;
     this.events.addEventListener("hello", (event) => {
       this.setConnected(true);
       // After a reconnect, whatever changed meanwhile.
-      onCommit(event as MessageEvent<string>);
+      if (connectedBefore) onCommit(event as MessageEvent<string>);
+      connectedBefore = true;
     });
     this.events.addEventListener("commit", (event) => onCommit(event as MessageEvent<string>));
     this.events.addEventListener("error", () => this.setConnected(false));
@@ -94,7 +96,7 @@ export class PlaygroundClient {
           entry.resultText = undefined;
         }
         entry.listeners.add(callback);
-        if (!entry.result) this.run(entry);
+        if (!entry.result && !entry.inFlight) this.run(entry);
         const watched = entry;
         return () => {
           watched.listeners.delete(callback);
