@@ -11,10 +11,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, expect, test } from "vitest";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -86,30 +83,39 @@ test.runIf(runnable)(
   async () => {
     mkdirSync(OUTPUT, { recursive: true });
     const url = await startPlayground();
-    const userDataDir = await mkdtemp(join(tmpdir(), "convex-analytics-playground-"));
-    let context: BrowserContext | undefined;
+    let browser: Browser | undefined;
     const pageErrors: string[] = [];
     try {
-      context = await chromium.launchPersistentContext(userDataDir, {
+      browser = await chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
         timeout: 60_000,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        viewport: { width: 1280, height: 900 },
-        userAgent: USER_AGENT,
+        args: [
+          "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+          "--disable-component-update", "--disable-sync",
+        ],
+        // (Playwright gives the browser a fresh, temporary profile.)
       });
-      // The tracker leaves automated browsers alone unless told otherwise; this
-      // test stands in for a person, so it looks like one.
-      await context.addInitScript(() => Object.defineProperty(Navigator.prototype, "webdriver", { get: () => false }));
+      // Two people: the site's admin, and a visitor of the product page (their own storage, so their own visitor id).
+      const newContext = async () => {
+        const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, userAgent: USER_AGENT });
+        // The tracker leaves automated browsers alone unless told otherwise; this
+        // test stands in for people, so it looks like them.
+        await context.addInitScript(() => Object.defineProperty(Navigator.prototype, "webdriver", { get: () => false }));
+        return context;
+      };
 
       // ---- /admin first, so the updates below arrive live -----------------
-      const admin = context.pages()[0] ?? (await context.newPage());
+      const admin = await (await newContext()).newPage();
       admin.setDefaultTimeout(20_000);
       admin.on("pageerror", (error) => pageErrors.push(error.message));
+      // The admin page is tracked too: wait until its own pageview is in.
+      const adminPageview = admin.waitForResponse((response) => response.url().endsWith("/analytics/ingest"));
       await admin.goto(`${url}/admin`);
       await admin.locator('[data-metric="visitors"] .ca-kpi-value').first().waitFor();
       await expect.poll(() => admin.locator(".ca-dashboard").first().getAttribute("data-state")).toBe("data");
-      await admin.locator('[data-panel="realtime"][data-state="data"]').waitFor();
+      expect((await adminPageview).status()).toBe(202);
+      await expect.poll(() => figure(admin, '[data-panel="realtime"][data-state="data"] .ca-realtime-value')).toBeGreaterThan(0);
       const before = {
         realtime: await figure(admin, ".ca-realtime-value"),
         pricing: await rowFigures(admin, "page", "/pricing"),
@@ -120,7 +126,7 @@ test.runIf(runnable)(
       await admin.screenshot({ path: `${OUTPUT}01-admin-seeded.png`, fullPage: true });
 
       // ---- the product page: SPA navigation, track, identify, outbound -----
-      const product = await context.newPage();
+      const product = await (await newContext()).newPage();
       product.setDefaultTimeout(20_000);
       product.on("pageerror", (error) => pageErrors.push(error.message));
       // What the product page's tracker sent, and the route's answers.
@@ -161,7 +167,7 @@ test.runIf(runnable)(
       const clicked = Date.now();
       await expect
         .poll(() => figure(admin, ".ca-realtime-value"), { timeout: 20_000, message: "visitors now" })
-        .toBeGreaterThan(before.realtime);
+        .toBe(before.realtime + 1);
       await expect
         .poll(async () => (await rowFigures(admin, "page", "/pricing"))[1], { timeout: 30_000, message: "/pricing pageviews" })
         .toBe(before.pricing[1] + 1);
@@ -230,8 +236,7 @@ test.runIf(runnable)(
 
       expect(pageErrors, "uncaught errors in the pages").toEqual([]);
     } finally {
-      await context?.close().catch(() => {});
-      await rm(userDataDir, { recursive: true, force: true });
+      await browser?.close().catch(() => {});
     }
 
     // ---- the playground stops cleanly --------------------------------------
