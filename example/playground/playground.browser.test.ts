@@ -23,6 +23,8 @@ if (!runnable) console.warn(`playground browser test skipped: ${CHROMIUM} missin
 const USER_AGENT =
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36";
 const FAILING_QUERY = "analytics:getTopReferrers";
+/** How long to wait for the page to show something: the backend answers queries one at a time. */
+const WAIT = { timeout: 20_000 };
 
 let server: ChildProcess | undefined;
 let output = "";
@@ -113,9 +115,9 @@ test.runIf(runnable)(
       const adminPageview = admin.waitForResponse((response) => response.url().endsWith("/analytics/ingest"));
       await admin.goto(`${url}/admin`);
       await admin.locator('[data-metric="visitors"] .ca-kpi-value').first().waitFor();
-      await expect.poll(() => admin.locator(".ca-dashboard").first().getAttribute("data-state")).toBe("data");
+      await expect.poll(() => admin.locator(".ca-dashboard").first().getAttribute("data-state"), WAIT).toBe("data");
       expect((await adminPageview).status()).toBe(202);
-      await expect.poll(() => figure(admin, '[data-panel="realtime"][data-state="data"] .ca-realtime-value')).toBeGreaterThan(0);
+      await expect.poll(() => figure(admin, '[data-panel="realtime"][data-state="data"] .ca-realtime-value'), WAIT).toBeGreaterThan(0);
       const before = {
         realtime: await figure(admin, ".ca-realtime-value"),
         pricing: await rowFigures(admin, "page", "/pricing"),
@@ -187,20 +189,20 @@ test.runIf(runnable)(
       const week = await visitors();
       const range = admin.getByLabel("Date range");
       await range.selectOption("24h");
-      await expect.poll(visitors).toBeLessThan(week);
+      await expect.poll(visitors, WAIT).toBeLessThan(week);
       expect(await admin.locator(".ca-subtitle").first().innerText()).toMatch(/\d/);
       await range.selectOption("30d");
-      await expect.poll(visitors).toBeGreaterThanOrEqual(week);
-      await expect.poll(() => admin.locator(".ca-dashboard").first().getAttribute("data-refreshing")).toBeNull();
+      await expect.poll(visitors, WAIT).toBeGreaterThanOrEqual(week);
+      await expect.poll(() => admin.locator(".ca-dashboard").first().getAttribute("data-refreshing"), WAIT).toBeNull();
       await admin.screenshot({ path: `${OUTPUT}04-preset-30d.png`, fullPage: true });
 
       // ---- a drill-down, paged ----------------------------------------------
       const drill = admin.locator('[data-panel="drilldown"]');
       await drill.getByLabel("Show").selectOption("listPageviews");
       const drillRows = drill.locator("tbody tr[data-id]");
-      await expect.poll(() => drillRows.count()).toBe(25);
+      await expect.poll(() => drillRows.count(), WAIT).toBe(25);
       await drill.getByRole("button", { name: "Show more" }).click();
-      await expect.poll(() => drillRows.count()).toBeGreaterThan(25);
+      await expect.poll(() => drillRows.count(), WAIT).toBeGreaterThan(25);
       const ids = await drillRows.evaluateAll((rows) => rows.map((row) => row.getAttribute("data-id")));
       expect(new Set(ids).size, "no row twice").toBe(ids.length);
       await drill.scrollIntoViewIfNeeded();
@@ -215,7 +217,7 @@ test.runIf(runnable)(
         });
       expect((await fail(true)).status).toBe(200);
       const referrers = admin.locator('[data-dimension="referrer"]');
-      await expect.poll(() => referrers.getAttribute("data-state"), { timeout: 10_000 }).toBe("error");
+      await expect.poll(() => referrers.getAttribute("data-state"), WAIT).toBe("error");
       expect(await referrers.getByRole("alert").innerText()).toContain("failed on purpose");
       expect(await admin.getByRole("alert").count(), "only one panel in error").toBe(1);
       expect(await admin.locator(".ca-dashboard").first().getAttribute("data-state")).toBe("data");
@@ -230,7 +232,7 @@ test.runIf(runnable)(
       // Healed on the server, the panel's own retry brings it back.
       expect((await fail(false)).status).toBe(200);
       await referrers.getByRole("button", { name: "Try loading Referrers again" }).click();
-      await expect.poll(() => referrers.getAttribute("data-state"), { timeout: 10_000 }).not.toBe("error");
+      await expect.poll(() => referrers.getAttribute("data-state"), WAIT).not.toBe("error");
       expect(await admin.getByRole("alert").count()).toBe(0);
       await admin.screenshot({ path: `${OUTPUT}07-panel-recovered.png`, fullPage: true });
 

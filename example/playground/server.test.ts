@@ -7,12 +7,16 @@
  * process stops cleanly on SIGTERM.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
 let server: ChildProcess;
 let output = "";
 let url: string;
 let siteId: string;
+const viteCache = mkdtempSync(join(tmpdir(), "playground-vite-"));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -21,6 +25,8 @@ beforeAll(async () => {
     cwd: process.cwd(),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
+    // Not the browser test's Vite cache: the two may run side by side.
+    env: { ...process.env, PLAYGROUND_VITE_CACHE_DIR: viteCache },
   });
   server.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   server.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -39,6 +45,7 @@ afterAll(() => {
   } catch {
     // Already gone, as it should be.
   }
+  rmSync(viteCache, { recursive: true, force: true });
 });
 
 async function call(kind: string, path: string, args: unknown) {

@@ -92,8 +92,10 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
     appType: "spa",
     logLevel: "warn",
     clearScreen: false,
-    // Its own pre-bundled dependencies, apart from `npm run example:dev`'s.
-    cacheDir: fileURLToPath(new URL("../../node_modules/.vite-playground", import.meta.url)),
+    // Its own pre-bundled dependencies, apart from `npm run example:dev`'s
+    // (tests running side by side each pass their own directory).
+    cacheDir:
+      process.env.PLAYGROUND_VITE_CACHE_DIR ?? fileURLToPath(new URL("../../node_modules/.vite-playground", import.meta.url)),
     // The page's modules for the browser, and the backend's through the module runner below.
     resolve: { alias: packageAliases },
     server: { middlewareMode: true, hmr: { server: httpServer } },
