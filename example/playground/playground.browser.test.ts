@@ -24,7 +24,7 @@ const USER_AGENT =
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36";
 const FAILING_QUERY = "analytics:getTopReferrers";
 /** How long to wait for the page to show something: the backend answers queries one at a time. */
-const WAIT = { timeout: 20_000 };
+const WAIT = { timeout: 30_000 };
 
 let server: ChildProcess | undefined;
 let output = "";
@@ -171,17 +171,18 @@ test.runIf(runnable)(
         .poll(() => figure(admin, ".ca-realtime-value"), { timeout: 20_000, message: "visitors now" })
         .toBe(before.realtime + 1);
       await expect
-        .poll(async () => (await rowFigures(admin, "page", "/pricing"))[1], { timeout: 30_000, message: "/pricing pageviews" })
+        .poll(async () => (await rowFigures(admin, "page", "/pricing"))[1], { timeout: 45_000, message: "/pricing pageviews" })
         .toBe(before.pricing[1] + 1);
       await expect
-        .poll(async () => (await rowFigures(admin, "event", "choose_plan"))[1], { timeout: 30_000, message: "choose_plan events" })
+        .poll(async () => (await rowFigures(admin, "event", "choose_plan"))[1], { timeout: 45_000, message: "choose_plan events" })
         .toBe(before.plans[1] + 2);
       expect((await rowFigures(admin, "event", "identify"))[1]).toBe(before.identify[1] + 1);
       await expect
         .poll(async () => (await rowFigures(admin, "event", "Outbound Link"))[1], { timeout: 20_000, message: "outbound clicks" })
         .toBe(before.outbound[1] + 1);
       const liveAfterMs = Date.now() - clicked;
-      expect(liveAfterMs).toBeLessThan(30_000);
+      console.log(`[playground test] the open dashboard showed the clicks ${(liveAfterMs / 1000).toFixed(1)} s after they were sent`);
+      expect(liveAfterMs).toBeLessThan(45_000);
       await admin.screenshot({ path: `${OUTPUT}03-admin-live-update.png`, fullPage: true });
 
       // ---- presets ----------------------------------------------------------
