@@ -122,7 +122,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
 
   if (seeding) {
     const { visits } = await seedHistory(backend.fetch, writeKey, { days: options.seedDays, visitsPerDay: options.seedVisits });
-    log(`seeded ${visits} visits over ${options.seedDays} days in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(`seeded ${visits} visits over ${options.seedDays} day${options.seedDays === 1 ? "" : "s"} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 
   // ---- live updates: one "commit" event per burst of commits --------------
