@@ -114,7 +114,7 @@ export function registerDefaultAnalyticsCrons(crons: Crons, fns: MaintenanceFunc
       ...site,
       maxPages: options.cleanupPagesPerRun ?? 25,
     });
-    crons.interval(`${prefix}compact${suffix}`, { minutes: options.compactEveryMinutes ?? 30 }, fns.compact, site);
+    crons.interval(`${prefix}compact${suffix}`, { minutes: options.compactEveryMinutes ?? 15 }, fns.compact, site);
     crons.interval(`${prefix}repair${suffix}`, { minutes: options.repairEveryMinutes ?? 15 }, fns.repair, site);
   }
 }

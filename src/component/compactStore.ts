@@ -37,7 +37,7 @@ export const MAX_LEVEL = 9;
  * list reads well under a megabyte of counts.
  */
 export function keyLimit(level: number): number {
-  return level === HOUR_LEVEL ? 100 : 200;
+  return level === HOUR_LEVEL ? 50 : 200;
 }
 
 export function blockDays(level: number): number {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api.js";
-import { COMPACTION_PAGE_BYTES, COMPACTION_PAGE_ROWS } from "./compaction.js";
+import { COMPACTION_PAGE_BYTES, COMPACTION_PAGE_ROWS, SETTLE_GRACE_MS } from "./compaction.js";
 import { ROLLUP_ROW_BUDGET_BYTES } from "./rollups.js";
 import { addToSketch, emptySketch, encodeSketch, hashVisitor } from "./lib/sketch.js";
 import { bigKeyedEntries, visitorSketch } from "./testing/bigRows.js";
@@ -122,7 +122,7 @@ describe("compaction of generated traffic (8 shards)", () => {
     vi.setSystemTime(SETTLED_AT);
     const rowsBefore = await rollupRows(t, siteId);
     const horizon = await t.mutation(internal.compaction.claimCompaction, { siteId, runId: "holder" });
-    expect(horizon).toBe(SETTLED_AT - 2 * HOUR);
+    expect(horizon).toBe(SETTLED_AT - SETTLE_GRACE_MS);
 
     const blocked = await t.action(internal.compaction.compactShards, { siteId, since: 0 });
     expect(blocked).toEqual({ merged: 0, pages: 0, ran: false });

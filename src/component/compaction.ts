@@ -31,8 +31,13 @@ const CHAIN = "compaction";
  * taking further buckets.
  */
 export const COMPACTION_PAGE_BYTES = 3 * 1024 * 1024;
-/** Buckets are compacted once they ended this long ago. */
-export const SETTLE_GRACE_MS = 2 * HOUR_MS;
+/**
+ * Buckets are compacted once they ended this long ago: long enough for the
+ * tracker's last beacons of the hour to arrive, short so that queries read
+ * few live rows. Later changes (a session that goes on, a late event) land
+ * in live rows again and are folded in by the next run.
+ */
+export const SETTLE_GRACE_MS = 10 * 60_000;
 /**
  * Days get coarse blocks once they ended this long ago: past the 24 h an
  * event may arrive late, so their day units rarely change any more. A change
@@ -66,7 +71,9 @@ export const NO_WATERMARK: Watermark = { hoursBefore: 0, daysBefore: 0, blocksBe
 async function setWatermark(ctx: MutationCtx, site: Doc<"sites">, patch: Partial<Watermark>): Promise<void> {
   const existing = await readWatermark(ctx, site._id);
   if (existing) {
-    await ctx.db.patch(existing._id, patch);
+    // Unchanged marks are not rewritten: every query of the site reads this row.
+    const changed = Object.entries(patch).some(([k, v]) => existing[k as keyof Watermark] !== v);
+    if (changed) await ctx.db.patch(existing._id, patch);
     return;
   }
   // Blocks start at the site's first day with data: the oldest live day row.

@@ -97,7 +97,7 @@ describe("startOfZonedDate / customDatesToRange", () => {
 describe("computeRange", () => {
   const now = at("2024-05-03T15:42:10Z");
 
-  it("ends every rolling preset at the next whole hour", () => {
+  it("ends the last 24 hours at the next whole hour", () => {
     const end = at("2024-05-03T16:00:00Z");
     expect(computeRange("24h", now, { timeZone: "UTC" })).toEqual({
       preset: "24h",
@@ -105,9 +105,16 @@ describe("computeRange", () => {
       to: end,
       interval: "hour",
     });
-    expect(computeRange("7d", now, { timeZone: "UTC" })).toMatchObject({ from: end - 7 * DAY_MS, to: end, interval: "day" });
-    expect(computeRange("30d", now, { timeZone: "UTC" })).toMatchObject({ from: end - 30 * DAY_MS, to: end });
-    expect(computeRange("90d", now, { timeZone: "UTC" })).toMatchObject({ from: end - 90 * DAY_MS, to: end });
+  });
+
+  it("covers whole local days, today included, for the multi-day presets", () => {
+    const end = at("2024-05-03T16:00:00Z");
+    expect(computeRange("7d", now, { timeZone: "UTC" })).toMatchObject({ from: at("2024-04-27T00:00:00Z"), to: end, interval: "day" });
+    expect(computeRange("30d", now, { timeZone: "UTC" })).toMatchObject({ from: at("2024-04-04T00:00:00Z"), to: end });
+    expect(computeRange("90d", now, { timeZone: "UTC" })).toMatchObject({ from: at("2024-02-04T00:00:00Z"), to: end });
+    expect(computeRange("12mo", now, { timeZone: "UTC" })).toMatchObject({ from: at("2023-05-05T00:00:00Z"), to: end });
+    // Local midnights: New York is UTC-4 in spring (and the range crosses the March DST change).
+    expect(computeRange("90d", now, { timeZone: "America/New_York" })).toMatchObject({ from: at("2024-02-04T05:00:00Z"), to: end });
   });
 
   it("starts today at local midnight and uses hourly buckets", () => {

@@ -14,7 +14,7 @@ export const MINUTE_MS = 60 * 1000;
 /** Ranges up to this length are charted by hour, longer ones by day. */
 export const HOURLY_INTERVAL_MAX_MS = 48 * HOUR_MS;
 
-export type RangePreset = "today" | "24h" | "7d" | "30d" | "90d" | "custom";
+export type RangePreset = "today" | "24h" | "7d" | "30d" | "90d" | "12mo" | "custom";
 
 /** The presets in the order the picker offers them, with their labels. */
 export const RANGE_PRESETS: ReadonlyArray<{ value: RangePreset; label: string }> = [
@@ -23,14 +23,20 @@ export const RANGE_PRESETS: ReadonlyArray<{ value: RangePreset; label: string }>
   { value: "7d", label: "Last 7 days" },
   { value: "30d", label: "Last 30 days" },
   { value: "90d", label: "Last 90 days" },
+  { value: "12mo", label: "Last 12 months" },
   { value: "custom", label: "Custom range" },
 ];
 
-const ROLLING_PRESET_MS: Record<Exclude<RangePreset, "today" | "custom">, number> = {
-  "24h": DAY_MS,
-  "7d": 7 * DAY_MS,
-  "30d": 30 * DAY_MS,
-  "90d": 90 * DAY_MS,
+/**
+ * Multi-day presets cover whole local days, today included (as Plausible's
+ * do): their days come from the component's day units and coarse blocks,
+ * with no partial first day read hour by hour.
+ */
+const PRESET_DAYS: Record<Exclude<RangePreset, "today" | "24h" | "custom">, number> = {
+  "7d": 7,
+  "30d": 30,
+  "90d": 90,
+  "12mo": 365,
 };
 
 /** A half-open [from, to) range in ms since the epoch. */
@@ -155,9 +161,10 @@ export function customDatesToRange(dates: CustomDates, timeZone: string): TimeRa
 }
 
 /**
- * The range a preset stands for at time `now`. Rolling presets end at the
+ * The range a preset stands for at time `now`. Every preset ends at the
  * next whole hour, so the current partial hour is included and the
- * arguments only change when the clock passes an hour.
+ * arguments only change when the clock passes an hour; "last N days" starts
+ * at the local midnight N - 1 days before today.
  */
 export function computeRange(
   preset: RangePreset,
@@ -171,8 +178,11 @@ export function computeRange(
   } else if (preset === "custom") {
     const custom = options.custom ?? defaultCustomDates(now, options.timeZone);
     range = customDatesToRange(custom, options.timeZone);
+  } else if (preset === "24h") {
+    range = { from: to - DAY_MS, to };
   } else {
-    range = { from: to - ROLLING_PRESET_MS[preset], to };
+    const today = zonedDateKey(now, options.timeZone);
+    range = { from: startOfZonedDate(addDaysToDate(today, 1 - PRESET_DAYS[preset]), options.timeZone), to };
   }
   return { preset, ...range, interval: intervalForRange(range) };
 }

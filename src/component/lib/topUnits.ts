@@ -98,8 +98,11 @@ export function truncateUnit(unit: Unit, limit: number): { entries: UnitEntry[];
   return { entries: live.slice(0, limit), restMax };
 }
 
-/** Rank bands for stored sketches: a top-10 row reads the first one or two. */
-export const SKETCH_BANDS = [0, 8, 32, 128] as const;
+/**
+ * Rank bands for stored sketches, fine at the top: a top-10 list reads the
+ * sketches of about a dozen keys per unit, not of every key the unit keeps.
+ */
+export const SKETCH_BANDS = [0, 4, 8, 12, 16, 24, 32, 64, 128] as const;
 
 export function bandOfRank(rank: number): number {
   let band = 0;
