@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../convex/_generated/api";
 import * as analytics from "../convex/analytics";
 import { ADMIN, setupExampleApp, type ExampleApp } from "./setup";
-import { REPORT_QUERIES } from "convex-analytics";
+import { REPORT_QUERIES, TOP_DIMENSIONS } from "convex-analytics";
 
 let t: ExampleApp;
 let siteId: string;
@@ -36,7 +36,7 @@ function argsFor(name: keyof typeof REPORT_QUERIES) {
 
 test("every report wrapper asks auth with its operation and siteId, and refuses when auth throws", async () => {
   const names = Object.keys(REPORT_QUERIES) as (keyof typeof REPORT_QUERIES)[];
-  expect(names.length).toBe(22);
+  expect(names.length).toBe(10 + TOP_DIMENSIONS.length);
   for (const name of names) {
     expect(analytics[name], name).toBeDefined();
     await t.withIdentity(ADMIN).query(api.analytics[name], argsFor(name) as never);

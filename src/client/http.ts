@@ -84,11 +84,22 @@ async function checkRateLimit(
   });
 }
 
+/** The page's host, from the browser's Origin header (the page that sent the batch). */
+function hostnameOf(origin: string | null): string | undefined {
+  if (!origin) return undefined;
+  try {
+    return new URL(origin).hostname.toLowerCase() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The server-side half of the context: parsed from headers, never sent by the client. */
 function serverContext(request: Request, batch: WireBatch, options: IngestRouteOptions) {
   const userAgent = describeUserAgent(request.headers.get("user-agent"));
   const country = countryOf(request.headers, options.geoHeaders ?? DEFAULT_GEO_HEADERS, batch.context.timezone);
-  return { ...batch.context, ...userAgent, ...(country ? { country } : {}) };
+  const hostname = hostnameOf(request.headers.get("origin"));
+  return { ...batch.context, ...userAgent, ...(country ? { country } : {}), ...(hostname ? { hostname } : {}) };
 }
 
 function statusOfConvexError(error: unknown): { status: number; message: string } | null {

@@ -7,14 +7,13 @@ import {
   addEventContribution,
   addSessionContribution,
   clusterSessions,
-  pickSessionKeys,
+  sessionKeysOfEvent,
   summarizeEvent,
   type SessionKeys,
   type SessionPiece,
   type SessionSummary,
 } from "./lib/sessions.js";
 import { withoutUndefined } from "./lib/objects.js";
-import { referrerHost } from "./lib/validation.js";
 
 /**
  * Events younger than this are left for a later run. A mutation's inserts
@@ -33,18 +32,7 @@ type SessionDoc = Doc<"sessions">;
 
 /** The session-level keys an event would give the session it starts. */
 export function eventSessionKeys(event: EventDoc): SessionKeys {
-  const context = event.context ?? {};
-  const host = referrerHost(event.referrer);
-  return pickSessionKeys({
-    referrer: host,
-    source: context.utmSource ?? context.source ?? host,
-    medium: context.utmMedium,
-    campaign: context.utmCampaign,
-    device: context.device,
-    browser: context.browser,
-    os: context.os,
-    country: context.country,
-  });
+  return sessionKeysOfEvent(event);
 }
 
 export function summaryOfSessionDoc(doc: SessionDoc): SessionSummary {

@@ -8,7 +8,8 @@ import schema from "./schema.js";
 import { LIMITS } from "./lib/limits.js";
 import { bucketSpans, planExactRange } from "./lib/rangePlan.js";
 import { overviewOf, overviewsOf, rankedKeys } from "./rangeReports.js";
-import { SESSION_KEY_DIMENSIONS, sessionDurationMs } from "./lib/sessions.js";
+import { isSessionLevel } from "./lib/dimensions.js";
+import { sessionDurationMs } from "./lib/sessions.js";
 import { HOUR_MS, MINUTE_MS, nextLocalDay } from "./lib/time.js";
 import { getSiteDoc } from "./sites.js";
 import { REPORT_QUERIES, TOP_QUERY_NAMES, type Interval, type TopDimension, type TopRow } from "./validators.js";
@@ -51,7 +52,6 @@ export const getTimeseries = query({
   },
 });
 
-const SESSION_LEVEL = new Set<string>(["entryPage", "exitPage", ...SESSION_KEY_DIMENSIONS]);
 
 async function topList(
   ctx: QueryCtx,
@@ -67,13 +67,16 @@ async function topList(
     count: r.events,
     pageviewCount: r.pageviews,
     visitors: r.visitors,
-    ...(SESSION_LEVEL.has(dimension) ? { sessions: r.sessions } : {}),
+    ...(isSessionLevel(dimension) ? { sessions: r.sessions } : {}),
     // Past the keys compact units keep, a list may be approximate: say by how much (README, "Limits").
     ...(exact ? {} : { approximate: true, maxError: r.maxError }),
   }));
 }
 
-/** Builds one top-list query; every dimension is served by the same code. */
+/**
+ * Builds one top-list query; every dimension is served by the same code.
+ * One export per registered dimension (lib/dimensions.ts) follows.
+ */
 function topQuery(dimension: TopDimension) {
   return query({
     ...REPORT_QUERIES[TOP_QUERY_NAMES[dimension]],
@@ -93,6 +96,11 @@ export const getTopDevices = topQuery("device");
 export const getTopBrowsers = topQuery("browser");
 export const getTopOs = topQuery("os");
 export const getTopCountries = topQuery("country");
+export const getTopHostnames = topQuery("hostname");
+export const getTopTerms = topQuery("term");
+export const getTopContents = topQuery("content");
+export const getTopLanguages = topQuery("language");
+export const getTopScreens = topQuery("screen");
 
 /** Most events a property breakdown reads (by the event-name index). */
 export const MAX_BREAKDOWN_EVENTS = 16_000;

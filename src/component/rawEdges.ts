@@ -3,6 +3,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
 import type { Span } from "./lib/rangePlan.js";
 import { OVERVIEW } from "./lib/rollupDelta.js";
+import { DIMENSIONS, keyOfEvent, type EventKeyDimension, type TopDimension } from "./lib/dimensions.js";
 import { SESSION_KEY_DIMENSIONS, sessionDurationMs, type SessionKeyDimension } from "./lib/sessions.js";
 import { hashVisitor } from "./lib/sketch.js";
 import type { KeyedTotals } from "./lib/totals.js";
@@ -98,7 +99,7 @@ function sessionCounters(s: SessionDoc) {
 function addEventsByEventKey(events: EventDoc[], dimension: string, keyed: KeyedTotals): void {
   for (const e of events) {
     const pageviews = e.type === "pageview" ? 1 : 0;
-    const key = dimension === OVERVIEW ? "" : dimension === "event" ? e.name : pageviews ? e.path : undefined;
+    const key = dimension === OVERVIEW ? "" : keyOfEvent(dimension as EventKeyDimension, e);
     if (key === undefined) continue;
     const totals = keyed.for(key);
     totals.addCounters({ events: 1, pageviews });
@@ -118,18 +119,17 @@ export async function addRawSpan(
   keyed: KeyedTotals,
   budget: RawBudget,
 ): Promise<void> {
-  const perEvent = dimension === OVERVIEW || dimension === "page" || dimension === "event";
-  const events =
-    dimension === "entryPage" || dimension === "exitPage" ? [] : await readRawEvents(ctx, siteId, span, budget);
-  if (perEvent) addEventsByEventKey(events, dimension, keyed);
-  if (dimension === "page" || dimension === "event") return;
+  const scope = dimension === OVERVIEW ? "overview" : DIMENSIONS[dimension as TopDimension].scope;
+  const events = scope === "entry" || scope === "exit" ? [] : await readRawEvents(ctx, siteId, span, budget);
+  if (scope === "overview" || scope === "event") addEventsByEventKey(events, dimension, keyed);
+  if (scope === "event") return;
 
   for (const s of await sessionsStartingIn(ctx, siteId, span, budget)) {
-    const key = dimension === OVERVIEW ? "" : dimension === "entryPage" ? s.entryPath : dimension === "exitPage" ? s.exitPath : s[dimension as SessionKeyDimension];
+    const key = scope === "overview" ? "" : scope === "entry" ? s.entryPath : scope === "exit" ? s.exitPath : s[dimension as SessionKeyDimension];
     if (key === undefined) continue;
     const totals = keyed.for(key);
     totals.addCounters(sessionCounters(s));
-    if (dimension === "entryPage" || dimension === "exitPage") {
+    if (scope === "entry" || scope === "exit") {
       totals.addCounters({ events: 1, pageviews: 1 });
       totals.addVisitor(hashVisitor(s.visitorId));
     }

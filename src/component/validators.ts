@@ -1,5 +1,12 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
+import {
+  SESSION_KEY_DIMENSIONS,
+  TOP_DIMENSIONS as TOP_DIMENSION_LIST,
+  TOP_QUERY_NAMES as TOP_QUERY_NAME_OF,
+  type SessionKeyDimension,
+  type TopQueryName,
+} from "./lib/dimensions.js";
 
 /**
  * Validators shared by the component's functions, the app-level wrappers in
@@ -36,6 +43,8 @@ export const vContext = v.object({
   language: v.optional(v.string()),
   screen: v.optional(v.string()),
   timezone: v.optional(v.string()),
+  /** The page's host; the ingest route takes it from the request's Origin. */
+  hostname: v.optional(v.string()),
 });
 export type Context = Infer<typeof vContext>;
 
@@ -237,16 +246,9 @@ export const vEventDoc = v.object({
 });
 export type EventDoc = Infer<typeof vEventDoc>;
 
-/** The session-level keys of SPEC §5, taken from the session's earliest event. */
-export const sessionKeyFields = {
-  referrer: v.optional(v.string()),
-  source: v.optional(v.string()),
-  medium: v.optional(v.string()),
-  campaign: v.optional(v.string()),
-  device: v.optional(v.string()),
-  browser: v.optional(v.string()),
-  os: v.optional(v.string()),
-  country: v.optional(v.string()),
+/** The session-level keys (README, "Metric definitions"), taken from the session's earliest event: one per registered session dimension. */
+export const sessionKeyFields = Object.fromEntries(SESSION_KEY_DIMENSIONS.map((d) => [d, v.optional(v.string())])) as {
+  [D in SessionKeyDimension]: ReturnType<typeof v.optional<ReturnType<typeof v.string>>>;
 };
 
 export const vSessionView = v.object({
@@ -285,26 +287,18 @@ export function vPage<T extends ReturnType<typeof v.object>>(item: T) {
   return paginationResultValidator(item);
 }
 
-/** Top-list dimensions, in the order the dashboard shows them. */
-export const TOP_DIMENSIONS = [
-  "page",
-  "entryPage",
-  "exitPage",
-  "referrer",
-  "source",
-  "medium",
-  "campaign",
-  "event",
-  "device",
-  "browser",
-  "os",
-  "country",
-] as const;
-export type TopDimension = (typeof TOP_DIMENSIONS)[number];
+export { TOP_DIMENSIONS, TOP_QUERY_NAMES, type TopDimension } from "./lib/dimensions.js";
 
 // ---------------------------------------------------------------- report function table
 
 export const vTopArgs = { ...vRangeArgs, limit: v.optional(v.number()) };
+
+const vTopList = { args: vTopArgs, returns: v.array(vTopRow) };
+
+/** One top-list query per registered dimension (lib/dimensions.ts). */
+const TOP_LIST_QUERIES = Object.fromEntries(TOP_DIMENSION_LIST.map((d) => [TOP_QUERY_NAME_OF[d], vTopList])) as {
+  [Q in TopQueryName]: typeof vTopList;
+};
 
 /**
  * Every report and drill-down query with its argument and return validators.
@@ -315,18 +309,7 @@ export const vTopArgs = { ...vRangeArgs, limit: v.optional(v.number()) };
 export const REPORT_QUERIES = {
   getOverview: { args: { ...vRangeArgs, compare: v.optional(v.boolean()) }, returns: vOverview },
   getTimeseries: { args: { ...vRangeArgs, interval: vInterval }, returns: v.array(vTimeseriesRow) },
-  getTopPages: { args: vTopArgs, returns: v.array(vTopRow) },
-  getTopEntryPages: { args: vTopArgs, returns: v.array(vTopRow) },
-  getTopExitPages: { args: vTopArgs, returns: v.array(vTopRow) },
-  getTopReferrers: { args: vTopArgs, returns: v.array(vTopRow) },
-  getTopSources: { args: vTopArgs, returns: v.array(vTopRow) },
-  getTopMediums: { args: vTopArgs, returns: v.array(vTopRow) },
-  getTopCampaigns: { args: vTopArgs, returns: v.array(vTopRow) },
-  getTopEvents: { args: vTopArgs, returns: v.array(vTopRow) },
-  getTopDevices: { args: vTopArgs, returns: v.array(vTopRow) },
-  getTopBrowsers: { args: vTopArgs, returns: v.array(vTopRow) },
-  getTopOs: { args: vTopArgs, returns: v.array(vTopRow) },
-  getTopCountries: { args: vTopArgs, returns: v.array(vTopRow) },
+  ...TOP_LIST_QUERIES,
   getEventPropertyBreakdown: {
     args: { ...vRangeArgs, eventName: v.string(), propertyKey: v.string(), limit: v.optional(v.number()) },
     returns: v.array(vPropertyBreakdownRow),
@@ -365,18 +348,4 @@ export const APP_REPORT_QUERIES = {
   exportEvents: { args: vAppPageArgs, returns: REPORT_QUERIES.exportEvents.returns },
 } satisfies Record<ReportQueryName, { args: Record<string, unknown>; returns: unknown }>;
 
-/** The top-list query serving each dimension. */
-export const TOP_QUERY_NAMES = {
-  page: "getTopPages",
-  entryPage: "getTopEntryPages",
-  exitPage: "getTopExitPages",
-  referrer: "getTopReferrers",
-  source: "getTopSources",
-  medium: "getTopMediums",
-  campaign: "getTopCampaigns",
-  event: "getTopEvents",
-  device: "getTopDevices",
-  browser: "getTopBrowsers",
-  os: "getTopOs",
-  country: "getTopCountries",
-} as const satisfies Record<TopDimension, ReportQueryName>;
+

@@ -17,6 +17,7 @@ import type {
   Interval,
 } from "../component/validators.js";
 import { TOP_QUERY_NAMES } from "../component/validators.js";
+import type { TopQueryName } from "../component/lib/dimensions.js";
 import type { VisitorCounting } from "./view.js";
 
 /** `{ siteId, from, to }`: ms since the epoch, half-open [from, to). */
@@ -43,21 +44,12 @@ export type DrillDownQuery<Row> = PublicQuery<DrillDownArgs, PaginationResult<Ro
  * An argument the server declares optional must be optional here too, or the
  * app's function reference would not be assignable to this type.
  */
-export interface AnalyticsDashboardApi {
+/** One top-list query per dimension of the component's registry. */
+export type TopListQueries = { [Q in TopQueryName]: TopListQuery };
+
+export interface AnalyticsDashboardApi extends TopListQueries {
   getOverview: PublicQuery<RangeQueryArgs & { compare?: boolean }, Overview>;
   getTimeseries: PublicQuery<RangeQueryArgs & { interval: Interval }, TimeseriesRow[]>;
-  getTopPages: TopListQuery;
-  getTopEntryPages: TopListQuery;
-  getTopExitPages: TopListQuery;
-  getTopReferrers: TopListQuery;
-  getTopSources: TopListQuery;
-  getTopMediums: TopListQuery;
-  getTopCampaigns: TopListQuery;
-  getTopEvents: TopListQuery;
-  getTopDevices: TopListQuery;
-  getTopBrowsers: TopListQuery;
-  getTopOs: TopListQuery;
-  getTopCountries: TopListQuery;
   getEventPropertyBreakdown: PublicQuery<
     RangeQueryArgs & { eventName: string; propertyKey: string; limit?: number },
     PropertyBreakdownRow[]
@@ -78,19 +70,7 @@ export interface AnalyticsDashboardApi {
 }
 
 /** Names of the top-list queries in {@link AnalyticsDashboardApi}. */
-export type TopListQueryName =
-  | "getTopPages"
-  | "getTopEntryPages"
-  | "getTopExitPages"
-  | "getTopReferrers"
-  | "getTopSources"
-  | "getTopMediums"
-  | "getTopCampaigns"
-  | "getTopEvents"
-  | "getTopDevices"
-  | "getTopBrowsers"
-  | "getTopOs"
-  | "getTopCountries";
+export type TopListQueryName = TopQueryName;
 
 /** Which query feeds which top-list dimension (the component's own table). */
 export const TOP_LIST_QUERIES: Readonly<Record<TopDimension, TopListQueryName>> = TOP_QUERY_NAMES;

@@ -77,10 +77,12 @@ describe("<Dashboard> data layer", () => {
   it("asks every report query for the same hour-aligned range", () => {
     render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
     const nextHour = Date.parse("2024-05-03T16:00:00Z");
-    expect(lastArgs("getOverview")).toEqual({ siteId: "site_1", from: nextHour - 7 * 24 * HOUR, to: nextHour, compare: true });
-    expect(lastArgs("getTimeseries")).toEqual({ siteId: "site_1", from: nextHour - 7 * 24 * HOUR, to: nextHour, interval: "day" });
+    // The last 7 days: whole days from the midnight six days before today.
+    const weekStart = Date.parse("2024-04-27T00:00:00Z");
+    expect(lastArgs("getOverview")).toEqual({ siteId: "site_1", from: weekStart, to: nextHour, compare: true });
+    expect(lastArgs("getTimeseries")).toEqual({ siteId: "site_1", from: weekStart, to: nextHour, interval: "day" });
     for (const name of Object.keys(TOP_NAMES)) {
-      expect(lastArgs(name)).toEqual({ siteId: "site_1", from: nextHour - 7 * 24 * HOUR, to: nextHour });
+      expect(lastArgs(name)).toEqual({ siteId: "site_1", from: weekStart, to: nextHour });
     }
     // Realtime gets the minute, not the millisecond, so it is cached for a minute.
     expect(lastArgs("getRealtime")).toEqual({ siteId: "site_1", now: Date.parse("2024-05-03T15:42:00Z") });
@@ -106,7 +108,8 @@ describe("<Dashboard> data layer", () => {
 
     fireEvent.change(select, { target: { value: "90d" } });
     const args = lastArgs("getTopPages") as { from: number; to: number };
-    expect(args.to - args.from).toBe(90 * 24 * HOUR);
+    // New York midnight 89 days before May 3, in winter time (UTC−5).
+    expect(args).toMatchObject({ from: Date.parse("2024-02-04T05:00:00Z"), to: Date.parse("2024-05-03T16:00:00Z") });
     expect(lastArgs("getTimeseries")).toMatchObject({ interval: "day" });
 
     for (const call of calls) {
@@ -255,6 +258,11 @@ const appApi = {
   getTopBrowsers: makeFunctionReference("a:p") as TopQuery,
   getTopOs: makeFunctionReference("a:p") as TopQuery,
   getTopCountries: makeFunctionReference("a:p") as TopQuery,
+  getTopHostnames: makeFunctionReference("a:p") as TopQuery,
+  getTopTerms: makeFunctionReference("a:p") as TopQuery,
+  getTopContents: makeFunctionReference("a:p") as TopQuery,
+  getTopLanguages: makeFunctionReference("a:p") as TopQuery,
+  getTopScreens: makeFunctionReference("a:p") as TopQuery,
   getEventPropertyBreakdown: makeFunctionReference<
     "query",
     RangeArgs & { eventName: string; propertyKey: string; limit?: number },

@@ -14,6 +14,7 @@ export const {
   getOverview, getTimeseries, getRealtime, getBotCounts, getEventPropertyBreakdown,
   getTopPages, getTopEntryPages, getTopExitPages, getTopReferrers, getTopSources, getTopMediums,
   getTopCampaigns, getTopEvents, getTopDevices, getTopBrowsers, getTopOs, getTopCountries,
+  getTopHostnames, getTopTerms, getTopContents, getTopLanguages, getTopScreens,
   listRawEvents, listPageviews, listSessions, listVisitors, exportEvents,
 } = exposeAnalyticsApi(components.analytics, { auth });
 export const { createSite, provisionSite, updateSite, rotateWriteKey, getSite, listSites } =

@@ -1,18 +1,15 @@
 import { floorToLocalDay, floorToUtcHour } from "./time.js";
 import { OVERVIEW, type RollupDeltas } from "./rollupDelta.js";
 
-/** Session-level dimensions: keys taken from the session's earliest event. */
-export const SESSION_KEY_DIMENSIONS = [
-  "referrer",
-  "source",
-  "medium",
-  "campaign",
-  "device",
-  "browser",
-  "os",
-  "country",
-] as const;
-export type SessionKeyDimension = (typeof SESSION_KEY_DIMENSIONS)[number];
+import {
+  EVENT_KEY_DIMENSIONS,
+  SESSION_KEY_DIMENSIONS,
+  keyOfEvent,
+  type KeyedEvent,
+  type SessionKeyDimension,
+} from "./dimensions.js";
+
+export { SESSION_KEY_DIMENSIONS, type SessionKeyDimension };
 export type SessionKeys = Partial<Record<SessionKeyDimension, string>>;
 
 export type SessionBucket = { hour: number; day: number; events: number; pageviews: number };
@@ -178,20 +175,30 @@ export function addSessionContribution(
   }
 }
 
-/** What a single event contributes regardless of its session. */
+/** What a single event contributes regardless of its session: the overview and every event-scope dimension. */
 export function addEventContribution(
   deltas: RollupDeltas,
-  event: { type: string; name: string; path?: string; occurredAt: number },
+  event: KeyedEvent & { occurredAt: number },
   visitorHash: number,
   timeZone: string,
 ): void {
   const hour = floorToUtcHour(event.occurredAt);
   const day = floorToLocalDay(event.occurredAt, timeZone);
-  const pageviews = event.type === "pageview" ? 1 : 0;
+  const counters = { events: 1, pageviews: event.type === "pageview" ? 1 : 0 };
   const visitor = { hash: visitorHash, delta: 1 };
-  deltas.addBoth(hour, day, OVERVIEW, "", { events: 1, pageviews }, visitor);
-  deltas.addBoth(hour, day, "event", event.name, { events: 1, pageviews }, visitor);
-  if (pageviews === 1 && event.path !== undefined) {
-    deltas.addBoth(hour, day, "page", event.path, { events: 1, pageviews: 1 }, visitor);
+  deltas.addBoth(hour, day, OVERVIEW, "", counters, visitor);
+  for (const dimension of EVENT_KEY_DIMENSIONS) {
+    const key = keyOfEvent(dimension, event);
+    if (key !== undefined) deltas.addBoth(hour, day, dimension, key, counters, visitor);
   }
+}
+
+/** The session-level keys an event would give the session it starts. */
+export function sessionKeysOfEvent(event: KeyedEvent): SessionKeys {
+  const keys: SessionKeys = {};
+  for (const dimension of SESSION_KEY_DIMENSIONS) {
+    const key = keyOfEvent(dimension, event);
+    if (key !== undefined) keys[dimension] = key;
+  }
+  return keys;
 }

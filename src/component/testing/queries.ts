@@ -1,18 +1,7 @@
 import { api } from "../_generated/api.js";
-import type { TopDimension } from "../validators.js";
+import { TOP_DIMENSIONS, TOP_QUERY_NAMES, type TopDimension } from "../lib/dimensions.js";
 
-/** The top-list query of each dimension, for table-driven tests. */
-export const TOP_QUERY = {
-  page: api.analytics.getTopPages,
-  entryPage: api.analytics.getTopEntryPages,
-  exitPage: api.analytics.getTopExitPages,
-  referrer: api.analytics.getTopReferrers,
-  source: api.analytics.getTopSources,
-  medium: api.analytics.getTopMediums,
-  campaign: api.analytics.getTopCampaigns,
-  event: api.analytics.getTopEvents,
-  device: api.analytics.getTopDevices,
-  browser: api.analytics.getTopBrowsers,
-  os: api.analytics.getTopOs,
-  country: api.analytics.getTopCountries,
-} as const satisfies Record<TopDimension, unknown>;
+/** The top-list query of each dimension, for table-driven tests: every registered dimension. */
+export const TOP_QUERY = Object.fromEntries(TOP_DIMENSIONS.map((d) => [d, api.analytics[TOP_QUERY_NAMES[d]]])) as {
+  [D in TopDimension]: (typeof api.analytics)[(typeof TOP_QUERY_NAMES)[D]];
+};

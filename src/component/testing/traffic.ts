@@ -65,8 +65,24 @@ export function generateTraffic(shape: TrafficShape): Batch[] {
     const sessions = r.int(...shape.sessionsPerVisitor);
     for (let s = 0; s < sessions; s++) {
       const sessionId = `session-${v}-${s}`;
-      const context: Record<string, string> = { device, browser: r.pick(BROWSERS), os: r.pick(OSES), country: r.pick(COUNTRIES) };
-      const utm: Record<string, string> = r.chance(0.2) ? { utmSource: r.pick(["newsletter", "ads"]), utmMedium: r.pick(["email", "cpc"]), utmCampaign: r.pick(["spring", "launch"]) } : {};
+      const context: Record<string, string> = {
+        device,
+        browser: r.pick(BROWSERS),
+        os: r.pick(OSES),
+        country: r.pick(COUNTRIES),
+        language: r.pick(["en-US", "de-DE", "fr-FR"]),
+        ...(r.chance(0.9) ? { screen: r.pick(["mobile", "tablet", "desktop"]) } : {}),
+        ...(r.chance(0.8) ? { hostname: r.pick(["example.com", "app.example.com"]) } : {}),
+      };
+      const utm: Record<string, string> = r.chance(0.2)
+        ? {
+            utmSource: r.pick(["newsletter", "ads"]),
+            utmMedium: r.pick(["email", "cpc"]),
+            utmCampaign: r.pick(["spring", "launch"]),
+            ...(r.chance(0.5) ? { utmTerm: r.pick(["analytics", "convex"]) } : {}),
+            ...(r.chance(0.5) ? { utmContent: r.pick(["hero", "footer"]) } : {}),
+          }
+        : {};
       const referrer = r.chance(0.4) ? r.pick(REFERRERS) : undefined;
       let t = shape.start + Math.floor(r.next() * (span - 4 * 3_600_000));
       // Some sessions are one pageview and an identify minutes later: a bounce
@@ -107,7 +123,7 @@ function splitIntoBatches(
   shape: TrafficShape,
 ): Batch[] {
   const out: Batch[] = [];
-  const { utmSource: _a, utmMedium: _b, utmCampaign: _c, ...plainContext } = firstContext;
+  const { utmSource: _a, utmMedium: _b, utmCampaign: _c, utmTerm: _d, utmContent: _e, ...plainContext } = firstContext;
   for (let i = 0; i < events.length; ) {
     const size = r.int(1, 5);
     const slice = events.slice(i, i + size);

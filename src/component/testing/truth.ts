@@ -44,10 +44,14 @@ export function sessionKeysOf(e: SentEvent): Record<string, string | undefined> 
     source: c.utmSource ?? c.source ?? host,
     medium: c.utmMedium,
     campaign: c.utmCampaign,
+    term: c.utmTerm,
+    content: c.utmContent,
     device: c.device,
     browser: c.browser,
     os: c.os,
     country: c.country,
+    language: c.language,
+    screen: c.screen,
   };
 }
 
@@ -116,7 +120,16 @@ function rank(rows: TruthRow[], limit: number): TruthRow[] {
     .slice(0, limit);
 }
 
-const SESSION_DIMS = ["referrer", "source", "medium", "campaign", "device", "browser", "os", "country"];
+const SESSION_DIMS = ["referrer", "source", "medium", "campaign", "term", "content", "device", "browser", "os", "country", "language", "screen"];
+/** Per-event dimensions: the key an event counts under. */
+const EVENT_DIMS: Record<string, (e: SentEvent) => string | undefined> = {
+  page: (e) => (e.type === "pageview" ? e.path : undefined),
+  event: (e) => e.name,
+  hostname: (e) => e.context?.hostname,
+};
+
+/** Every dimension this oracle knows; the differential tests check it covers the component's registry. */
+export const TRUTH_DIMENSIONS = ["entryPage", "exitPage", ...Object.keys(EVENT_DIMS), ...SESSION_DIMS];
 
 export function truthTop(
   dimension: string,
@@ -132,10 +145,10 @@ export function truthTop(
     if (!r) rows.set(key, (r = { count: 0, pageviews: 0, visitors: new Set(), sessions: 0 }));
     return r;
   };
-  if (dimension === "page" || dimension === "event") {
+  if (dimension in EVENT_DIMS) {
     for (const e of events) {
       if (!inRange(e.occurredAt, from, to)) continue;
-      const key = dimension === "event" ? e.name : e.type === "pageview" ? e.path : undefined;
+      const key = EVENT_DIMS[dimension](e);
       if (key === undefined) continue;
       const r = row(key);
       r.count++;
@@ -166,7 +179,7 @@ export function truthTop(
       }
     }
   } else throw new Error(`unknown dimension ${dimension}`);
-  const withSessions = dimension !== "page" && dimension !== "event";
+  const withSessions = !(dimension in EVENT_DIMS);
   return rank(
     [...rows]
       .filter(([, r]) => r.count > 0 || r.sessions > 0)

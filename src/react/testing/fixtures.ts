@@ -1,6 +1,7 @@
 /** Report data for the dashboard's tests (not shipped: excluded from the build). */
 import { makeFunctionReference } from "convex/server";
 import type { Overview, Realtime, TimeseriesRow, TopDimension, TopRow } from "../../component/validators.js";
+import { TOP_QUERY_NAMES } from "../../component/lib/dimensions.js";
 import type { AnalyticsDashboardApi } from "../api.js";
 
 export const HOUR = 60 * 60 * 1000;
@@ -69,6 +70,11 @@ export const topListsFixture: Record<TopDimension, TopRow[]> = {
   browser: [row("Chrome", 3_000, 800, 950)],
   os: [row("macOS", 2_000, 500, 600)],
   country: [row("DE", 1_500, 400, 450), row("US", 1_400, 380, 420)],
+  hostname: [row("example.com", 4_000, 1_200)],
+  term: [row("analytics", 60, 30, 31)],
+  content: [row("hero-link", 40, 20, 21)],
+  language: [row("en-US", 2_500, 700, 800)],
+  screen: [row("desktop", 2_800, 760, 850)],
 };
 
 export const realtimeFixture: Realtime = {
@@ -81,18 +87,7 @@ export function fakeAnalyticsApi(): AnalyticsDashboardApi {
   const names = [
     "getOverview",
     "getTimeseries",
-    "getTopPages",
-    "getTopEntryPages",
-    "getTopExitPages",
-    "getTopReferrers",
-    "getTopSources",
-    "getTopMediums",
-    "getTopCampaigns",
-    "getTopEvents",
-    "getTopDevices",
-    "getTopBrowsers",
-    "getTopOs",
-    "getTopCountries",
+    ...Object.values(TOP_QUERY_NAMES),
     "getEventPropertyBreakdown",
     "getRealtime",
   ] as const;
