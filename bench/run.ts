@@ -10,6 +10,7 @@ import { DAY, HOUR, eventCount, generateShape } from "./shape.js";
 import { seedByReplay, seedChunked, type Dataset } from "./seed.js";
 import { LIMITS, fits, ingestSection, measureDataset, pipelineSection, queryTable, type QueryMeasure } from "./scenarios.js";
 import { scaleSection } from "./scale.js";
+import { workloadSection } from "./workloads.js";
 
 export type Mode = "quick" | "full";
 
@@ -141,7 +142,9 @@ export async function runBenchmark(mode: Mode, log: (line: string) => void = () 
     }
 
     await scaleSection(report, mode, log);
-    log(`scale limits done (${elapsed()})`);
+    log(`raw edges done (${elapsed()})`);
+    await workloadSection(report, mode, log);
+    log(`scale targets done (${elapsed()})`);
     report.note("");
     report.note(`Benchmark wall time: ${elapsed()} (${mode}).`);
     return report;

@@ -1,16 +1,8 @@
 /**
- * Scale limits: the largest traffic at which each query still fits Convex's
- * per-transaction limits, found by doubling then bisecting on synthetic
- * datasets, and what the code does beyond it.
- *
- * Rollup-read limits (hour-aligned ranges). A query reads the rollup rows of
- * its buckets, so a dataset needs only those rows. One day of uniform traffic
- * at the tested rate is generated; its event documents are built exactly as
- * ingestBatch builds them and folded into rollup deltas with the aggregation's
- * own functions (addEventContribution, summarizeEvent + clusterSessions +
- * addSessionContribution), written by the real flushDeltas as one compacted
- * shard, and the day's rows are then copied to every bucket the measured
- * ranges read (daily rows to each day, hourly rows to the same hour of day).
+ * Raw-edge limits: the largest traffic at which queries of ranges that are
+ * not hour-aligned still fit Convex's per-transaction limits, found by
+ * doubling then bisecting, and what the code does beyond it. (What
+ * hour-aligned ranges read at every site size is bench/workloads.ts.)
  *
  * Raw-edge limits (ranges that are not hour-aligned). Event documents (as
  * ingestBatch builds them) and session documents (built by the aggregation's
@@ -22,12 +14,9 @@ import type { Doc } from "../src/component/_generated/dataModel.js";
 import { eventSessionKeys } from "../src/component/aggregation.js";
 import { MAX_BREAKDOWN_EVENTS } from "../src/component/analytics.js";
 import { withoutUndefined } from "../src/component/lib/objects.js";
-import { planExactRange } from "../src/component/lib/rangePlan.js";
-import { KEYED, OVERVIEW, RollupDeltas } from "../src/component/lib/rollupDelta.js";
-import { addEventContribution, addSessionContribution, clusterSessions, summarizeEvent } from "../src/component/lib/sessions.js";
-import { hashVisitor } from "../src/component/lib/sketch.js";
+import { clusterSessions, summarizeEvent } from "../src/component/lib/sessions.js";
 import { MAX_RAW_EDGE_EVENTS, MAX_RAW_EDGE_SESSION_LOOKUPS } from "../src/component/rawEdges.js";
-import { ROLLUP_ROW_BUDGET_BYTES, flushDeltas } from "../src/component/rollups.js";
+import { ROLLUP_ROW_BUDGET_BYTES } from "../src/component/rollups.js";
 import { createTestSite, type TestInstance } from "../src/component/testing/setup.js";
 import { prng, type Batch } from "../src/component/testing/traffic.js";
 import { realNowMs } from "./clock.js";
@@ -121,150 +110,7 @@ function sessionDocs(siteId: string, docs: EventRow[]) {
   return out;
 }
 
-/** The rollup deltas the aggregation computes for these (whole, new) sessions. */
-function deltasOf(docs: EventRow[]): RollupDeltas {
-  const deltas = new RollupDeltas();
-  const bySession = new Map<string, EventRow[]>();
-  for (const d of docs) {
-    addEventContribution(deltas, d, hashVisitor(d.visitorId), TZ);
-    bySession.set(d.sessionId, [...(bySession.get(d.sessionId) ?? []), d]);
-  }
-  for (const list of bySession.values()) {
-    const pieces = list.map((e) => ({ summary: summarizeEvent({ ...e, keys: eventSessionKeys(e as unknown as Doc<"events">) }, TZ) }));
-    for (const cluster of clusterSessions(pieces, 30 * 60_000)) addSessionContribution(deltas, cluster.summary, hashVisitor(list[0].visitorId), 1, TZ);
-  }
-  return deltas;
-}
-
-type RowDoc = Omit<Doc<"rollupShards">, "_id" | "_creationTime">;
-
-async function insertRows(t: TestInstance, rows: RowDoc[]): Promise<void> {
-  for (let i = 0; i < rows.length; ) {
-    let bytes = 0;
-    let j = i;
-    while (j < rows.length && (j === i || bytes + rows[j].bytes < 8 * 1024 * 1024) && j - i < 2_000) bytes += rows[j++].bytes + 200;
-    const slice = rows.slice(i, j);
-    await t.run(async (ctx) => {
-      for (const row of slice) await ctx.db.insert("rollupShards", row);
-    });
-    i = j;
-  }
-}
-
-// ------------------------------------------------------------ rollup limits
-
-type RollupQuery = { q: QueryName; range: string; from: number; to: number };
-
-const ROLLUP_QUERIES: QueryName[] = ["getOverview", "getTimeseries hour", "getTimeseries day", "getTopPages", "getTopReferrers"];
-/** Queries end at 10:00 UTC after 30 whole days, so every range mixes daily and hourly rows. */
-const RANGE_END = DAY0 + 30 * DAY + 10 * HOUR;
-const ROLLUP_RANGES = [
-  ["24 h", DAY],
-  ["7 d", 7 * DAY],
-  ["30 d", 30 * DAY],
-] as const;
-
-function rollupQueries(): RollupQuery[] {
-  return ROLLUP_RANGES.flatMap(([range, length]) => ROLLUP_QUERIES.map((q) => ({ q, range, from: RANGE_END - length, to: RANGE_END })));
-}
-
-type Axis = { label: string; unit: string; traffic: (x: number) => Omit<Traffic, "start" | "hours"> };
-
-/** Builds the dataset for `x` on `axis` holding the rows `wanted` read, and measures them. */
-async function rollupPoint(axis: Axis, x: number, wanted: RollupQuery[]): Promise<Map<string, QueryMeasure & { rowBytes: number }>> {
-  // One template day of rows, written by the real flushDeltas as a compacted shard.
-  const scratch = freshInstance();
-  vi.setSystemTime(DAY0 + 40 * DAY);
-  const scratchSite = await createTestSite(scratch);
-  const site = await siteOf(scratch, scratchSite);
-  const docs = uniformTraffic({ ...axis.traffic(x), start: DAY0, hours: 24 }).flatMap((b) => eventDocs(site, b));
-  const deltas = deltasOf(docs);
-  for (const [gk, keyed] of deltas.groups) {
-    const one = new RollupDeltas();
-    one.groups.set(gk, keyed);
-    await scratch.run((ctx) => flushDeltas(ctx as never, scratchSite, 0, one).then(() => null));
-  }
-  const template = new Map<string, RowDoc[]>();
-  for (const interval of ["hour", "day"] as const) {
-    for (const dimension of [OVERVIEW, KEYED]) {
-      const starts = interval === "day" ? [DAY0] : Array.from({ length: 24 }, (_, h) => DAY0 + h * HOUR);
-      for (const bucketStart of starts) {
-        const rows = await scratch.run((ctx) =>
-          ctx.db
-            .query("rollupShards")
-            .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) => q.eq("siteId", scratchSite).eq("interval", interval).eq("dimension", dimension).eq("bucketStart", bucketStart))
-            .collect(),
-        );
-        template.set(`${interval}|${dimension}|${bucketStart}`, rows.map(({ _id, _creationTime, ...rest }) => rest));
-      }
-    }
-  }
-  // Copy the template rows to every bucket the wanted queries read.
-  const needed = new Set<string>();
-  for (const w of wanted) {
-    const group = w.q.startsWith("getTop") ? KEYED : OVERVIEW;
-    const plans = w.q === "getTimeseries hour" ? Array.from({ length: (w.to - w.from) / HOUR }, (_, i) => planExactRange(w.from + i * HOUR, w.from + (i + 1) * HOUR, TZ)) : [planExactRange(w.from, w.to, TZ)];
-    for (const p of plans) {
-      for (const d of p.days) needed.add(`day|${group}|${d}`);
-      for (const h of p.hours) needed.add(`hour|${group}|${h}`);
-    }
-  }
-  const t = freshInstance();
-  const siteId = await createTestSite(t);
-  if (siteId !== scratchSite) throw new Error("site ids differ");
-  const rows: RowDoc[] = [];
-  for (const key of needed) {
-    const [interval, dimension, start] = key.split("|");
-    const bucketStart = Number(start);
-    const source = interval === "day" ? DAY0 : DAY0 + (bucketStart % DAY);
-    for (const row of template.get(`${interval}|${dimension}|${source}`) ?? []) rows.push({ ...row, bucketStart });
-  }
-  await insertRows(t, rows);
-  const dayKeyed = template.get(`day|${KEYED}|${DAY0}`) ?? [];
-  const rowBytes = dayKeyed.reduce((s, r) => s + r.bytes, 0);
-  const out = new Map<string, QueryMeasure & { rowBytes: number }>();
-  for (const w of wanted) out.set(`${w.q}|${w.range}`, { ...(await measureQuery(t, siteId, w.q, w.from, w.to, w.range, true)), rowBytes });
-  return out;
-}
-
 type Limit = { q: QueryName; range: string; maxOk: number | null; firstFail: number | null; ok?: QueryMeasure; fail?: QueryMeasure };
-
-/** Doubling from `from` up to `cap`, then `bisect` bisection steps per query. */
-async function searchAxis(axis: Axis, from: number, cap: number, bisect: number, log: (l: string) => void): Promise<{ limits: Limit[]; points: number }> {
-  const all = rollupQueries();
-  const limits = new Map<string, Limit>(all.map((w) => [`${w.q}|${w.range}`, { q: w.q, range: w.range, maxOk: null, firstFail: null }]));
-  let points = 0;
-  const evaluate = async (x: number, wanted: RollupQuery[]) => {
-    points++;
-    const started = realNowMs();
-    const res = await rollupPoint(axis, x, wanted);
-    for (const [key, m] of res) {
-      const lim = limits.get(key)!;
-      if (fits(m)) {
-        if (lim.maxOk === null || x > lim.maxOk) Object.assign(lim, { maxOk: x, ok: m });
-      } else if (lim.firstFail === null || x < lim.firstFail) Object.assign(lim, { firstFail: x, fail: m });
-    }
-    log(`  scale ${axis.label} = ${x}: ${wanted.length} queries, ${((realNowMs() - started) / 1000).toFixed(1)} s`);
-  };
-  for (let x = from; x <= cap; x *= 2) {
-    const alive = all.filter((w) => limits.get(`${w.q}|${w.range}`)!.firstFail === null);
-    if (alive.length === 0) break;
-    await evaluate(x, alive);
-  }
-  for (let step = 0; step < bisect; step++) {
-    // One bisection point per distinct (maxOk, firstFail) interval, shared by the queries in it.
-    const intervals = new Map<string, RollupQuery[]>();
-    for (const w of all) {
-      const lim = limits.get(`${w.q}|${w.range}`)!;
-      if (lim.maxOk === null || lim.firstFail === null) continue;
-      const mid = Math.round((lim.maxOk + lim.firstFail) / 2);
-      if (mid === lim.maxOk || mid === lim.firstFail) continue;
-      intervals.set(String(mid), [...(intervals.get(String(mid)) ?? []), w]);
-    }
-    for (const [mid, wanted] of intervals) await evaluate(Number(mid), wanted);
-  }
-  return { limits: [...limits.values()], points };
-}
 
 // --------------------------------------------------------------- raw edges
 
@@ -340,34 +186,12 @@ const beyond = (m?: QueryMeasure) => {
 
 export async function scaleSection(report: Report, mode: "quick" | "full", log: (l: string) => void): Promise<void> {
   const full = mode === "full";
-  report.heading("Scale limits");
+  report.heading("Raw edges and the property breakdown");
   report.note(
-    "Largest traffic at which each query still fits Convex's per-transaction limits (32,000 documents / 16 MiB read / 4,096 index ranges; " +
-      "convex-test enforces them, so \"fails\" means the real query threw). Found by doubling, then bisecting" +
-      (full ? " (2 steps)" : " (quick run: doubling only, small range)") +
-      ". Synthetic uniform traffic, ~5 events per session, one session per visitor per day, compacted rollups (see bench/scale.ts for how rows are built).",
+    "Ranges that are not hour-aligned read raw events for their partial-hour edges; the largest traffic at which that still fits Convex's " +
+      "per-transaction limits (convex-test enforces them, so \"fails\" means the real query threw), found by doubling, then bisecting" +
+      (full ? " (2 steps)." : " (quick run: doubling only, small range)."),
   );
-
-  const traffic: Axis = {
-    label: "events/hour",
-    unit: "events per hour (200 paths, 20 referrers)",
-    traffic: (x) => ({ seed: x, eventsPerHour: x, paths: 200, pathMode: "skewed", sessionEvents: [3, 7] }),
-  };
-  const keys: Axis = {
-    label: "distinct paths",
-    unit: "distinct paths per day at 280 events/hour (≈200,000 events/month)",
-    traffic: (x) => ({ seed: 7 + x, eventsPerHour: 280, paths: x, pathMode: "uniform", sessionEvents: [3, 7] }),
-  };
-  for (const [axis, start, cap] of full
-    ? ([[traffic, 250, 8_000], [keys, 400, 102_400]] as const)
-    : ([[traffic, 500, 1_000], [keys, 800, 1_600]] as const)) {
-    const { limits, points } = await searchAxis(axis, start, cap, full ? 2 : 0, log);
-    report.note(`**Hour-aligned ranges vs ${axis.unit}** (${points} datasets; searched ${num(start)}–${num(cap)}):`);
-    report.table(
-      ["query", "range", `largest ${axis.label} that fits`, "its reads", `smallest ${axis.label} that fails`, "what happens beyond"],
-      limits.map((l) => [l.q, l.range, l.maxOk === null ? `< ${num(start)}` : l.firstFail === null ? `≥ ${num(l.maxOk)}` : num(l.maxOk), describe(l.ok), l.firstFail === null ? "—" : num(l.firstFail), beyond(l.fail)]),
-    );
-  }
 
   const edgeCap = full ? 32_000 : 2_000;
   // Bounce-heavy traffic (1–2 events per session) only changes the queries that look up sessions per event.

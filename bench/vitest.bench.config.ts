@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     environment: "edge-runtime",
     server: { deps: { inline: ["convex-test"] } },
-    include: ["bench/full.bench-run.ts"],
+    include: [process.env.BENCH_FILE ?? "bench/full.bench-run.ts"],
     testTimeout: 30 * 60_000,
     hookTimeout: 30 * 60_000,
     reporters: ["default"],
