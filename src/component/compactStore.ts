@@ -9,9 +9,10 @@ import { OVERVIEW } from "./lib/rollupDelta.js";
 import { decodeSketch, encodeSketch, isEmptySketch, sketchCardinality, type Sketch } from "./lib/sketch.js";
 import { floorToLocalDay, zoneOffsetMs, DAY_MS, HOUR_MS } from "./lib/time.js";
 import {
-  SKETCH_BANDS,
+  INLINE_SKETCH_BYTES,
   VALUE_FIELDS,
   bandOfRank,
+  bandStartsFor,
   emptyUnit,
   sumEntries,
   truncateUnit,
@@ -56,6 +57,17 @@ export function localDayStart(n: number, timeZone: string): number {
 }
 
 export type UnitRef = { siteId: string; dimension: string; level: number; bucketStart: number };
+
+/**
+ * The dimension name of a bucket's shared row. A unit that is complete (no
+ * key left out) and small lives there, with every other such unit of the
+ * bucket, instead of in a row of its own: at low traffic one compaction of a
+ * bucket then writes two rows (overview and shared) instead of one per
+ * dimension. Its keys are "dimension\tkey"; its sketches are inline.
+ */
+export const SHARED = "*";
+/** Largest unit (keys, counters and sketches, in bytes) that goes into the shared row. */
+export const SHARED_UNIT_BYTES = 2 * 1024;
 
 const unitIndex = (ref: UnitRef) => (q: any) =>
   q.eq("siteId", ref.siteId).eq("dimension", ref.dimension).eq("level", ref.level).eq("bucketStart", ref.bucketStart);
@@ -115,20 +127,131 @@ export function rankUnitOf(row: TopsRow): RankUnit {
   return { entries: countersOf(row), restMax: row.restMax };
 }
 
-/** A whole stored unit with its sketches, for compaction to merge into. */
+/**
+ * A whole stored unit with its sketches, for compaction to merge into: from
+ * its own row, or from the bucket's shared row (`row` is then null: the
+ * unit has no row of its own).
+ */
 export async function readUnit(ctx: QueryCtx, ref: UnitRef): Promise<{ unit: Unit; row: TopsRow | null; sketchRows: SketchRow[] }> {
   const row = await readTopsRow(ctx, ref);
-  if (!row) return { unit: emptyUnit(), row: null, sketchRows: [] };
-  const sketchRows = await readSketchRows(ctx, ref);
+  if (!row) {
+    const shared = ref.dimension === SHARED ? null : await readTopsRow(ctx, { ...ref, dimension: SHARED });
+    const view = shared && viewOfShared(shared, ref.dimension);
+    return { unit: view ? unitOfInlineRow(view) : emptyUnit(), row: null, sketchRows: [] };
+  }
+  const sketchRows = row.sketches ? [] : await readSketchRows(ctx, ref);
   const sketches = new Map<string, ArrayBuffer>();
+  row.sketches?.forEach((encoded, i) => sketches.set(row.keys[i], encoded));
   for (const s of sketchRows) s.keys.forEach((k, i) => sketches.set(k, s.sketches[i]));
   const unit = emptyUnit();
   unit.restMax = row.restMax;
   for (const [key, c] of countersOf(row)) {
     const encoded = sketches.get(key);
-    unit.entries.set(key, { key, ...c, sketch: encoded ? decodeSketch(encoded) : undefined });
+    unit.entries.set(key, { key, ...c, sketch: encoded && encoded.byteLength > 0 ? decodeSketch(encoded) : undefined });
   }
   return { unit, row, sketchRows };
+}
+
+/**
+ * The encoded sketches of `keys` in `row`: inline ones directly, banded ones
+ * by reading only the bands that hold those keys' ranks.
+ */
+export async function sketchesOfKeys(ctx: QueryCtx, row: TopsRow, keys: string[]): Promise<Map<string, ArrayBuffer>> {
+  const found = new Map<string, ArrayBuffer>();
+  const rank = new Map(row.keys.map((k, i) => [k, i]));
+  const ranks = keys.flatMap((k) => (rank.has(k) ? [rank.get(k)!] : []));
+  if (ranks.length === 0) return found;
+  if (row.sketches) {
+    for (const r of ranks) if (row.sketches[r].byteLength > 0) found.set(row.keys[r], row.sketches[r]);
+    return found;
+  }
+  const bands = [...new Set(ranks.map((r) => bandOfRank(r, row.bandStarts ?? [0])))].sort((a, b) => a - b);
+  const wanted = new Set(keys);
+  for (const band of await readSketchRows(ctx, slotRef(row), bands)) {
+    band.keys.forEach((k, i) => wanted.has(k) && found.set(k, band.sketches[i]));
+  }
+  return found;
+}
+
+/** One dimension's part of a shared row, shaped as a row of its own (restMax 0, sketches inline). */
+export function viewOfShared(shared: TopsRow, dimension: string): TopsRow | null {
+  const prefix = `${dimension}\t`;
+  const keys: string[] = [];
+  const values: number[] = [];
+  const sketches: ArrayBuffer[] = [];
+  const width = VALUE_FIELDS.length;
+  shared.keys.forEach((k, i) => {
+    if (!k.startsWith(prefix)) return;
+    keys.push(k.slice(prefix.length));
+    values.push(...shared.values.slice(i * width, (i + 1) * width));
+    sketches.push(shared.sketches?.[i] ?? EMPTY);
+  });
+  if (keys.length === 0) return null;
+  return { ...shared, dimension, keys, values, sketches, restMax: 0 };
+}
+
+function unitOfInlineRow(row: TopsRow): Unit {
+  const unit = emptyUnit();
+  const counters = countersOf(row);
+  row.keys.forEach((key, i) => {
+    const encoded = row.sketches?.[i];
+    unit.entries.set(key, { key, ...counters.get(key)!, sketch: encoded && encoded.byteLength > 0 ? decodeSketch(encoded) : undefined });
+  });
+  return unit;
+}
+
+/** Every dimension's unit in a shared row. */
+export function unitsOfShared(shared: TopsRow | null): Map<string, Unit> {
+  const units = new Map<string, Unit>();
+  if (!shared) return units;
+  const dimensions = new Set(shared.keys.map((k) => k.slice(0, k.indexOf("\t"))));
+  for (const d of dimensions) units.set(d, unitOfInlineRow(viewOfShared(shared, d)!));
+  return units;
+}
+
+/** The unit's entries and encoded sketches when it may live in the shared row, else null. */
+export function sharedForm(unit: Unit, level: number): { entries: UnitEntry[]; encoded: ArrayBuffer[] } | null {
+  const { entries, restMax } = truncateUnit(unit, keyLimit(level));
+  if (restMax > 0 || entries.some((e) => e.slack > 0)) return null;
+  const encoded = entries.map((e) => (e.sketch && !isEmptySketch(e.sketch) ? encodeSketch(e.sketch) : EMPTY));
+  const bytes = entries.reduce((n, e, i) => n + e.key.length + 8 * VALUE_FIELDS.length + encoded[i].byteLength, 0);
+  return bytes <= SHARED_UNIT_BYTES ? { entries, encoded } : null;
+}
+
+/** Rewrites a bucket's shared row to hold exactly `units` (each in shared form). Returns documents written. */
+export async function writeShared(
+  ctx: MutationCtx,
+  ref: Omit<UnitRef, "dimension">,
+  previous: TopsRow | null,
+  units: Map<string, { entries: UnitEntry[]; encoded: ArrayBuffer[] }>,
+): Promise<number> {
+  const keys: string[] = [];
+  const values: number[] = [];
+  const sketches: ArrayBuffer[] = [];
+  for (const [dimension, form] of [...units].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    form.entries.forEach((e, i) => {
+      keys.push(`${dimension}\t${e.key}`);
+      for (const f of VALUE_FIELDS) values.push(e[f]);
+      sketches.push(form.encoded[i]);
+    });
+  }
+  if (keys.length === 0) {
+    if (!previous) return 0;
+    await ctx.db.delete(previous._id);
+    return 1;
+  }
+  const bytes = keys.reduce((n, k) => n + k.length + 8 * VALUE_FIELDS.length, 64) + sketches.reduce((n, b) => n + b.byteLength, 0);
+  const doc = { ...ref, dimension: SHARED, keys, values, restMax: 0, sketches, bytes };
+  if (previous) await ctx.db.replace(previous._id, doc);
+  else await ctx.db.insert("rollupTops", doc);
+  return 1;
+}
+
+/** Deletes a unit's own rows (it moved into the shared row). */
+export async function deleteOwnRows(ctx: MutationCtx, previous: { row: TopsRow | null; sketchRows: SketchRow[] }): Promise<number> {
+  if (previous.row) await ctx.db.delete(previous.row._id);
+  for (const r of previous.sketchRows) await ctx.db.delete(r._id);
+  return (previous.row ? 1 : 0) + previous.sketchRows.length;
 }
 
 function packValues(entries: UnitEntry[]): number[] {
@@ -139,7 +262,8 @@ function packValues(entries: UnitEntry[]): number[] {
 
 /**
  * Stores `unit` cut to its level's key limit, replacing what `previous`
- * held. Returns documents written. An empty unit deletes its rows.
+ * held: sketches inline while small, else in bands (see INLINE_SKETCH_BYTES).
+ * Returns documents written. An empty unit deletes its rows.
  */
 export async function writeUnit(
   ctx: MutationCtx,
@@ -149,7 +273,6 @@ export async function writeUnit(
 ): Promise<number> {
   const limit = ref.dimension === OVERVIEW ? 1 : keyLimit(ref.level);
   const { entries, restMax } = truncateUnit(unit, limit);
-  let writes = 0;
   const oldBands = new Map(previous.sketchRows.map((r) => [r.band, r]));
   if (entries.length === 0 && restMax === 0) {
     if (previous.row) await ctx.db.delete(previous.row._id);
@@ -157,33 +280,30 @@ export async function writeUnit(
     return (previous.row ? 1 : 0) + previous.sketchRows.length;
   }
   const keys = entries.map((e) => e.key);
-  const values = packValues(entries);
+  const encoded = entries.map((e) => (e.sketch && !isEmptySketch(e.sketch) ? encodeSketch(e.sketch) : EMPTY));
+  const sketchBytes = encoded.reduce((n, b) => n + b.byteLength, 0);
+  const inline = sketchBytes <= INLINE_SKETCH_BYTES;
+  const bandStarts = inline ? [] : bandStartsFor(encoded.map((b) => b.byteLength));
   const overviewSketch = ref.dimension === OVERVIEW ? entries[0]?.sketch : undefined;
   const counts = {
     ...ref,
     keys,
-    values,
+    values: packValues(entries),
     restMax,
+    ...(inline ? { sketches: encoded } : { bandStarts }),
     ...(ref.dimension === OVERVIEW ? { visitors: overviewSketch ? sketchCardinality(overviewSketch) : 0 } : {}),
-    bytes: keys.reduce((n, k) => n + k.length + 8 * VALUE_FIELDS.length, 64),
+    bytes: keys.reduce((n, k) => n + k.length + 8 * VALUE_FIELDS.length, 64) + (inline ? sketchBytes : 0),
   };
   if (previous.row) await ctx.db.replace(previous.row._id, counts);
   else await ctx.db.insert("rollupTops", counts);
-  writes++;
-
-  const bands = new Map<number, { keys: string[]; sketches: ArrayBuffer[] }>();
-  entries.forEach((e, rank) => {
-    if (!e.sketch || isEmptySketch(e.sketch)) return;
-    const band = bandOfRank(rank);
-    let b = bands.get(band);
-    if (!b) bands.set(band, (b = { keys: [], sketches: [] }));
-    b.keys.push(e.key);
-    b.sketches.push(encodeSketch(e.sketch));
-  });
-  for (const [band, b] of bands) {
-    const doc = { ...ref, band, ...b, bytes: b.sketches.reduce((n, s) => n + s.byteLength + 16, 64) };
-    const old = oldBands.get(band);
-    oldBands.delete(band);
+  let writes = 1;
+  for (let band = 0; band < bandStarts.length; band++) oldBands.delete(band);
+  for (let band = 0; band < bandStarts.length; band++) {
+    const from = bandStarts[band];
+    const to = bandStarts[band + 1] ?? keys.length;
+    const sketches = encoded.slice(from, to);
+    const doc = { ...ref, band, keys: keys.slice(from, to), sketches, bytes: sketches.reduce((n, b) => n + b.byteLength + 16, 64) };
+    const old = previous.sketchRows.find((r) => r.band === band);
     if (old) await ctx.db.replace(old._id, doc);
     else await ctx.db.insert("rollupSketches", doc);
     writes++;
@@ -195,12 +315,7 @@ export async function writeUnit(
   return writes;
 }
 
-/** Band numbers holding the given ranks. */
-export function bandsOfRanks(ranks: number[]): number[] {
-  return [...new Set(ranks.map(bandOfRank))].sort((a, b) => a - b);
-}
-
-export const BAND_COUNT = SKETCH_BANDS.length;
+const EMPTY = new ArrayBuffer(0);
 
 /**
  * The exact units of live rollup rows, per dimension: every entry summed over

@@ -417,8 +417,8 @@ describe("sessions that change after their start bucket was compacted", () => {
 // ---------------------------------------------------------------- one bucket of large rows
 
 const LARGE_SHARDS = 80;
-const LARGE_KEYS = 14;
-const VISITORS_PER_SHARD = 1_100;
+const LARGE_KEYS = 28;
+const VISITORS_PER_SHARD = 12_000;
 const VISITOR_STRIDE = 600;
 
 /** 80 keyed rows of ~230 KB each in one bucket: ~18 MB, more than one transaction may read. */

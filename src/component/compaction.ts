@@ -9,15 +9,21 @@ import {
   blockDays,
   localDayNumber,
   localDayStart,
+  SHARED,
+  deleteOwnRows,
+  readTopsRow,
   readUnit,
+  sharedForm,
   unitsOfLiveRows,
+  unitsOfShared,
+  writeShared,
   writeUnit,
   type UnitRef,
 } from "./compactStore.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
-import { KEYED, OVERVIEW } from "./lib/rollupDelta.js";
+import { KEYED, OVERVIEW, dayIsItsHours } from "./lib/rollupDelta.js";
 import { HOUR_MS, floorToLocalDay } from "./lib/time.js";
-import { mergeUnits } from "./lib/topUnits.js";
+import { mergeUnits, type Unit } from "./lib/topUnits.js";
 import type { RollupRow } from "./rollups.js";
 import { compactionSweepPage } from "./compactionSweep.js";
 import { getSiteDoc } from "./sites.js";
@@ -55,6 +61,8 @@ export const DEFAULT_LOOKBACK_MS = 3 * 24 * HOUR_MS;
 const PAGES_PER_RUN = 100;
 /** Every dimension compact units exist for. */
 export const UNIT_DIMENSIONS: readonly string[] = [OVERVIEW, ...TOP_DIMENSIONS];
+/** Every dimension name a stored unit row may carry (the shared row's too), for deleting them. */
+export const STORED_UNIT_DIMENSIONS: readonly string[] = [...UNIT_DIMENSIONS, SHARED];
 
 export type Watermark = { hoursBefore: number; daysBefore: number; blocksBeforeDay: number };
 
@@ -76,14 +84,20 @@ async function setWatermark(ctx: MutationCtx, site: Doc<"sites">, patch: Partial
     if (changed) await ctx.db.patch(existing._id, patch);
     return;
   }
-  // Blocks start at the site's first day with data: the oldest live day row.
-  const oldest = await ctx.db
-    .query("rollupShards")
-    .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
-      q.eq("siteId", site._id).eq("interval", "day").eq("dimension", OVERVIEW),
-    )
-    .first();
-  const firstDay = oldest?.bucketStart ?? floorToLocalDay(Date.now(), site.timezone);
+  // Blocks start at the site's first day with data: the oldest live row's day.
+  let oldest = Date.now();
+  for (const interval of ["hour", "day"] as const) {
+    for (const group of [OVERVIEW, KEYED]) {
+      const row = await ctx.db
+        .query("rollupShards")
+        .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
+          q.eq("siteId", site._id).eq("interval", interval).eq("dimension", group),
+        )
+        .first();
+      if (row) oldest = Math.min(oldest, row.bucketStart);
+    }
+  }
+  const firstDay = floorToLocalDay(oldest, site.timezone);
   await ctx.db.insert("rollupWatermarks", {
     siteId: site._id,
     hoursBefore: 0,
@@ -134,26 +148,66 @@ async function firstLiveBucket(ctx: QueryCtx, siteId: string, interval: Interval
 }
 
 /**
+ * Adds exact deltas (one unit per dimension) into the units of one slot,
+ * keeping small complete units in the slot's shared row. Returns documents
+ * written.
+ */
+async function foldIntoSlot(ctx: MutationCtx, slot: Omit<UnitRef, "dimension">, deltas: Map<string, Unit>): Promise<number> {
+  const sharedRow = await readTopsRow(ctx, { ...slot, dimension: SHARED });
+  const sharedUnits = unitsOfShared(sharedRow);
+  const shared = new Map([...sharedUnits].map(([d, u]) => [d, sharedForm(u, slot.level)!]));
+  let sharedChanged = false;
+  let writes = 0;
+  for (const [dimension, delta] of deltas) {
+    const ref: UnitRef = { ...slot, dimension };
+    const wasShared = shared.has(dimension);
+    const stored = wasShared ? { unit: sharedUnits.get(dimension)!, row: null, sketchRows: [] } : await readUnit(ctx, ref);
+    const merged = mergeUnits(stored.unit, delta);
+    // The overview stays in its own row: every overview and timeseries query reads it.
+    const small = dimension === OVERVIEW ? null : sharedForm(merged, slot.level);
+    if (small) {
+      shared.set(dimension, small);
+      sharedChanged = true;
+      writes += await deleteOwnRows(ctx, stored);
+    } else {
+      if (wasShared) {
+        shared.delete(dimension);
+        sharedChanged = true;
+      }
+      writes += await writeUnit(ctx, ref, merged, stored);
+    }
+  }
+  if (sharedChanged) writes += await writeShared(ctx, slot, sharedRow, shared);
+  return writes;
+}
+
+/**
  * Folds a settled bucket's live rows (as many as `budget` bytes allow) into
- * its compact units, one per dimension, and deletes them in the same
- * transaction: a query sees every change either in the live rows or in the
- * units, never both or neither. A bucket larger than the budget takes
- * several pages.
+ * its compact units and deletes them, in one transaction: a query sees every
+ * change either in the live rows or in the units, never both or neither. An
+ * hour also goes into its day's unit when the day is made of whole hours
+ * (README, "How it works"). A bucket larger than the budget takes several
+ * pages.
  */
 export async function compactBucket(
   ctx: MutationCtx,
-  siteId: string,
+  site: Doc<"sites">,
   interval: Interval,
   bucketStart: number,
   budget: number = COMPACTION_PAGE_BYTES,
 ): Promise<{ bytes: number; writes: number; all: boolean }> {
-  const { rows, bytes, all } = await liveRowsOf(ctx, siteId, interval, bucketStart, budget);
+  const { rows, bytes, all } = await liveRowsOf(ctx, site._id, interval, bucketStart, budget);
+  const deltas = unitsOfLiveRows(rows);
   const level = interval === "hour" ? HOUR_LEVEL : DAY_LEVEL;
-  let writes = 0;
-  for (const [dimension, delta] of unitsOfLiveRows(rows)) {
-    const ref: UnitRef = { siteId, dimension, level, bucketStart };
-    const stored = await readUnit(ctx, ref);
-    writes += await writeUnit(ctx, ref, mergeUnits(stored.unit, delta), stored);
+  let writes = await foldIntoSlot(ctx, { siteId: site._id, level, bucketStart }, deltas);
+  if (interval === "hour") {
+    const day = floorToLocalDay(bucketStart, site.timezone);
+    // Rows written before days were built from hours (0.1) carry a day's data in
+    // day rows too: that day's unit comes from those instead, never from both.
+    const hasDayRows = (await firstLiveBucket(ctx, site._id, "day", day, day + 1)) !== null;
+    if (dayIsItsHours(day) && !hasDayRows) {
+      writes += await foldIntoSlot(ctx, { siteId: site._id, level: DAY_LEVEL, bucketStart: day }, deltas);
+    }
   }
   for (const row of rows) await ctx.db.delete(row._id);
   return { bytes, writes: writes + rows.length, all };
@@ -178,7 +232,7 @@ async function buildBlock(ctx: MutationCtx, site: Doc<"sites">, level: number, f
   const b = await readUnit(ctx, ref(childLevel, firstDay + half));
   const target = ref(level, firstDay);
   const existing = await readUnit(ctx, target);
-  if (!a.row && !b.row && !existing.row) return 0;
+  if (a.unit.entries.size === 0 && b.unit.entries.size === 0 && !existing.row) return 0;
   return await writeUnit(ctx, target, mergeUnits(a.unit, b.unit), existing);
 }
 
@@ -210,6 +264,15 @@ function settleHorizon(now: number): number {
   return now - SETTLE_GRACE_MS;
 }
 
+/**
+ * Days that already have blocks keep late changes in their live rows (which
+ * every query reads next to the blocks): compaction starts after them.
+ */
+async function firstUnblockedInstant(ctx: QueryCtx, site: Doc<"sites">): Promise<number> {
+  const mark = await readWatermark(ctx, site._id);
+  return mark && Number.isFinite(mark.blocksBeforeDay) ? localDayStart(mark.blocksBeforeDay, site.timezone) : 0;
+}
+
 async function compactPhase(
   ctx: MutationCtx,
   site: Doc<"sites">,
@@ -222,7 +285,7 @@ async function compactPhase(
   while (bytes < COMPACTION_PAGE_BYTES && merged < COMPACTION_PAGE_BUCKETS) {
     const bucket = await firstLiveBucket(ctx, site._id, interval, from, end);
     if (bucket === null) return { merged, done: true };
-    const step = await compactBucket(ctx, site._id, interval, bucket, COMPACTION_PAGE_BYTES - bytes);
+    const step = await compactBucket(ctx, site, interval, bucket, COMPACTION_PAGE_BYTES - bytes);
     bytes += step.bytes;
     merged++;
     if (!step.all) break;
@@ -262,18 +325,17 @@ export const compactPage = internalMutation({
     if (!(await renewLease(ctx, siteId, CHAIN, runId))) return { next: null, merged: 0, lost: true };
     const site = await getSiteDoc(ctx, siteId);
     if (position.phase === 0) {
+      // Before any live row is folded: a new watermark's blocks start at the oldest one's day.
+      await setWatermark(ctx, site, {});
       // Hours starting before the horizon's hour have ended by the horizon.
       const end = Math.floor(horizon / HOUR_MS) * HOUR_MS;
-      const { merged, done } = await compactPhase(ctx, site, "hour", 0, end);
+      const { merged, done } = await compactPhase(ctx, site, "hour", await firstUnblockedInstant(ctx, site), end);
       if (done) await setWatermark(ctx, site, { hoursBefore: end });
       return { next: done ? { phase: 1 } : position, merged, lost: false };
     }
     if (position.phase === 1) {
-      const mark = await readWatermark(ctx, site._id);
-      // Days that already have blocks keep late changes in their live rows.
-      const from = mark ? localDayStart(mark.blocksBeforeDay, site.timezone) : 0;
       const end = floorToLocalDay(horizon, site.timezone);
-      const { merged, done } = await compactPhase(ctx, site, "day", from, end);
+      const { merged, done } = await compactPhase(ctx, site, "day", await firstUnblockedInstant(ctx, site), end);
       if (done) await setWatermark(ctx, site, { daysBefore: end });
       return { next: done ? { phase: 2 } : position, merged, lost: false };
     }

@@ -6,7 +6,7 @@ import { LIMITS } from "./lib/limits.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
 import { DAY_MS, HOUR_MS, floorToLocalDay, floorToUtcHour } from "./lib/time.js";
 import { DAY_LEVEL, HOUR_LEVEL, MAX_LEVEL, blockDays } from "./compactStore.js";
-import { UNIT_DIMENSIONS } from "./compaction.js";
+import { STORED_UNIT_DIMENSIONS } from "./compaction.js";
 import { getSiteDoc } from "./sites.js";
 import { holdSweepLease, releaseSweepLease, sweepSitesPage } from "./siteSweep.js";
 
@@ -150,7 +150,7 @@ async function deleteRollupsBefore(
 async function deleteUnitsBefore(ctx: MutationCtx, siteId: string, levels: number[], cutoff: number, budget: Budget) {
   let deleted = 0;
   let more = false;
-  for (const dimension of UNIT_DIMENSIONS) {
+  for (const dimension of STORED_UNIT_DIMENSIONS) {
     for (const level of levels) {
       const before = level <= DAY_LEVEL ? cutoff : cutoff - (blockDays(level) - 1) * 25 * HOUR_MS;
       const tops = ctx.db
@@ -201,7 +201,12 @@ async function cleanupPage(ctx: MutationCtx, site: Doc<"sites">, cutoffs: Cutoff
         CLEANUP_PAGE.visitors,
         budget,
       ),
-    () => deleteRollupsBefore(ctx, siteId, "hour", cutoffs.hourly, budget),
+    // A live hour row is its hour's and its day's data until compaction
+    // folds it into units: it goes once both retentions have passed.
+    () =>
+      cutoffs.daily === null
+        ? { deleted: 0, more: false }
+        : deleteRollupsBefore(ctx, siteId, "hour", Math.min(cutoffs.hourly, cutoffs.daily), budget),
     () => deleteUnitsBefore(ctx, siteId, [HOUR_LEVEL], cutoffs.hourly, budget),
     () =>
       cutoffs.daily === null

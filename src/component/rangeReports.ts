@@ -6,7 +6,7 @@
  */
 import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
-import { bandsOfRanks, readSketchRows, slotRef, type TopsRow, rankUnitOf } from "./compactStore.js";
+import { sketchesOfKeys, type TopsRow, rankUnitOf } from "./compactStore.js";
 import { planExactRange, type RangePlan } from "./lib/rangePlan.js";
 import { OVERVIEW, rowGroupOf } from "./lib/rollupDelta.js";
 import { DistinctCounter, decodeSketch } from "./lib/sketch.js";
@@ -69,12 +69,7 @@ function rankUnitsOf(g: Gathered): RankUnit[] {
 async function visitorsOf(ctx: QueryCtx, g: Gathered, keys: string[]): Promise<Map<string, number>> {
   const counters = new Map(keys.map((k) => [k, new DistinctCounter()]));
   for (const row of g.unitRows) {
-    const rank = new Map(row.keys.map((k, i) => [k, i]));
-    const ranks = keys.flatMap((k) => (rank.has(k) ? [rank.get(k)!] : []));
-    if (ranks.length === 0) continue;
-    for (const band of await readSketchRows(ctx, slotRef(row), bandsOfRanks(ranks))) {
-      band.keys.forEach((k, i) => counters.get(k)?.add(decodeSketch(band.sketches[i])));
-    }
+    for (const [key, encoded] of await sketchesOfKeys(ctx, row, keys)) counters.get(key)!.add(decodeSketch(encoded));
   }
   for (const key of keys) {
     const counter = counters.get(key)!;

@@ -4,8 +4,7 @@
  * - whole local days that have coarse blocks: the fewest aligned blocks;
  * - other compacted days: their day units;
  * - days not compacted yet: their hours (or, in zones whose days do not
- *   start on a UTC hour, and before a site's first compaction, the live
- *   day rows);
+ *   start on a UTC hour, the live day rows);
  * - compacted hours: their hour units; other hours: live hour rows;
  * - the live rows of every compacted day and hour too, which hold only
  *   changes that arrived after compaction;
@@ -13,7 +12,8 @@
  */
 import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
-import { DAY_LEVEL, HOUR_LEVEL, MAX_LEVEL, blockDays, localDayNumber, localDayStart, type TopsRow } from "./compactStore.js";
+import { DAY_LEVEL, HOUR_LEVEL, MAX_LEVEL, SHARED, blockDays, localDayNumber, localDayStart, viewOfShared, type TopsRow } from "./compactStore.js";
+import { OVERVIEW, dayIsItsHours } from "./lib/rollupDelta.js";
 import { NO_WATERMARK, readWatermark, type Watermark } from "./compaction.js";
 import { contiguousRuns, type RangePlan, type Span } from "./lib/rangePlan.js";
 import { HOUR_MS, nextLocalDay } from "./lib/time.js";
@@ -57,18 +57,23 @@ export function planSources(plan: RangePlan, mark: Watermark, timeZone: string, 
   const sources: RangeSources = { units: [], liveDays: [], liveHours: [], raw: [...plan.raw] };
   const hours = [...plan.hours];
   const blockDayNumbers: number[] = [];
+  // A compacted day's changes not folded in yet are live rows: per hour
+  // where the day is made of whole hours, else per day.
+  const liveChangesOf = (day: number) => {
+    if (!dayIsItsHours(day)) sources.liveDays.push(day);
+    else for (let h = day, end = nextLocalDay(day, timeZone); h < end; h += HOUR_MS) sources.liveHours.push(h);
+  };
   for (const day of plan.days) {
     const n = localDayNumber(day, timeZone);
     if (useBlocks && n < mark.blocksBeforeDay) {
       blockDayNumbers.push(n);
-      sources.liveDays.push(day);
+      liveChangesOf(day);
     } else if (day < mark.daysBefore) {
       sources.units.push({ level: DAY_LEVEL, bucketStart: day });
-      sources.liveDays.push(day);
+      liveChangesOf(day);
     } else {
       const next = nextLocalDay(day, timeZone);
-      const hourAligned = day % HOUR_MS === 0 && next % HOUR_MS === 0;
-      if (mark.daysBefore > 0 && hourAligned) for (let h = day; h < next; h += HOUR_MS) hours.push(h);
+      if (dayIsItsHours(day)) for (let h = day; h < next; h += HOUR_MS) hours.push(h);
       else sources.liveDays.push(day);
     }
   }
@@ -84,6 +89,7 @@ export function planSources(plan: RangePlan, mark: Watermark, timeZone: string, 
     if (h < mark.hoursBefore) sources.units.push({ level: HOUR_LEVEL, bucketStart: h });
     sources.liveHours.push(h);
   }
+  sources.liveHours.sort((a, b) => a - b);
   return sources;
 }
 
@@ -128,17 +134,24 @@ export async function readUnitRows(
 ): Promise<Map<string, TopsRow>> {
   const found = new Map<string, TopsRow>();
   const keep = (row: TopsRow) => found.set(slotKey(row), row);
+  // Small units of hours and days may live in their bucket's shared row (the overview never does).
+  const names = dimension === OVERVIEW ? [dimension] : [dimension, SHARED];
   for (const level of [HOUR_LEVEL, DAY_LEVEL]) {
     const starts = units.filter((u) => u.level === level).map((u) => u.bucketStart);
     const step = level === HOUR_LEVEL ? stepOf("hour", site.timezone) : stepOf("day", site.timezone);
     for (const run of contiguousRuns(starts, step)) {
-      const rows = await ctx.db
-        .query("rollupTops")
-        .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", (q) =>
-          q.eq("siteId", site._id).eq("dimension", dimension).eq("level", level).gte("bucketStart", run.start).lt("bucketStart", run.end),
-        )
-        .collect();
-      rows.forEach(keep);
+      for (const name of names) {
+        const rows = await ctx.db
+          .query("rollupTops")
+          .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", (q) =>
+            q.eq("siteId", site._id).eq("dimension", name).eq("level", level).gte("bucketStart", run.start).lt("bucketStart", run.end),
+          )
+          .collect();
+        for (const row of rows) {
+          const view = name === SHARED ? viewOfShared(row, dimension) : row;
+          if (view) keep(view);
+        }
+      }
     }
   }
   for (const unit of units) {

@@ -17,7 +17,7 @@ import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
 import { MAX_LEVEL, blockDays, localDayNumber, localDayStart } from "./compactStore.js";
-import { UNIT_DIMENSIONS, readWatermark } from "./compaction.js";
+import { STORED_UNIT_DIMENSIONS, readWatermark } from "./compaction.js";
 import { getStream } from "./aggregation.js";
 import { enqueueAggregation } from "./ingest.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
@@ -123,7 +123,7 @@ function clearingSteps(site: Site, start: number, blocksFrom: number) {
     }
   }
   const blockStart = localDayStart(blocksFrom, site.timezone);
-  for (const dimension of UNIT_DIMENSIONS) {
+  for (const dimension of STORED_UNIT_DIMENSIONS) {
     for (let level = 0; level <= MAX_LEVEL; level++) {
       const from = level <= 1 ? start : blockStart;
       steps.push((ctx) =>

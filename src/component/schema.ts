@@ -113,13 +113,18 @@ export default defineSchema({
     keys: v.array(v.string()),
     values: v.array(v.number()),
     restMax: v.number(),
+    /** The keys' visitor sketches, when small enough to live here (else in rollupSketches). */
+    sketches: v.optional(v.array(v.bytes())),
+    /** First rank of each band row in rollupSketches, when the sketches live there. */
+    bandStarts: v.optional(v.array(v.number())),
     /** Distinct visitors of the whole unit (overview rows only). */
     visitors: v.optional(v.number()),
     bytes: v.number(),
   }).index("by_siteId_and_dimension_and_level_and_bucketStart", ["siteId", "dimension", "level", "bucketStart"]),
 
-  // Visitor sketches of a compact row's keys, split by rank band, so a top
-  // list reads sketches only for the few ranks it shows.
+  // Visitor sketches of a compact row's keys, when too large to keep inline:
+  // split into bands of consecutive ranks, so a top list reads sketches only
+  // for the few ranks it shows.
   rollupSketches: defineTable({
     siteId: v.string(),
     dimension: v.string(),

@@ -83,7 +83,12 @@ export class RollupDeltas {
     }
   }
 
-  /** Adds to the hourly bucket and the daily bucket of the same instant. */
+  /**
+   * Adds to the hourly bucket of an instant, and to its daily bucket only
+   * when that day does not start on a UTC hour (zones with half-hour
+   * offsets): elsewhere a day is its hours, and compaction builds the day's
+   * unit from them (README, "How it works"), so live rows stay per hour.
+   */
   addBoth(
     hour: number,
     day: number,
@@ -93,8 +98,13 @@ export class RollupDeltas {
     visitor?: { hash: number; delta: number },
   ): void {
     this.add("hour", hour, dimension, key, counters, visitor);
-    this.add("day", day, dimension, key, counters, visitor);
+    if (!dayIsItsHours(day)) this.add("day", day, dimension, key, counters, visitor);
   }
+}
+
+/** True when the local day starting at `dayStart` is made of whole UTC hours (its end is checked by the caller's zone). */
+export function dayIsItsHours(dayStart: number): boolean {
+  return dayStart % 3_600_000 === 0;
 }
 
 export function isZeroDelta(d: Delta): boolean {

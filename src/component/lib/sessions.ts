@@ -169,8 +169,7 @@ export function addSessionContribution(
     for (const bucket of session.buckets) {
       const counters = { events: sign * bucket.events, pageviews: sign * bucket.pageviews };
       const byEvent = { hash: visitorHash, delta: sign * bucket.events };
-      deltas.add("hour", bucket.hour, dim, key, counters, byEvent);
-      deltas.add("day", bucket.day, dim, key, counters, byEvent);
+      deltas.addBoth(bucket.hour, bucket.day, dim, key, counters, byEvent);
     }
   }
 }

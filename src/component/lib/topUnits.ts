@@ -99,14 +99,33 @@ export function truncateUnit(unit: Unit, limit: number): { entries: UnitEntry[];
 }
 
 /**
- * Rank bands for stored sketches, fine at the top: a top-10 list reads the
- * sketches of about a dozen keys per unit, not of every key the unit keeps.
+ * How a unit's sketches are stored: inline in its counts row while they are
+ * small (one document per unit, which keeps compaction's writes low at low
+ * traffic), else in band rows of consecutive ranks of about
+ * BAND_TARGET_BYTES each, so a top-10 list reads the sketches of about a
+ * dozen keys per unit, not of every key the unit keeps.
  */
-export const SKETCH_BANDS = [0, 4, 8, 12, 16, 24, 32, 64, 128] as const;
+export const INLINE_SKETCH_BYTES = 4 * 1024;
+export const BAND_TARGET_BYTES = 24 * 1024;
 
-export function bandOfRank(rank: number): number {
+/** The first rank of each band, for sketches of these sizes in rank order. */
+export function bandStartsFor(sizes: number[]): number[] {
+  const starts: number[] = [];
+  let bytes = Infinity;
+  sizes.forEach((size, rank) => {
+    if (bytes > 0 && bytes + size > BAND_TARGET_BYTES) {
+      starts.push(rank);
+      bytes = 0;
+    }
+    bytes += size;
+  });
+  return starts;
+}
+
+/** The band holding `rank`, given each band's first rank. */
+export function bandOfRank(rank: number, bandStarts: number[]): number {
   let band = 0;
-  while (band + 1 < SKETCH_BANDS.length && rank >= SKETCH_BANDS[band + 1]) band++;
+  while (band + 1 < bandStarts.length && rank >= bandStarts[band + 1]) band++;
   return band;
 }
 

@@ -1,9 +1,9 @@
 import { addToSketch, emptySketch, encodeSketch, hashVisitor } from "../lib/sketch.js";
 
 /**
- * An encoded visitor sketch of `count` visitors `u<first>`…: past 1,000
- * visitors it is a HyperLogLog of about 16 KB, the largest entry a rollup
- * row holds, so a few keys make a row of hundreds of kilobytes.
+ * An encoded visitor sketch of `count` visitors `u<first>`…: past a few
+ * thousand visitors it is a HyperLogLog of 8 KiB, the largest entry a rollup
+ * row holds, so a few dozen keys make a row of hundreds of kilobytes.
  */
 export function visitorSketch(first: number, count: number): ArrayBuffer {
   let sketch = emptySketch();
