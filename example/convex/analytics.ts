@@ -37,4 +37,4 @@ export const { createSite, ensureSite, provisionSite, updateSite, rotateWriteKey
   exposeAdminApi(components.analytics, { auth: requireAnalyticsAdmin });
 
 // Internal: only crons and the dashboard of the deployment can run these.
-export const { cleanup, compact, repair } = exposeMaintenanceApi(components.analytics);
+export const { cleanup, compact, repair, rebuildRollups } = exposeMaintenanceApi(components.analytics);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { api } from "../convex/_generated/api";
+import { api, internal } from "../convex/_generated/api";
 import { ADMIN, ORIGIN, WRITE_KEY, drain, setupExampleApp, type ExampleApp } from "./setup";
 
 const PATH = "/analytics/ingest";
@@ -67,6 +67,26 @@ describe("POST /analytics/ingest", () => {
     ]);
     // No geo header: the country comes from the reported time zone.
     expect((await admin.query(api.analytics.getTopCountries, { siteId, from, to }))[0].key).toBe("DE");
+    // The page's host comes from the Origin header; language and screen from the tracker's context.
+    expect(await admin.query(api.analytics.getTopHostnames, { siteId, from, to })).toEqual([
+      { key: "shop.example.com", count: 3, pageviewCount: 2, visitors: 1 },
+    ]);
+    expect((await admin.query(api.analytics.getTopLanguages, { siteId, from, to })).map((r) => [r.key, r.sessions])).toEqual([["de-DE", 1]]);
+    expect((await admin.query(api.analytics.getTopScreens, { siteId, from, to })).map((r) => r.key)).toEqual(["1440x900"]);
+  });
+
+  test("rebuildRollups through the app's maintenance functions recomputes the same figures", async () => {
+    await post(t, body());
+    await drain(t);
+    const admin = t.withIdentity(ADMIN);
+    const from = Date.UTC(2026, 10, 2);
+    const range = { siteId, from, to: from + 86_400_000 };
+    const before = await admin.query(api.analytics.getOverview, range);
+    const started = await t.mutation(internal.analytics.rebuildRollups, { siteId });
+    expect(started).toEqual({ started: true, from });
+    await drain(t);
+    expect(await admin.query(api.analytics.getOverview, range)).toEqual(before);
+    expect(before).toMatchObject({ events: 3, sessions: 1, visitors: 1 });
   });
 
   test("a geo header from the proxy wins over the time zone", async () => {

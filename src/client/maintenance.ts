@@ -79,6 +79,12 @@ export function exposeMaintenanceApi(component: ComponentApi) {
       returns: v.object({ retried: v.number(), streams: v.number(), prunedLeases: v.number() }),
       handler: (ctx: Ctx, { siteId }: MaintenanceArgs) => runRepair(ctx, component, { siteId }),
     }),
+    /** Recomputes a site's rollups from its raw events (README, "Rebuilding rollups"). */
+    rebuildRollups: internalMutationGeneric({
+      args: { siteId: v.string(), from: v.optional(v.number()) },
+      returns: v.object({ started: v.boolean(), from: v.union(v.number(), v.null()) }),
+      handler: (ctx: Ctx, args: { siteId: string; from?: number }) => ctx.runMutation(component.rebuild.rebuildRollups, args),
+    }),
   };
 }
 
@@ -102,7 +108,7 @@ export type AnalyticsCronOptions = {
 /**
  * Registers bounded maintenance crons with safe defaults: cleanup hourly
  * (25 bounded pages per site per tick — enough for a million events a day),
- * compaction every 30 minutes, repair every 15. Never `runUntilComplete`.
+ * compaction every 15 minutes, repair every 15. Never `runUntilComplete`.
  */
 export function registerDefaultAnalyticsCrons(crons: Crons, fns: MaintenanceFunctions, options: AnalyticsCronOptions = {}): void {
   const prefix = options.prefix ?? "analytics:";

@@ -24,7 +24,7 @@ beforeAll(async () => {
     seed: 2026,
     start: START,
     days: 30,
-    visitors: 560,
+    visitors: 600,
     sessionsPerVisitor: [2, 8],
     eventsPerSession: [3, 12],
     paths: 60,

@@ -81,9 +81,15 @@ describe("<Dashboard> data layer", () => {
     const weekStart = Date.parse("2024-04-27T00:00:00Z");
     expect(lastArgs("getOverview")).toEqual({ siteId: "site_1", from: weekStart, to: nextHour, compare: true });
     expect(lastArgs("getTimeseries")).toEqual({ siteId: "site_1", from: weekStart, to: nextHour, interval: "day" });
+    // One top list per card: the tab each card opens with. The other tabs wait until chosen.
+    const open = ["getTopPages", "getTopSources", "getTopCountries", "getTopDevices", "getTopEvents"];
     for (const name of Object.keys(TOP_NAMES)) {
-      expect(lastArgs(name)).toEqual({ siteId: "site_1", from: weekStart, to: nextHour });
+      if (open.includes(name)) expect(lastArgs(name), name).toEqual({ siteId: "site_1", from: weekStart, to: nextHour });
+      else expect(lastArgs(name) ?? "skip", name).toBe("skip");
     }
+    fireEvent.click(screen.getByRole("button", { name: "Referrers" }));
+    expect(lastArgs("getTopReferrers")).toEqual({ siteId: "site_1", from: weekStart, to: nextHour });
+    expect(screen.getByRole("button", { name: "Referrers" }).getAttribute("aria-pressed")).toBe("true");
     // Realtime gets the minute, not the millisecond, so it is cached for a minute.
     expect(lastArgs("getRealtime")).toEqual({ siteId: "site_1", now: Date.parse("2024-05-03T15:42:00Z") });
     // Not subscribed at all until an event and a key are picked.

@@ -6,6 +6,7 @@
  * does not throw); the error boundary around the data layer is the last
  * resort for anything else.
  */
+import { defaultCardTabs } from "./tables.js";
 import { Component, useCallback, useState, type ReactNode } from "react";
 import { makeFunctionReference } from "convex/server";
 import type { AnalyticsDashboardApi } from "./api.js";
@@ -50,6 +51,7 @@ export function Dashboard(props: DashboardProps) {
   const [propertyKey, setPropertyKey] = useState<string | undefined>(undefined);
   const [typedKeys, setTypedKeys] = useState<string[]>([]);
   const [attempt, setAttempt] = useState(0);
+  const [cardTabs, setCardTabs] = useState(defaultCardTabs);
   const { range } = rangeState;
 
   const onPropertyKeyChange = useCallback((key: string) => {
@@ -74,6 +76,8 @@ export function Dashboard(props: DashboardProps) {
     onEventNameChange: (name) => setEventName(name || undefined),
     onPropertyKeyChange,
     propertyKeySuggestions: mergeSuggestions(props.propertyKeySuggestions, typedKeys),
+    cardTabs,
+    onCardTabChange: (card, dimension) => setCardTabs((tabs) => ({ ...tabs, [card]: dimension })),
     // The drill-down pages on its own (and fails on its own, in its own boundary).
     footer:
       props.drillDown !== false && hasDrillDowns(api) ? (
@@ -119,6 +123,8 @@ function ConnectedView(props: {
     realtime: props.realtime,
     eventName: viewProps.eventName,
     propertyKey: viewProps.propertyKey,
+    // One top list per card, the tab it shows, keeps a full load small (README, "Cost and scale").
+    topDimensions: viewProps.cardTabs ? Object.values(viewProps.cardTabs) : undefined,
   });
   // How the site counts visitors, when the app passes getSite (README, "Privacy and consent").
   // Only a note in the header: if it fails, the note is left out.

@@ -130,6 +130,8 @@ export interface UseDashboardDataOptions {
   propertyKey?: string;
   /** Subscribe to getRealtime (default true). */
   realtime?: boolean;
+  /** The top lists to subscribe to (default: every dimension). <Dashboard> passes each card's open tab. */
+  topDimensions?: readonly TopDimension[];
 }
 
 /** A query result, possibly the previous arguments' result while the new one loads. */
@@ -215,7 +217,7 @@ export function useDashboardData(
   // A change of interval changes the bucket size: old buckets would be misleading.
   const timeseriesQuery = useReportQuery(api.getTimeseries, { siteId, from, to, interval }, attempts.chart);
   const timeseries = useRetained(timeseriesQuery.value, `${siteId}|${interval}`);
-  const topLists = useTopLists(api, siteId, from, to, options.limit, attempts);
+  const topLists = useTopLists(api, siteId, from, to, options.limit, attempts, options.topDimensions);
   const minuteStart = useAlignedClock(MINUTE_MS);
   // "Visitors now": `now` is rounded down to the minute so the argument changes once a minute.
   const realtimeQuery = useReportQuery(
@@ -268,6 +270,7 @@ function useTopLists(
   to: number,
   limit: number | undefined,
   attempts: Partial<Record<DashboardPanel, number>>,
+  shown: readonly TopDimension[] = DIMENSIONS,
 ): {
   lists: Partial<Record<TopDimension, TopRow[]>>;
   retained: Retained<TopRow[]>[];
@@ -279,8 +282,10 @@ function useTopLists(
   for (const dimension of DIMENSIONS) {
     const queryName: TopListQueryName = TOP_LIST_QUERIES[dimension];
     // Calling hooks in a loop is safe here: the list is constant, so the call order never changes.
-    const query = useReportQuery(api[queryName], { siteId, from, to, ...limitArg(limit) }, attempts[dimension]);
+    const wanted = shown.includes(dimension);
+    const query = useReportQuery(api[queryName], wanted ? { siteId, from, to, ...limitArg(limit) } : "skip", attempts[dimension]);
     const result = useRetained(query.value, `${siteId}|${limit}`);
+    if (!wanted) continue;
     if (query.error) {
       errors[dimension] = query.error;
       continue;

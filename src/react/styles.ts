@@ -76,6 +76,13 @@ ${R} .ca-card {
   padding: 12px 14px; min-width: 0;
 }
 ${R} .ca-card-title { font-size: 0.95em; font-weight: 600; margin: 0 0 8px; }
+${R} .ca-top-card { display: flex; flex-direction: column; gap: 6px; min-width: 0; }
+${R} .ca-tabs { display: flex; flex-wrap: wrap; gap: 4px; }
+${R} .ca-tab {
+  border: 1px solid var(--ca-border); background: var(--ca-surface); color: inherit; border-radius: 999px;
+  padding: 2px 10px; font: inherit; font-size: 0.8em; cursor: pointer;
+}
+${R} .ca-tab[aria-pressed="true"] { background: var(--ca-accent, #4f46e5); border-color: transparent; color: #fff; }
 ${R} .ca-kpi-label { color: var(--ca-muted); font-size: 0.85em; }
 ${R} .ca-kpi-value { font-size: 1.6em; font-weight: 650; font-variant-numeric: tabular-nums; margin: 2px 0; }
 ${R} .ca-change { font-size: 0.85em; font-variant-numeric: tabular-nums; color: var(--ca-muted); }

@@ -5,6 +5,7 @@
  */
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
 import type { PropertyBreakdownRow, TopDimension, TopRow } from "../component/validators.js";
+import { DASHBOARD_CARDS, DIMENSIONS, TOP_DIMENSIONS, type DashboardCard } from "../component/lib/dimensions.js";
 import { formatNumber } from "./format.js";
 import { PanelError } from "./states.js";
 
@@ -36,31 +37,33 @@ export function countryName(code: string, locale = "en-US"): string {
 }
 
 /**
- * The top tables, in display order. Session-level dimensions show sessions
- * (their `count` is events inside those sessions, which reads oddly next to a
- * referrer); pages show pageviews; entry/exit pages show sessions.
+ * The top tables, in display order, from the component's dimension registry.
+ * Session-level dimensions show sessions (their `count` is events inside
+ * those sessions, which reads oddly next to a referrer); pages show
+ * pageviews; entry/exit pages show sessions.
  */
-export const TOP_TABLES: readonly TopTableConfig[] = [
-  { dimension: "page", title: "Top pages", keyLabel: "Page", metricLabel: "Pageviews", metric: "count" },
-  { dimension: "entryPage", title: "Entry pages", keyLabel: "Page", metricLabel: "Sessions", metric: "count" },
-  { dimension: "exitPage", title: "Exit pages", keyLabel: "Page", metricLabel: "Sessions", metric: "count" },
-  { dimension: "source", title: "Sources", keyLabel: "Source", metricLabel: "Sessions", metric: "sessions" },
-  { dimension: "referrer", title: "Referrers", keyLabel: "Referrer", metricLabel: "Sessions", metric: "sessions" },
-  { dimension: "medium", title: "UTM mediums", keyLabel: "Medium", metricLabel: "Sessions", metric: "sessions" },
-  { dimension: "campaign", title: "UTM campaigns", keyLabel: "Campaign", metricLabel: "Sessions", metric: "sessions" },
-  { dimension: "event", title: "Events", keyLabel: "Event", metricLabel: "Events", metric: "count" },
-  { dimension: "device", title: "Devices", keyLabel: "Device", metricLabel: "Sessions", metric: "sessions" },
-  { dimension: "browser", title: "Browsers", keyLabel: "Browser", metricLabel: "Sessions", metric: "sessions" },
-  { dimension: "os", title: "Operating systems", keyLabel: "OS", metricLabel: "Sessions", metric: "sessions" },
-  {
-    dimension: "country",
-    title: "Countries",
-    keyLabel: "Country",
-    metricLabel: "Sessions",
-    metric: "sessions",
-    formatKey: countryName,
-  },
-];
+export const TOP_TABLES: readonly TopTableConfig[] = TOP_DIMENSIONS.map((dimension) => {
+  const spec = DIMENSIONS[dimension];
+  return {
+    dimension,
+    title: spec.title,
+    keyLabel: spec.keyLabel,
+    metricLabel: spec.metricLabel,
+    metric: spec.scope === "session" ? "sessions" : "count",
+    ...(dimension === "country" ? { formatKey: countryName } : {}),
+  };
+});
+
+/** The dashboard's cards: each shows one of its dimensions at a time, as tabs. */
+export const TOP_CARDS: readonly { card: DashboardCard; tables: readonly TopTableConfig[] }[] = DASHBOARD_CARDS.map((card) => ({
+  card,
+  tables: TOP_TABLES.filter((t) => DIMENSIONS[t.dimension].card === card),
+}));
+
+/** The tab each card shows first. */
+export function defaultCardTabs(): Record<DashboardCard, TopDimension> {
+  return Object.fromEntries(TOP_CARDS.map(({ card, tables }) => [card, tables[0].dimension])) as Record<DashboardCard, TopDimension>;
+}
 
 function metricOf(row: TopRow, metric: TopTableMetric): number {
   // Older component versions may omit `sessions`; fall back to the event count.

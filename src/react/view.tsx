@@ -30,7 +30,8 @@ import {
 import type { CustomDates, RangePreset } from "./range.js";
 import { EmptyState, ErrorState, PanelBoundary, PanelError, type DashboardPanel, type SetupHints } from "./states.js";
 import { ROOT_CLASS, useDashboardStyles } from "./styles.js";
-import { PropertyBreakdown, TOP_TABLES, TopTable } from "./tables.js";
+import { PropertyBreakdown, TOP_CARDS, TOP_TABLES, TopTable, type TopTableConfig } from "./tables.js";
+import type { DashboardCard } from "../component/lib/dimensions.js";
 
 export interface DashboardViewProps {
   /** Heading of the dashboard; default "Analytics". */
@@ -46,6 +47,12 @@ export interface DashboardViewProps {
   overview?: Overview;
   timeseries?: TimeseriesRow[];
   topLists?: Partial<Record<TopDimension, TopRow[]>>;
+  /**
+   * With this, top lists show as cards with tabs, one open dimension each
+   * (what <Dashboard> does); without it, every table shows (static report).
+   */
+  cardTabs?: Record<DashboardCard, TopDimension>;
+  onCardTabChange?: (card: DashboardCard, dimension: TopDimension) => void;
   realtime?: Realtime;
   /** Rows for the selected event/property (undefined while loading or nothing selected). */
   propertyBreakdown?: PropertyBreakdownRow[];
@@ -233,6 +240,13 @@ function RealtimeFigure({
   );
 }
 
+/** The tables to show: each card's open tab, or every table without cards. */
+function shownTables(props: DashboardViewProps): { config: TopTableConfig; card?: (typeof TOP_CARDS)[number] }[] {
+  const tabs = props.cardTabs;
+  if (!tabs) return TOP_TABLES.map((config) => ({ config }));
+  return TOP_CARDS.map((card) => ({ card, config: card.tables.find((t) => t.dimension === tabs[card.card]) ?? card.tables[0] }));
+}
+
 function DashboardReports(props: DashboardViewProps) {
   const { loading, locale } = props;
   const topLists = loading ? {} : (props.topLists ?? {});
@@ -261,8 +275,8 @@ function DashboardReports(props: DashboardViewProps) {
         </section>
       </PanelBoundary>
       <div className="ca-grid">
-        {TOP_TABLES.map((config) => (
-          <PanelBoundary key={config.dimension} what={config.title} resetKey={topLists[config.dimension]}>
+        {shownTables(props).map(({ config, card }) => {
+          const table = (
             <TopTable
               config={config}
               rows={topLists[config.dimension]}
@@ -277,8 +291,32 @@ function DashboardReports(props: DashboardViewProps) {
                   }
                 : {})}
             />
-          </PanelBoundary>
-        ))}
+          );
+          return (
+            <PanelBoundary key={card?.card ?? config.dimension} what={config.title} resetKey={topLists[config.dimension]}>
+              {card && card.tables.length > 1 ? (
+                <div className="ca-top-card" data-card={card.card}>
+                  <div className="ca-tabs" role="group" aria-label={`Show in this card`}>
+                    {card.tables.map((t) => (
+                      <button
+                        key={t.dimension}
+                        type="button"
+                        className="ca-tab"
+                        aria-pressed={t.dimension === config.dimension}
+                        onClick={() => props.onCardTabChange?.(card.card, t.dimension)}
+                      >
+                        {t.title}
+                      </button>
+                    ))}
+                  </div>
+                  {table}
+                </div>
+              ) : (
+                table
+              )}
+            </PanelBoundary>
+          );
+        })}
         {props.showPropertyBreakdown !== false && (
           <PanelBoundary what="Event properties" resetKey={props.propertyBreakdown}>
             <PropertyBreakdown

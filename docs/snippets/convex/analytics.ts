@@ -19,4 +19,4 @@ export const {
 } = exposeAnalyticsApi(components.analytics, { auth });
 export const { createSite, provisionSite, updateSite, rotateWriteKey, getSite, listSites } =
   exposeAdminApi(components.analytics, { auth });
-export const { cleanup, compact, repair } = exposeMaintenanceApi(components.analytics); // internal
+export const { cleanup, compact, repair, rebuildRollups } = exposeMaintenanceApi(components.analytics); // internal

@@ -19,6 +19,7 @@ import type * as compactionSweep from "../compactionSweep.js";
 import type * as eventExport from "../eventExport.js";
 import type * as ingest from "../ingest.js";
 import type * as leases from "../leases.js";
+import type * as lib_dimensions from "../lib/dimensions.js";
 import type * as lib_limits from "../lib/limits.js";
 import type * as lib_objects from "../lib/objects.js";
 import type * as lib_rangePlan from "../lib/rangePlan.js";
@@ -57,6 +58,7 @@ const fullApi: ApiFromModules<{
   eventExport: typeof eventExport;
   ingest: typeof ingest;
   leases: typeof leases;
+  "lib/dimensions": typeof lib_dimensions;
   "lib/limits": typeof lib_limits;
   "lib/objects": typeof lib_objects;
   "lib/rangePlan": typeof lib_rangePlan;

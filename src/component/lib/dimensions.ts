@@ -43,11 +43,20 @@ type ContextField =
  */
 export type DimensionScope = "event" | "session" | "entry" | "exit";
 
+/** Dashboard cards, in display order. */
+export const DASHBOARD_CARDS = ["pages", "sources", "locations", "devices", "events"] as const;
+export type DashboardCard = (typeof DASHBOARD_CARDS)[number];
+
 export type DimensionSpec = {
   query: `getTop${string}`;
   scope: DimensionScope;
   /** The key an event gives (for `session`: the key it gives a session it starts). */
   keyOf?: (event: KeyedEvent) => string | undefined;
+  /**
+   * The dashboard card that shows it, as one tab among the card's dimensions:
+   * a full load then queries one top list per card, not one per dimension.
+   */
+  card: DashboardCard;
   /** Dashboard table: its title, the key column's label, and which figure it ranks by. */
   title: string;
   keyLabel: string;
@@ -59,50 +68,50 @@ const fromContext = (field: ContextField) => (e: KeyedEvent) => e.context?.[fiel
 /** Top-list dimensions, in the order the dashboard shows them. */
 export const DIMENSIONS = {
   page: {
-    query: "getTopPages",
+    query: "getTopPages", card: "pages",
     scope: "event",
     keyOf: (e) => (e.type === "pageview" ? e.path : undefined),
     title: "Top pages",
     keyLabel: "Page",
     metricLabel: "Pageviews",
   },
-  entryPage: { query: "getTopEntryPages", scope: "entry", title: "Entry pages", keyLabel: "Page", metricLabel: "Sessions" },
-  exitPage: { query: "getTopExitPages", scope: "exit", title: "Exit pages", keyLabel: "Page", metricLabel: "Sessions" },
+  entryPage: { query: "getTopEntryPages", card: "pages", scope: "entry", title: "Entry pages", keyLabel: "Page", metricLabel: "Sessions" },
+  exitPage: { query: "getTopExitPages", card: "pages", scope: "exit", title: "Exit pages", keyLabel: "Page", metricLabel: "Sessions" },
   hostname: {
-    query: "getTopHostnames",
+    query: "getTopHostnames", card: "pages",
     scope: "event",
     keyOf: fromContext("hostname"),
     title: "Hostnames",
     keyLabel: "Hostname",
     metricLabel: "Events",
   },
-  referrer: {
-    query: "getTopReferrers",
-    scope: "session",
-    keyOf: (e) => referrerHost(e.referrer),
-    title: "Referrers",
-    keyLabel: "Referrer",
-    metricLabel: "Sessions",
-  },
   source: {
-    query: "getTopSources",
+    query: "getTopSources", card: "sources",
     scope: "session",
     keyOf: (e) => e.context?.utmSource || e.context?.source || referrerHost(e.referrer),
     title: "Sources",
     keyLabel: "Source",
     metricLabel: "Sessions",
   },
-  medium: { query: "getTopMediums", scope: "session", keyOf: fromContext("utmMedium"), title: "UTM mediums", keyLabel: "Medium", metricLabel: "Sessions" },
-  campaign: { query: "getTopCampaigns", scope: "session", keyOf: fromContext("utmCampaign"), title: "UTM campaigns", keyLabel: "Campaign", metricLabel: "Sessions" },
-  term: { query: "getTopTerms", scope: "session", keyOf: fromContext("utmTerm"), title: "UTM terms", keyLabel: "Term", metricLabel: "Sessions" },
-  content: { query: "getTopContents", scope: "session", keyOf: fromContext("utmContent"), title: "UTM contents", keyLabel: "Content", metricLabel: "Sessions" },
-  event: { query: "getTopEvents", scope: "event", keyOf: (e) => e.name, title: "Events", keyLabel: "Event", metricLabel: "Events" },
-  device: { query: "getTopDevices", scope: "session", keyOf: fromContext("device"), title: "Devices", keyLabel: "Device", metricLabel: "Sessions" },
-  browser: { query: "getTopBrowsers", scope: "session", keyOf: fromContext("browser"), title: "Browsers", keyLabel: "Browser", metricLabel: "Sessions" },
-  os: { query: "getTopOs", scope: "session", keyOf: fromContext("os"), title: "Operating systems", keyLabel: "OS", metricLabel: "Sessions" },
-  country: { query: "getTopCountries", scope: "session", keyOf: fromContext("country"), title: "Countries", keyLabel: "Country", metricLabel: "Sessions" },
-  language: { query: "getTopLanguages", scope: "session", keyOf: fromContext("language"), title: "Languages", keyLabel: "Language", metricLabel: "Sessions" },
-  screen: { query: "getTopScreens", scope: "session", keyOf: fromContext("screen"), title: "Screen sizes", keyLabel: "Screen", metricLabel: "Sessions" },
+  referrer: {
+    query: "getTopReferrers", card: "sources",
+    scope: "session",
+    keyOf: (e) => referrerHost(e.referrer),
+    title: "Referrers",
+    keyLabel: "Referrer",
+    metricLabel: "Sessions",
+  },
+  medium: { query: "getTopMediums", card: "sources", scope: "session", keyOf: fromContext("utmMedium"), title: "UTM mediums", keyLabel: "Medium", metricLabel: "Sessions" },
+  campaign: { query: "getTopCampaigns", card: "sources", scope: "session", keyOf: fromContext("utmCampaign"), title: "UTM campaigns", keyLabel: "Campaign", metricLabel: "Sessions" },
+  term: { query: "getTopTerms", card: "sources", scope: "session", keyOf: fromContext("utmTerm"), title: "UTM terms", keyLabel: "Term", metricLabel: "Sessions" },
+  content: { query: "getTopContents", card: "sources", scope: "session", keyOf: fromContext("utmContent"), title: "UTM contents", keyLabel: "Content", metricLabel: "Sessions" },
+  event: { query: "getTopEvents", card: "events", scope: "event", keyOf: (e) => e.name, title: "Events", keyLabel: "Event", metricLabel: "Events" },
+  device: { query: "getTopDevices", card: "devices", scope: "session", keyOf: fromContext("device"), title: "Devices", keyLabel: "Device", metricLabel: "Sessions" },
+  browser: { query: "getTopBrowsers", card: "devices", scope: "session", keyOf: fromContext("browser"), title: "Browsers", keyLabel: "Browser", metricLabel: "Sessions" },
+  os: { query: "getTopOs", card: "devices", scope: "session", keyOf: fromContext("os"), title: "Operating systems", keyLabel: "OS", metricLabel: "Sessions" },
+  country: { query: "getTopCountries", card: "locations", scope: "session", keyOf: fromContext("country"), title: "Countries", keyLabel: "Country", metricLabel: "Sessions" },
+  language: { query: "getTopLanguages", card: "locations", scope: "session", keyOf: fromContext("language"), title: "Languages", keyLabel: "Language", metricLabel: "Sessions" },
+  screen: { query: "getTopScreens", card: "devices", scope: "session", keyOf: fromContext("screen"), title: "Screen sizes", keyLabel: "Screen", metricLabel: "Sessions" },
 } as const satisfies Record<string, DimensionSpec>;
 
 export type TopDimension = keyof typeof DIMENSIONS;
