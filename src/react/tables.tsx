@@ -65,6 +65,22 @@ export function defaultCardTabs(): Record<DashboardCard, TopDimension> {
   return Object.fromEntries(TOP_CARDS.map(({ card, tables }) => [card, tables[0].dimension])) as Record<DashboardCard, TopDimension>;
 }
 
+/**
+ * A figure of a row the component could not prove exact (README, "Limits and
+ * bad input"): "≈" before it, and how far off it may be on hover.
+ */
+function approx(row: TopRow, text: string): ReactNode {
+  if (!row.approximate) return text;
+  const note = `Approximate: may be low by up to ${row.maxError ?? 0} events' worth`;
+  return (
+    <span className="ca-approx" title={note}>
+      <span aria-hidden="true">≈</span>
+      <span className="ca-sr-only">{note}. </span>
+      {text}
+    </span>
+  );
+}
+
 function metricOf(row: TopRow, metric: TopTableMetric): number {
   // Older component versions may omit `sessions`; fall back to the event count.
   return metric === "sessions" ? (row.sessions ?? row.count) : row.count;
@@ -159,8 +175,8 @@ export function TopTable({ config, rows: given, locale, onSelectKey, selectedKey
                       <span className="ca-key-text">{label}</span>
                     )}
                   </th>
-                  <td className="ca-num">{formatNumber(row.visitors, locale)}</td>
-                  <td className="ca-num">{formatNumber(value, locale)}</td>
+                  <td className="ca-num">{approx(row, formatNumber(row.visitors, locale))}</td>
+                  <td className="ca-num">{approx(row, formatNumber(value, locale))}</td>
                 </tr>
               );
             })

@@ -117,6 +117,19 @@ describe("DashboardView with data", () => {
     expect(campaigns.textContent).toContain("No data for this range");
   });
 
+  it("marks the figures of a list the component could not prove exact with ≈ and how far off they may be", () => {
+    const page = [
+      { key: "/", count: 2_000, pageviewCount: 2_000, visitors: 900, approximate: true, maxError: 12 },
+      { key: "/about", count: 100, pageviewCount: 100, visitors: 80 },
+    ];
+    render(<DashboardView {...dataProps} topLists={{ ...topListsFixture, page }} />);
+    const table = screen.getByRole("table", { name: "Top pages" });
+    const first = within(table).getByRole("rowheader", { name: "/" }).closest("tr")!;
+    expect(first.textContent).toContain("≈");
+    expect(first.querySelector(".ca-approx")!.getAttribute("title")).toBe("Approximate: may be low by up to 12 events' worth");
+    expect(within(table).getByRole("rowheader", { name: "/about" }).closest("tr")!.textContent).not.toContain("≈");
+  });
+
   it("shows the realtime figure", () => {
     const { container } = render(<DashboardView {...dataProps} />);
     expect(container.querySelector('[data-panel="realtime"]')!.textContent).toBe("7 visitors now");
