@@ -1,7 +1,9 @@
 /**
  * `npm run bench:scale`: only the scale-target section (bench/workloads.ts),
- * for W0–W2 (or the workloads named in BENCH_WORKLOADS, e.g. "W0,W1").
+ * for W0–W2 (or the workloads named in BENCH_WORKLOADS, e.g. "W0,W1"); a
+ * run of all three writes bench/scale-results.md.
  */
+import { writeFileSync } from "node:fs";
 import { expect, test } from "vitest";
 import { Report } from "./report.js";
 import { workloadSection } from "./workloads.js";
@@ -10,7 +12,9 @@ test("scale targets (W0, W1, W2)", async () => {
   const report = new Report();
   const only = process.env.BENCH_WORKLOADS?.split(",");
   await workloadSection(report, "full", (line) => process.stderr.write(`[bench] ${line}\n`), only);
-  console.log(report.text());
+  const text = report.text();
+  console.log(text);
+  if (!only) writeFileSync(new URL("./scale-results.md", import.meta.url), `# Scale targets (npm run bench:scale)\n\n${text}\n`);
   const failed = report.checks.filter((c) => !c.pass).map((c) => `${c.label} — ${c.detail}`);
   expect(failed, "targets missed").toEqual([]);
 }, 60 * 60_000);

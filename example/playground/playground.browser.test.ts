@@ -22,7 +22,8 @@ if (!runnable) console.warn(`playground browser test skipped: ${CHROMIUM} missin
 // A desktop Chrome: the ingest route files "HeadlessChrome" under bots.
 const USER_AGENT =
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36";
-const FAILING_QUERY = "analytics:getTopReferrers";
+// The Sources card opens on its Sources tab (one top list per card).
+const FAILING_QUERY = "analytics:getTopSources";
 /** How long to wait for the page to show something: the backend answers queries one at a time. */
 const WAIT = { timeout: 30_000 };
 
@@ -217,23 +218,23 @@ test.runIf(runnable)(
           body: JSON.stringify({ functionName: FAILING_QUERY, failing }),
         });
       expect((await fail(true)).status).toBe(200);
-      const referrers = admin.locator('[data-dimension="referrer"]');
-      await expect.poll(() => referrers.getAttribute("data-state"), WAIT).toBe("error");
-      expect(await referrers.getByRole("alert").innerText()).toContain("failed on purpose");
+      const sources = admin.locator('[data-dimension="source"]');
+      await expect.poll(() => sources.getAttribute("data-state"), WAIT).toBe("error");
+      expect(await sources.getByRole("alert").innerText()).toContain("failed on purpose");
       expect(await admin.getByRole("alert").count(), "only one panel in error").toBe(1);
       expect(await admin.locator(".ca-dashboard").first().getAttribute("data-state")).toBe("data");
       expect(await visitors()).toBeGreaterThan(0);
-      for (const dimension of ["page", "source", "event", "country"]) {
+      for (const dimension of ["page", "event", "country", "device"]) {
         expect(await admin.locator(`[data-dimension="${dimension}"]`).getAttribute("data-state"), dimension).toBe("data");
       }
       expect(await admin.locator('[data-panel="chart"] svg').count()).toBeGreaterThan(0);
-      await referrers.scrollIntoViewIfNeeded();
+      await sources.scrollIntoViewIfNeeded();
       await admin.screenshot({ path: `${OUTPUT}06-one-panel-failing.png`, fullPage: true });
 
       // Healed on the server, the panel's own retry brings it back.
       expect((await fail(false)).status).toBe(200);
-      await referrers.getByRole("button", { name: "Try loading Referrers again" }).click();
-      await expect.poll(() => referrers.getAttribute("data-state"), WAIT).not.toBe("error");
+      await sources.getByRole("button", { name: "Try loading Sources again" }).click();
+      await expect.poll(() => sources.getAttribute("data-state"), WAIT).not.toBe("error");
       expect(await admin.getByRole("alert").count()).toBe(0);
       await admin.screenshot({ path: `${OUTPUT}07-panel-recovered.png`, fullPage: true });
 
