@@ -33,12 +33,14 @@ export const DAY_LEVEL = 1;
 export const MAX_LEVEL = 9;
 
 /**
- * Keys a unit keeps per dimension. Enough that the top 10 of a month are
- * proven exact at a million events a month, small enough that a 30-day top
- * list reads well under a megabyte of counts.
+ * Keys a unit keeps per dimension. Enough that the top 10 of every preset
+ * are proven exact at a million events a month, small enough that a 30-day
+ * top list reads well under a megabyte.
  */
 export function keyLimit(level: number): number {
-  return level === HOUR_LEVEL ? 50 : 200;
+  // A day unit grows hour by hour; room for many keys means a key that first
+  // shows up late in the day still finds the unit exact for it.
+  return level === DAY_LEVEL ? 500 : 200;
 }
 
 export function blockDays(level: number): number {

@@ -16,7 +16,7 @@ import { DAY_LEVEL, HOUR_LEVEL, MAX_LEVEL, SHARED, blockDays, localDayNumber, lo
 import { OVERVIEW, dayIsItsHours } from "./lib/rollupDelta.js";
 import { NO_WATERMARK, readWatermark, type Watermark } from "./compaction.js";
 import { contiguousRuns, type RangePlan, type Span } from "./lib/rangePlan.js";
-import { HOUR_MS, nextLocalDay } from "./lib/time.js";
+import { HOUR_MS, floorToLocalDay, nextLocalDay } from "./lib/time.js";
 import type { RollupRow } from "./rollups.js";
 import type { Interval } from "./validators.js";
 
@@ -85,12 +85,38 @@ export function planSources(plan: RangePlan, mark: Watermark, timeZone: string, 
     }
   }
   hours.sort((a, b) => a - b);
+  const inDayUnit = openDayPrefixes(hours, mark, timeZone, sources);
   for (const h of hours) {
-    if (h < mark.hoursBefore) sources.units.push({ level: HOUR_LEVEL, bucketStart: h });
+    if (h < mark.hoursBefore && !inDayUnit.has(h)) sources.units.push({ level: HOUR_LEVEL, bucketStart: h });
     sources.liveHours.push(h);
   }
   sources.liveHours.sort((a, b) => a - b);
   return sources;
+}
+
+/**
+ * Today (any day not compacted as a whole yet) from its day unit: compaction
+ * folds each hour into its day's unit as it folds it into the hour's, so the
+ * day unit holds exactly the day's compacted hours. When the planned hours
+ * cover a day from its start through every compacted hour, one day unit
+ * replaces those hour units (the live rows of the rest are read as usual).
+ * Returns the hours it covers.
+ */
+function openDayPrefixes(hours: number[], mark: Watermark, timeZone: string, sources: RangeSources): Set<number> {
+  const covered = new Set<number>();
+  const planned = new Set(hours);
+  for (const h of hours) {
+    if (h >= mark.hoursBefore || h < mark.daysBefore || !dayIsItsHours(h)) continue;
+    const day = floorToLocalDay(h, timeZone);
+    if (day !== h) continue;
+    const end = Math.min(nextLocalDay(day, timeZone), mark.hoursBefore);
+    let all = true;
+    for (let x = day; x < end && all; x += HOUR_MS) all = planned.has(x);
+    if (!all) continue;
+    sources.units.push({ level: DAY_LEVEL, bucketStart: day });
+    for (let x = day; x < end; x += HOUR_MS) covered.add(x);
+  }
+  return covered;
 }
 
 const stepOf = (interval: Interval, timeZone: string) =>
