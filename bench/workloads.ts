@@ -605,13 +605,3 @@ export async function templateEquivalence(report: Report, hours: number): Promis
   );
 }
 
-/** Debug helper: one top list of one preset, printed. */
-export async function debugPreset(tpl: Templates, preset: RangePreset, dimension: TopDimension) {
-  const range = presetRange(preset);
-  const { t, siteId } = await siteAtNow();
-  await placeRows(t, siteId, tpl, dimension, [range]);
-  const rows = await t.query(api.analytics[TOP_QUERY_NAMES[dimension]], { siteId, from: range.from, to: range.to, limit: 10 });
-  console.log(JSON.stringify(rows.map((r) => [r.key, r.count, r.maxError])));
-  const units = await t.run(async (ctx) => (await ctx.db.query("rollupTops").collect()).map((r) => [r.level, r.dimension, r.keys.length, r.restMax]));
-  console.log(JSON.stringify(units));
-}
