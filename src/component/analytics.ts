@@ -10,9 +10,9 @@ import { bucketSpans, planExactRange } from "./lib/rangePlan.js";
 import { overviewOf, overviewsOf, rankedKeys } from "./rangeReports.js";
 import { isSessionLevel } from "./lib/dimensions.js";
 import { sessionDurationMs } from "./lib/sessions.js";
-import { HOUR_MS, MINUTE_MS, nextLocalDay } from "./lib/time.js";
+import { HOUR_MS, MINUTE_MS } from "./lib/time.js";
 import { getSiteDoc } from "./sites.js";
-import { REPORT_QUERIES, TOP_QUERY_NAMES, type Interval, type TopDimension, type TopRow } from "./validators.js";
+import { REPORT_QUERIES, TOP_QUERY_NAMES, type TopDimension, type TopRow } from "./validators.js";
 
 /** Longest range a report answers: daily rows stay in the hundreds. */
 const MAX_RANGE_MS = 800 * 24 * HOUR_MS;

@@ -18,7 +18,6 @@ import {
   readLiveRows,
   readUnitRows,
   siteWatermark,
-  slotKey,
   type RangeSources,
 } from "./rangeSources.js";
 import { unitsOfLiveRows } from "./compactStore.js";

@@ -34,10 +34,6 @@ export function entryKey(dimension: string, key: string): string {
   return dimension === OVERVIEW ? "" : `${dimension}\t${key}`;
 }
 
-export function entryPrefix(dimension: string): string {
-  return dimension === OVERVIEW ? "" : `${dimension}\t`;
-}
-
 export function groupKey(interval: Interval, bucketStart: number, dimension: string): string {
   return `${interval}|${bucketStart}|${dimension}`;
 }

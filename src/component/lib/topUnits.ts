@@ -138,8 +138,6 @@ export type RankedKey = UnitCounters & { key: string; maxError: number };
 
 export type RankResult = {
   rows: RankedKey[];
-  /** Largest events any key not shown could have: 0 when the list is complete. */
-  hiddenMax: number;
   /** True when the rows, their counts and their order are proven exact. */
   exact: boolean;
 };
@@ -176,11 +174,9 @@ export function rankUnits(units: RankUnit[], limit: number): RankResult {
   all.sort(compareRank);
   const shown = all.slice(0, limit);
   const hidden = all.slice(limit);
-  let hiddenMax = restSum;
   let exact = shown.every((t) => t.maxError === 0);
   const last = shown[shown.length - 1];
   for (const h of hidden) {
-    hiddenMax = Math.max(hiddenMax, h.events + h.maxError);
     if (last && h.maxError > 0 && compareRank({ key: h.key, events: h.events + h.maxError }, last) < 0) exact = false;
   }
   if (last && shown.length === limit && restSum > 0 && restSum >= last.events) exact = false;
@@ -188,7 +184,6 @@ export function rankUnits(units: RankUnit[], limit: number): RankResult {
   if (shown.length < limit && restSum > 0) exact = false;
   return {
     rows: shown.map(({ missing: _m, ...row }) => row),
-    hiddenMax: hidden.length > 0 || restSum > 0 ? hiddenMax : 0,
     exact,
   };
 }
