@@ -6,11 +6,19 @@ import { writeFileSync } from "node:fs";
 import { expect, test } from "vitest";
 import { runBenchmark } from "./run.js";
 
-test("cost benchmark (full)", async () => {
-  const report = await runBenchmark("full", (line) => process.stderr.write(`[bench] ${line}\n`));
-  const text = report.text();
-  writeFileSync(new URL("./results.md", import.meta.url), text);
-  console.log(text);
-  const failed = report.checks.filter((c) => !c.pass).map((c) => `${c.label} — ${c.detail}`);
-  expect(failed, "targets missed").toEqual([]);
-}, 30 * 60_000);
+test(
+  "cost benchmark (full)",
+  async () => {
+    const report = await runBenchmark("full", (line) =>
+      process.stderr.write(`[bench] ${line}\n`),
+    );
+    const text = report.text();
+    writeFileSync(new URL("./results.md", import.meta.url), text);
+    console.log(text);
+    const failed = report.checks
+      .filter((c) => !c.pass)
+      .map((c) => `${c.label} — ${c.detail}`);
+    expect(failed, "targets missed").toEqual([]);
+  },
+  30 * 60_000,
+);

@@ -21,7 +21,13 @@ export type Counters = {
   indexRanges: number;
 };
 
-export const zero = (): Counters => ({ documentsRead: 0, bytesRead: 0, documentsWritten: 0, bytesWritten: 0, indexRanges: 0 });
+export const zero = (): Counters => ({
+  documentsRead: 0,
+  bytesRead: 0,
+  documentsWritten: 0,
+  bytesWritten: 0,
+  indexRanges: 0,
+});
 
 export function addInto(target: Counters, other: Counters): Counters {
   target.documentsRead += other.documentsRead;
@@ -33,7 +39,12 @@ export function addInto(target: Counters, other: Counters): Counters {
 }
 
 /** One top-level transaction: the function convex-test ran and what it used in all. */
-export type Transaction = { fn: string; depth: number; usage: Counters; committed: boolean };
+export type Transaction = {
+  fn: string;
+  depth: number;
+  usage: Counters;
+  committed: boolean;
+};
 
 type ExecContext = { componentPath?: string; udfPath?: string; depth?: number };
 
@@ -54,16 +65,27 @@ function currentFunction(): { name: string; depth: number } {
   const store = execStorage?.getStore();
   if (!store?.udfPath) return { name: "(test harness: t.run)", depth: 0 };
   const component = store.componentPath ? store.componentPath : "analytics";
-  return { name: `${component}/${store.udfPath.replace(/\.js$/, "")}`, depth: store.depth ?? 0 };
+  return {
+    name: `${component}/${store.udfPath.replace(/\.js$/, "")}`,
+    depth: store.depth ?? 0,
+  };
 }
 
-function bump(map: Map<string, Counters>, key: string, apply: (c: Counters) => void): void {
+function bump(
+  map: Map<string, Counters>,
+  key: string,
+  apply: (c: Counters) => void,
+): void {
   let c = map.get(key);
   if (!c) map.set(key, (c = zero()));
   apply(c);
 }
 
-function countFor(tracker: object, apply: (c: Counters) => void, table: boolean): void {
+function countFor(
+  tracker: object,
+  apply: (c: Counters) => void,
+  table: boolean,
+): void {
   const { name, depth } = currentFunction();
   bump(byFunction, name, apply);
   if (table) bump(byTable, lastTable, apply);
@@ -79,10 +101,13 @@ function countFor(tracker: object, apply: (c: Counters) => void, table: boolean)
 }
 
 const componentName = (path: string | undefined) => (path ? path : "analytics");
-const tableFromId = (id: unknown) => (typeof id === "string" ? id.replace(/^\d+/, "") : "?");
+const tableFromId = (id: unknown) =>
+  typeof id === "string" ? id.replace(/^\d+/, "") : "?";
 
 /** Notes the table of each document convex-test's fake database hands out. */
-function patchDatabase(proto: Record<string, (...a: unknown[]) => unknown>): void {
+function patchDatabase(
+  proto: Record<string, (...a: unknown[]) => unknown>,
+): void {
   dbPatched = true;
   type Db = { _componentPath?: string };
   const get = proto.get;
@@ -92,14 +117,18 @@ function patchDatabase(proto: Record<string, (...a: unknown[]) => unknown>): voi
   };
   const queryNext = proto.queryNext;
   proto.queryNext = function (this: Db, ...args: unknown[]) {
-    const out = queryNext.apply(this, args) as { value: { _id?: unknown } | null };
-    if (out?.value) lastTable = `${componentName(this._componentPath)}:${tableFromId(out.value._id)}`;
+    const out = queryNext.apply(this, args) as {
+      value: { _id?: unknown } | null;
+    };
+    if (out?.value)
+      lastTable = `${componentName(this._componentPath)}:${tableFromId(out.value._id)}`;
     return out;
   };
   const paginate = proto.paginate;
   proto.paginate = function (this: Db, ...args: unknown[]) {
     const out = paginate.apply(this, args) as { page: { _id?: unknown }[] };
-    if (out?.page?.length) lastTable = `${componentName(this._componentPath)}:${tableFromId(out.page[0]._id)}`;
+    if (out?.page?.length)
+      lastTable = `${componentName(this._componentPath)}:${tableFromId(out.page[0]._id)}`;
     return out;
   };
 }
@@ -107,22 +136,48 @@ function patchDatabase(proto: Record<string, (...a: unknown[]) => unknown>): voi
 export function installProbe(): void {
   if (installed) return;
   installed = true;
-  const alsProto = AsyncLocalStorage.prototype as unknown as { run: (...a: unknown[]) => unknown };
+  const alsProto = AsyncLocalStorage.prototype as unknown as {
+    run: (...a: unknown[]) => unknown;
+  };
   const run = alsProto.run;
-  alsProto.run = function (this: AsyncLocalStorage<unknown>, store: unknown, ...rest: unknown[]) {
-    if (execStorage === null && store && typeof store === "object" && "udfPath" in store && "componentPath" in store) {
+  alsProto.run = function (
+    this: AsyncLocalStorage<unknown>,
+    store: unknown,
+    ...rest: unknown[]
+  ) {
+    if (
+      execStorage === null &&
+      store &&
+      typeof store === "object" &&
+      "udfPath" in store &&
+      "componentPath" in store
+    ) {
       execStorage = this as AsyncLocalStorage<ExecContext>;
     }
-    if (!dbPatched && store && typeof store === "object" && "components" in store && "transactionManager" in store) {
-      const root = (store as { components: Record<string, { db: object }> }).components[""];
+    if (
+      !dbPatched &&
+      store &&
+      typeof store === "object" &&
+      "components" in store &&
+      "transactionManager" in store
+    ) {
+      const root = (store as { components: Record<string, { db: object }> })
+        .components[""];
       if (root) patchDatabase(Object.getPrototypeOf(root.db));
     }
     return run.call(this, store, ...rest);
   };
 
   type Layered = { _layers: unknown[] };
-  const proto = TransactionMetricsTracker.prototype as unknown as Record<string, (this: Layered, ...a: unknown[]) => unknown>;
-  const wrap = (method: string, before: (self: Layered, args: unknown[]) => void, after?: (self: Layered) => void) => {
+  const proto = TransactionMetricsTracker.prototype as unknown as Record<
+    string,
+    (this: Layered, ...a: unknown[]) => unknown
+  >;
+  const wrap = (
+    method: string,
+    before: (self: Layered, args: unknown[]) => void,
+    after?: (self: Layered) => void,
+  ) => {
     const original = proto[method];
     proto[method] = function (this: Layered, ...args: unknown[]) {
       before(this, args);
@@ -133,7 +188,12 @@ export function installProbe(): void {
   };
   wrap("startTransaction", (self) => {
     if (self._layers.length === 0) {
-      const tx: Transaction = { fn: "", depth: Infinity, usage: zero(), committed: false };
+      const tx: Transaction = {
+        fn: "",
+        depth: Infinity,
+        usage: zero(),
+        committed: false,
+      };
       open.set(self, tx);
       transactions.push(tx);
     }
@@ -150,18 +210,28 @@ export function installProbe(): void {
   wrap("commit", () => {}, finish(true));
   wrap("rollback", () => {}, finish(false));
   wrap("trackRead", (self, [size]) =>
-    countFor(self, (c) => {
-      c.documentsRead++;
-      c.bytesRead += Number(size ?? 0);
-    }, true),
+    countFor(
+      self,
+      (c) => {
+        c.documentsRead++;
+        c.bytesRead += Number(size ?? 0);
+      },
+      true,
+    ),
   );
   wrap("trackWrite", (self, [size]) =>
-    countFor(self, (c) => {
-      c.documentsWritten++;
-      c.bytesWritten += Number(size ?? 0);
-    }, true),
+    countFor(
+      self,
+      (c) => {
+        c.documentsWritten++;
+        c.bytesWritten += Number(size ?? 0);
+      },
+      true,
+    ),
   );
-  wrap("trackIndexRange", (self) => countFor(self, (c) => c.indexRanges++, false));
+  wrap("trackIndexRange", (self) =>
+    countFor(self, (c) => c.indexRanges++, false),
+  );
 }
 
 export type Recording = {
@@ -180,7 +250,9 @@ export type Recording = {
 };
 
 /** Records everything `work` makes convex-test read and write. Not re-entrant. */
-export async function record<T>(work: () => Promise<T>): Promise<{ result: T; rec: Recording }> {
+export async function record<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; rec: Recording }> {
   installProbe();
   const savedFn = byFunction;
   const savedTable = byTable;
@@ -202,7 +274,10 @@ export async function record<T>(work: () => Promise<T>): Promise<{ result: T; re
         (p, tx) => ({
           documentsRead: Math.max(p.documentsRead, tx.usage.documentsRead),
           bytesRead: Math.max(p.bytesRead, tx.usage.bytesRead),
-          documentsWritten: Math.max(p.documentsWritten, tx.usage.documentsWritten),
+          documentsWritten: Math.max(
+            p.documentsWritten,
+            tx.usage.documentsWritten,
+          ),
           bytesWritten: Math.max(p.bytesWritten, tx.usage.bytesWritten),
           indexRanges: Math.max(p.indexRanges, tx.usage.indexRanges),
         }),
@@ -214,7 +289,10 @@ export async function record<T>(work: () => Promise<T>): Promise<{ result: T; re
     return { result, rec };
   } finally {
     // Nested records are not supported; restore so a caller's recording survives.
-    for (const [saved, inner] of [[savedFn, byFunction], [savedTable, byTable]] as const) {
+    for (const [saved, inner] of [
+      [savedFn, byFunction],
+      [savedTable, byTable],
+    ] as const) {
       for (const [k, c] of inner) bump(saved, k, (into) => addInto(into, c));
     }
     savedTx.push(...transactions);
@@ -225,7 +303,10 @@ export async function record<T>(work: () => Promise<T>): Promise<{ result: T; re
 }
 
 /** Sums the functions whose name passes `pick`. */
-export function sumWhere(rec: Recording, pick: (fn: string) => boolean): Counters {
+export function sumWhere(
+  rec: Recording,
+  pick: (fn: string) => boolean,
+): Counters {
   const out = zero();
   for (const [fn, c] of rec.byFunction) if (pick(fn)) addInto(out, c);
   return out;

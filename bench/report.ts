@@ -15,10 +15,20 @@ export class Report {
   }
 
   table(header: string[], rows: (string | number)[][]): void {
-    const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === "number" ? num(c) : c)))];
-    const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? "").length)));
-    const line = (r: (string | number)[]) => `| ${r.map((c, i) => String(c ?? "").padEnd(widths[i])).join(" | ")} |`;
-    this.lines.push(line(cells[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...cells.slice(1).map(line));
+    const cells = [
+      header,
+      ...rows.map((r) => r.map((c) => (typeof c === "number" ? num(c) : c))),
+    ];
+    const widths = header.map((_, i) =>
+      Math.max(...cells.map((r) => String(r[i] ?? "").length)),
+    );
+    const line = (r: (string | number)[]) =>
+      `| ${r.map((c, i) => String(c ?? "").padEnd(widths[i])).join(" | ")} |`;
+    this.lines.push(
+      line(cells[0]),
+      `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+      ...cells.slice(1).map(line),
+    );
     this.lines.push("");
   }
 
@@ -27,7 +37,9 @@ export class Report {
   }
 
   text(): string {
-    const verdicts = this.checks.map((c) => `${c.pass ? "PASS" : "FAIL"}  ${c.label} — ${c.detail}`);
+    const verdicts = this.checks.map(
+      (c) => `${c.pass ? "PASS" : "FAIL"}  ${c.label} — ${c.detail}`,
+    );
     return [...this.lines, "", "## Targets", "", ...verdicts, ""].join("\n");
   }
 }

@@ -8,13 +8,28 @@ import { expect, test } from "vitest";
 import { Report } from "./report.js";
 import { workloadSection } from "./workloads.js";
 
-test("scale targets (W0, W1, W2)", async () => {
-  const report = new Report();
-  const only = process.env.BENCH_WORKLOADS?.split(",");
-  await workloadSection(report, "full", (line) => process.stderr.write(`[bench] ${line}\n`), only);
-  const text = report.text();
-  console.log(text);
-  if (!only) writeFileSync(new URL("./scale-results.md", import.meta.url), `# Scale targets (npm run bench:scale)\n\n${text}\n`);
-  const failed = report.checks.filter((c) => !c.pass).map((c) => `${c.label} — ${c.detail}`);
-  expect(failed, "targets missed").toEqual([]);
-}, 60 * 60_000);
+test(
+  "scale targets (W0, W1, W2)",
+  async () => {
+    const report = new Report();
+    const only = process.env.BENCH_WORKLOADS?.split(",");
+    await workloadSection(
+      report,
+      "full",
+      (line) => process.stderr.write(`[bench] ${line}\n`),
+      only,
+    );
+    const text = report.text();
+    console.log(text);
+    if (!only)
+      writeFileSync(
+        new URL("./scale-results.md", import.meta.url),
+        `# Scale targets (npm run bench:scale)\n\n${text}\n`,
+      );
+    const failed = report.checks
+      .filter((c) => !c.pass)
+      .map((c) => `${c.label} — ${c.detail}`);
+    expect(failed, "targets missed").toEqual([]);
+  },
+  60 * 60_000,
+);

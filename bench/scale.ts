@@ -14,14 +14,29 @@ import type { Doc } from "../src/component/_generated/dataModel.js";
 import { eventSessionKeys } from "../src/component/aggregation.js";
 import { MAX_BREAKDOWN_EVENTS } from "../src/component/analytics.js";
 import { withoutUndefined } from "../src/component/lib/objects.js";
-import { clusterSessions, summarizeEvent } from "../src/component/lib/sessions.js";
-import { MAX_RAW_EDGE_EVENTS, MAX_RAW_EDGE_SESSION_LOOKUPS } from "../src/component/rawEdges.js";
+import {
+  clusterSessions,
+  summarizeEvent,
+} from "../src/component/lib/sessions.js";
+import {
+  MAX_RAW_EDGE_EVENTS,
+  MAX_RAW_EDGE_SESSION_LOOKUPS,
+} from "../src/component/rawEdges.js";
 import { ROLLUP_ROW_BUDGET_BYTES } from "../src/component/rollups.js";
-import { createTestSite, type TestInstance } from "../src/component/testing/setup.js";
+import {
+  createTestSite,
+  type TestInstance,
+} from "../src/component/testing/setup.js";
 import { prng, type Batch } from "../src/component/testing/traffic.js";
 import { realNowMs } from "./clock.js";
 import { kib, num, type Report } from "./report.js";
-import { LIMITS, fits, measureQuery, type QueryMeasure, type QueryName } from "./scenarios.js";
+import {
+  LIMITS,
+  fits,
+  measureQuery,
+  type QueryMeasure,
+  type QueryName,
+} from "./scenarios.js";
 import { eventDocs, freshInstance } from "./seed.js";
 import { DAY, HOUR, pathList, referrerHosts } from "./shape.js";
 
@@ -54,39 +69,79 @@ function uniformTraffic(tr: Traffic): Batch[] {
   const visitorsPerDay = Math.max(1, Math.round((tr.eventsPerHour * 24) / avg));
   const batches: Batch[] = [];
   let serial = 0;
-  const spans = tr.spans ?? [{ start: tr.start, end: tr.start + tr.hours * HOUR }];
+  const spans = tr.spans ?? [
+    { start: tr.start, end: tr.start + tr.hours * HOUR },
+  ];
   for (const span of spans) {
     const minutes = (span.end - span.start) / 60_000;
-    const sessions = Math.max(1, Math.round(((tr.eventsPerHour * minutes) / 60) / avg));
+    const sessions = Math.max(
+      1,
+      Math.round((tr.eventsPerHour * minutes) / 60 / avg),
+    );
     for (let s = 0; s < sessions; s++) {
       const visitorId = `sv${tr.seed}-${r.int(0, visitorsPerDay - 1)}`;
       const sessionId = `ss${tr.seed}-${serial}`;
       const count = r.int(...tr.sessionEvents);
-      const context: Record<string, string> = { device: r.pick(["desktop", "mobile", "tablet"]), browser: r.pick(["Chrome", "Safari", "Firefox", "Edge"]), os: r.pick(["Windows", "iOS", "macOS", "Android", "Linux"]), country: r.pick(["US", "DE", "IN", "GB", "FR", "BR", "JP"]) };
-      if (r.chance(0.15)) Object.assign(context, { utmSource: r.pick(["newsletter", "ads"]), utmMedium: r.pick(["email", "cpc"]), utmCampaign: `campaign-${r.int(1, 8)}` });
+      const context: Record<string, string> = {
+        device: r.pick(["desktop", "mobile", "tablet"]),
+        browser: r.pick(["Chrome", "Safari", "Firefox", "Edge"]),
+        os: r.pick(["Windows", "iOS", "macOS", "Android", "Linux"]),
+        country: r.pick(["US", "DE", "IN", "GB", "FR", "BR", "JP"]),
+      };
+      if (r.chance(0.15))
+        Object.assign(context, {
+          utmSource: r.pick(["newsletter", "ads"]),
+          utmMedium: r.pick(["email", "cpc"]),
+          utmCampaign: `campaign-${r.int(1, 8)}`,
+        });
       const referrer = r.chance(0.5) ? r.skewed(refs) : undefined;
       // Sessions stay inside their span (gaps of 2–20 s).
-      let t = span.start + Math.floor(r.next() * Math.max(1, span.end - span.start - count * 20_000));
+      let t =
+        span.start +
+        Math.floor(
+          r.next() * Math.max(1, span.end - span.start - count * 20_000),
+        );
       const events: Batch["events"] = [];
       for (let k = 0; k < count; k++) {
         if (k > 0) t += r.int(2, 20) * 1000;
         serial++;
         const kind = r.next();
-        const type = k === 0 || kind < 0.75 ? "pageview" : kind < 0.95 ? "track" : "identify";
+        const type =
+          k === 0 || kind < 0.75
+            ? "pageview"
+            : kind < 0.95
+              ? "track"
+              : "identify";
         events.push({
           visitorId,
           sessionId,
           type,
-          name: type === "track" ? r.pick(["signup", "click", "download", "search"]) : type,
-          path: type === "pageview" ? (tr.pathMode === "skewed" ? r.skewed(paths) : r.pick(paths)) : undefined,
+          name:
+            type === "track"
+              ? r.pick(["signup", "click", "download", "search"])
+              : type,
+          path:
+            type === "pageview"
+              ? tr.pathMode === "skewed"
+                ? r.skewed(paths)
+                : r.pick(paths)
+              : undefined,
           referrer: k === 0 ? referrer : undefined,
           occurredAt: t,
           eventId: `se${tr.seed}-${serial}`,
-          ...(type === "track" ? { properties: { plan: r.pick(["free", "pro", "team"]) } } : {}),
+          ...(type === "track"
+            ? { properties: { plan: r.pick(["free", "pro", "team"]) } }
+            : {}),
           ...(type === "identify" ? { userId: `user-${visitorId}` } : {}),
         } as Batch["events"][number]);
       }
-      batches.push({ arrival: t + 1_000, visitorId, sessionId, context, events });
+      batches.push({
+        arrival: t + 1_000,
+        visitorId,
+        sessionId,
+        context,
+        events,
+      });
     }
   }
   return batches;
@@ -99,24 +154,53 @@ async function siteOf(t: TestInstance, siteId: string): Promise<Doc<"sites">> {
 /** Session documents as the aggregation writes them for these (whole) sessions. */
 function sessionDocs(siteId: string, docs: EventRow[]) {
   const bySession = new Map<string, EventRow[]>();
-  for (const d of docs) bySession.set(d.sessionId, [...(bySession.get(d.sessionId) ?? []), d]);
+  for (const d of docs)
+    bySession.set(d.sessionId, [...(bySession.get(d.sessionId) ?? []), d]);
   const out = [];
   for (const list of bySession.values()) {
-    const pieces = list.map((e) => ({ summary: summarizeEvent({ ...e, keys: eventSessionKeys(e as unknown as Doc<"events">) }, TZ) }));
+    const pieces = list.map((e) => ({
+      summary: summarizeEvent(
+        { ...e, keys: eventSessionKeys(e as unknown as Doc<"events">) },
+        TZ,
+      ),
+    }));
     for (const cluster of clusterSessions(pieces, 30 * 60_000)) {
-      out.push(withoutUndefined({ siteId, sessionId: list[0].sessionId, visitorId: list[0].visitorId, ...cluster.summary }));
+      out.push(
+        withoutUndefined({
+          siteId,
+          sessionId: list[0].sessionId,
+          visitorId: list[0].visitorId,
+          ...cluster.summary,
+        }),
+      );
     }
   }
   return out;
 }
 
-type Limit = { q: QueryName; range: string; maxOk: number | null; firstFail: number | null; ok?: QueryMeasure; fail?: QueryMeasure };
+type Limit = {
+  q: QueryName;
+  range: string;
+  maxOk: number | null;
+  firstFail: number | null;
+  ok?: QueryMeasure;
+  fail?: QueryMeasure;
+};
 
 // --------------------------------------------------------------- raw edges
 
-const EDGE_QUERIES: QueryName[] = ["getOverview", "getTimeseries hour", "getTopPages", "getTopReferrers"];
+const EDGE_QUERIES: QueryName[] = [
+  "getOverview",
+  "getTimeseries hour",
+  "getTopPages",
+  "getTopReferrers",
+];
 
-async function edgePoint(eventsPerHour: number, sessionEvents: [number, number], queries: QueryName[]) {
+async function edgePoint(
+  eventsPerHour: number,
+  sessionEvents: [number, number],
+  queries: QueryName[],
+) {
   // A 24 h range from 10:20 to 10:40 next day: two 40-minute raw edges.
   const from = DAY0 + 10 * HOUR + 20 * 60_000;
   const to = from + DAY + 20 * 60_000;
@@ -128,9 +212,21 @@ async function edgePoint(eventsPerHour: number, sessionEvents: [number, number],
   const t = freshInstance();
   const siteId = await createTestSite(t);
   const site = await siteOf(t, siteId);
-  const docs = uniformTraffic({ seed: eventsPerHour, start: DAY0, hours: 48, eventsPerHour, paths: 200, pathMode: "skewed", sessionEvents, spans }).flatMap((b) => eventDocs(site, b));
+  const docs = uniformTraffic({
+    seed: eventsPerHour,
+    start: DAY0,
+    hours: 48,
+    eventsPerHour,
+    paths: 200,
+    pathMode: "skewed",
+    sessionEvents,
+    spans,
+  }).flatMap((b) => eventDocs(site, b));
   const sessions = sessionDocs(siteId, docs);
-  for (const [table, list] of [["events", docs], ["sessions", sessions]] as const) {
+  for (const [table, list] of [
+    ["events", docs],
+    ["sessions", sessions],
+  ] as const) {
     for (let i = 0; i < list.length; i += 5_000) {
       const slice = list.slice(i, i + 5_000);
       await t.run(async (ctx) => {
@@ -140,22 +236,42 @@ async function edgePoint(eventsPerHour: number, sessionEvents: [number, number],
   }
   const perEdge = docs.filter((d) => d.occurredAt < spans[0].end).length;
   const out: QueryMeasure[] = [];
-  for (const q of queries) out.push(await measureQuery(t, siteId, q, from, to, "24 h", false));
+  for (const q of queries)
+    out.push(await measureQuery(t, siteId, q, from, to, "24 h", false));
   return { perEdge, sessions: sessions.length, out };
 }
 
-async function searchEdges(sessionEvents: [number, number], queries: QueryName[], from: number, cap: number, bisect: number, log: (l: string) => void) {
-  const limits = new Map<QueryName, Limit & { okEdge?: number; failEdge?: number }>(queries.map((q) => [q, { q, range: "24 h not aligned", maxOk: null, firstFail: null }]));
+async function searchEdges(
+  sessionEvents: [number, number],
+  queries: QueryName[],
+  from: number,
+  cap: number,
+  bisect: number,
+  log: (l: string) => void,
+) {
+  const limits = new Map<
+    QueryName,
+    Limit & { okEdge?: number; failEdge?: number }
+  >(
+    queries.map((q) => [
+      q,
+      { q, range: "24 h not aligned", maxOk: null, firstFail: null },
+    ]),
+  );
   const evaluate = async (x: number, queries: QueryName[]) => {
     const started = realNowMs();
     const res = await edgePoint(x, sessionEvents, queries);
     for (const m of res.out) {
       const lim = limits.get(m.q)!;
       if (fits(m)) {
-        if (lim.maxOk === null || x > lim.maxOk) Object.assign(lim, { maxOk: x, ok: m, okEdge: res.perEdge });
-      } else if (lim.firstFail === null || x < lim.firstFail) Object.assign(lim, { firstFail: x, fail: m, failEdge: res.perEdge });
+        if (lim.maxOk === null || x > lim.maxOk)
+          Object.assign(lim, { maxOk: x, ok: m, okEdge: res.perEdge });
+      } else if (lim.firstFail === null || x < lim.firstFail)
+        Object.assign(lim, { firstFail: x, fail: m, failEdge: res.perEdge });
     }
-    log(`  edges ${sessionEvents.join("-")} events/session at ${x}/h: ${res.perEdge} events per edge, ${((realNowMs() - started) / 1000).toFixed(1)} s`);
+    log(
+      `  edges ${sessionEvents.join("-")} events/session at ${x}/h: ${res.perEdge} events per edge, ${((realNowMs() - started) / 1000).toFixed(1)} s`,
+    );
   };
   for (let x = from; x <= cap; x *= 2) {
     const alive = queries.filter((q) => limits.get(q)!.firstFail === null);
@@ -167,7 +283,8 @@ async function searchEdges(sessionEvents: [number, number], queries: QueryName[]
     for (const lim of limits.values()) {
       if (lim.maxOk === null || lim.firstFail === null) continue;
       const mid = Math.round((lim.maxOk + lim.firstFail) / 2);
-      if (mid !== lim.maxOk && mid !== lim.firstFail) mids.set(mid, [...(mids.get(mid) ?? []), lim.q]);
+      if (mid !== lim.maxOk && mid !== lim.firstFail)
+        mids.set(mid, [...(mids.get(mid) ?? []), lim.q]);
     }
     for (const [mid, queries] of mids) await evaluate(mid, queries);
   }
@@ -176,20 +293,29 @@ async function searchEdges(sessionEvents: [number, number], queries: QueryName[]
 
 // ---------------------------------------------------------------- section
 
-const describe = (m?: QueryMeasure) => (m ? `${num(m.docs)} docs, ${kib(m.bytes)}, ${num(m.indexRanges)} IR` : "—");
+const describe = (m?: QueryMeasure) =>
+  m ? `${num(m.docs)} docs, ${kib(m.bytes)}, ${num(m.indexRanges)} IR` : "—";
 const beyond = (m?: QueryMeasure) => {
   if (!m) return "—";
   if (m.error) return m.error;
-  const over = [m.docs > LIMITS.documentsRead && "documents", m.bytes > LIMITS.bytesRead && "bytes", m.indexRanges > LIMITS.indexRanges && "index ranges"].filter(Boolean);
+  const over = [
+    m.docs > LIMITS.documentsRead && "documents",
+    m.bytes > LIMITS.bytesRead && "bytes",
+    m.indexRanges > LIMITS.indexRanges && "index ranges",
+  ].filter(Boolean);
   return `over the ${over.join(" and ")} limit`;
 };
 
-export async function scaleSection(report: Report, mode: "quick" | "full", log: (l: string) => void): Promise<void> {
+export async function scaleSection(
+  report: Report,
+  mode: "quick" | "full",
+  log: (l: string) => void,
+): Promise<void> {
   const full = mode === "full";
   report.heading("Raw edges and the property breakdown");
   report.note(
     "Ranges that are not hour-aligned read raw events for their partial-hour edges; the largest traffic at which that still fits Convex's " +
-      "per-transaction limits (convex-test enforces them, so \"fails\" means the real query threw), found by doubling, then bisecting" +
+      'per-transaction limits (convex-test enforces them, so "fails" means the real query threw), found by doubling, then bisecting' +
       (full ? " (2 steps)." : " (quick run: doubling only, small range)."),
   );
 
@@ -202,16 +328,35 @@ export async function scaleSection(report: Report, mode: "quick" | "full", log: 
       ]
     : [[[3, 7], EDGE_QUERIES, 1_000]];
   for (const [sessionEvents, queries, from] of edgeSeries) {
-    const limits = await searchEdges(sessionEvents, queries, from, edgeCap, full ? 2 : 0, log);
+    const limits = await searchEdges(
+      sessionEvents,
+      queries,
+      from,
+      edgeCap,
+      full ? 2 : 0,
+      log,
+    );
     report.note(
       `**Not-aligned 24 h range vs events per hour in its two 40-minute raw edges** (${sessionEvents.join("–")} events per session; ` +
         `raw edges share one budget per query and throw a clear ConvexError past MAX_RAW_EDGE_EVENTS = ${num(MAX_RAW_EDGE_EVENTS)} events and sessions or ${num(MAX_RAW_EDGE_SESSION_LOOKUPS)} session lookups):`,
     );
     report.table(
-      ["query", "largest events/hour that fits", "events per edge", "its reads", "smallest that fails", "events per edge", "what happens beyond"],
+      [
+        "query",
+        "largest events/hour that fits",
+        "events per edge",
+        "its reads",
+        "smallest that fails",
+        "events per edge",
+        "what happens beyond",
+      ],
       limits.map((l) => [
         l.q,
-        l.maxOk === null ? "none tested" : l.firstFail === null ? `≥ ${num(l.maxOk)}` : num(l.maxOk),
+        l.maxOk === null
+          ? "none tested"
+          : l.firstFail === null
+            ? `≥ ${num(l.maxOk)}`
+            : num(l.maxOk),
         l.okEdge ?? "—",
         describe(l.ok),
         l.firstFail === null ? "—" : num(l.firstFail),
@@ -232,7 +377,16 @@ export async function scaleSection(report: Report, mode: "quick" | "full", log: 
     visitorId: `bv${i % 500}`,
     sessionId: `bs${i}`,
     context: {},
-    events: [{ visitorId: `bv${i % 500}`, sessionId: `bs${i}`, type: "track", name: "signup", occurredAt: DAY0 + i * 4_000, properties: { plan: ["free", "pro", "team"][i % 3] } } as Batch["events"][number]],
+    events: [
+      {
+        visitorId: `bv${i % 500}`,
+        sessionId: `bs${i}`,
+        type: "track",
+        name: "signup",
+        occurredAt: DAY0 + i * 4_000,
+        properties: { plan: ["free", "pro", "team"][i % 3] },
+      } as Batch["events"][number],
+    ],
   })).flatMap((b) => eventDocs(site, b));
   for (let i = 0; i < docs.length; i += 5_000) {
     const slice = docs.slice(i, i + 5_000);
@@ -240,12 +394,28 @@ export async function scaleSection(report: Report, mode: "quick" | "full", log: 
       for (const d of slice) await ctx.db.insert("events", d);
     });
   }
-  const m = await measureQuery(t, siteId, "getEventPropertyBreakdown", DAY0, DAY0 + DAY, "24 h", true);
+  const m = await measureQuery(
+    t,
+    siteId,
+    "getEventPropertyBreakdown",
+    DAY0,
+    DAY0 + DAY,
+    "24 h",
+    true,
+  );
   let outcome: string;
   try {
-    const rows = (await t.query(api.analytics.getEventPropertyBreakdown, { siteId, from: DAY0, to: DAY0 + DAY, eventName: "signup", propertyKey: "plan" })) as { count: number }[];
+    const rows = (await t.query(api.analytics.getEventPropertyBreakdown, {
+      siteId,
+      from: DAY0,
+      to: DAY0 + DAY,
+      eventName: "signup",
+      propertyKey: "plan",
+    })) as { count: number }[];
     const counted = rows.reduce((s, r) => s + r.count, 0);
-    outcome = `the rows count ${num(counted)} of ${num(n)} events` + (counted < n ? " — silently truncated." : ".");
+    outcome =
+      `the rows count ${num(counted)} of ${num(n)} events` +
+      (counted < n ? " — silently truncated." : ".");
   } catch (e) {
     outcome = `beyond the cap it refuses with a clear error: "${(e instanceof Error ? e.message : String(e)).split("\n")[0].slice(0, 120)}"`;
   }

@@ -25,9 +25,19 @@ import type { Doc } from "../src/component/_generated/dataModel.js";
 import { shardFor } from "../src/component/ingest.js";
 import { withoutUndefined } from "../src/component/lib/objects.js";
 import { checkEvent, cleanContext } from "../src/component/lib/validation.js";
-import { mergeEntries, packEntries, entryBytes, type RollupEntry } from "../src/component/rollups.js";
+import {
+  mergeEntries,
+  packEntries,
+  entryBytes,
+  type RollupEntry,
+} from "../src/component/rollups.js";
 import { replay } from "../src/component/testing/replay.js";
-import { createTestSite, drain, setupComponent, type TestInstance } from "../src/component/testing/setup.js";
+import {
+  createTestSite,
+  drain,
+  setupComponent,
+  type TestInstance,
+} from "../src/component/testing/setup.js";
 import type { Batch } from "../src/component/testing/traffic.js";
 import type { Context } from "../src/component/validators.js";
 import { DAY, HOUR, eventCount } from "./shape.js";
@@ -57,16 +67,24 @@ export function freshInstance(): TestInstance {
   return setupComponent();
 }
 
-const lastArrival = (batches: Batch[]) => Math.max(...batches.map((b) => b.arrival));
+const lastArrival = (batches: Batch[]) =>
+  Math.max(...batches.map((b) => b.arrival));
 
 /** Runs the real compaction over every bucket since `since`, to completion. */
-export async function compactAll(t: TestInstance, siteId: string, since: number): Promise<void> {
+export async function compactAll(
+  t: TestInstance,
+  siteId: string,
+  since: number,
+): Promise<void> {
   await t.mutation(api.compaction.compact, { siteId, since });
   await drain(t);
 }
 
 /** The real pipeline: ingestBatch per batch, aggregation on pauses, compaction. */
-export async function seedByReplay(batches: Batch[], start: number): Promise<Dataset> {
+export async function seedByReplay(
+  batches: Batch[],
+  start: number,
+): Promise<Dataset> {
   const began = realNowMs();
   vi.setSystemTime(start);
   const t = freshInstance();
@@ -76,18 +94,40 @@ export async function seedByReplay(batches: Batch[], start: number): Promise<Dat
   vi.setSystemTime(now);
   await drain(t);
   await compactAll(t, siteId, start - 24 * HOUR);
-  return { t, siteId, events: totals.accepted, method: "replay through ingestBatch + workpool aggregation + compaction", seedMs: realNowMs() - began, now };
+  return {
+    t,
+    siteId,
+    events: totals.accepted,
+    method: "replay through ingestBatch + workpool aggregation + compaction",
+    seedMs: realNowMs() - began,
+    now,
+  };
 }
 
 /** Event documents exactly as ingestBatch writes them (batches never repeat an eventId here). */
 export function eventDocs(site: Doc<"sites">, batch: Batch) {
   const context = cleanContext(batch.context as Context);
-  const shard = shardFor(batch.visitorId, batch.sessionId, site.rollupShardCount);
-  const policy = { allowed: site.allowedPropertyKeys, denied: site.deniedPropertyKeys };
+  const shard = shardFor(
+    batch.visitorId,
+    batch.sessionId,
+    site.rollupShardCount,
+  );
+  const policy = {
+    allowed: site.allowedPropertyKeys,
+    denied: site.deniedPropertyKeys,
+  };
   const docs = [];
-  for (const { visitorId: _v, sessionId: _s, context: _c, ...incoming } of batch.events) {
+  for (const {
+    visitorId: _v,
+    sessionId: _s,
+    context: _c,
+    ...incoming
+  } of batch.events) {
     const checked = checkEvent(incoming as never, batch.arrival, policy);
-    if (!checked.ok) throw new Error(`bench traffic produced an invalid event: ${checked.reason}`);
+    if (!checked.ok)
+      throw new Error(
+        `bench traffic produced an invalid event: ${checked.reason}`,
+      );
     docs.push({
       ...withoutUndefined(checked.event),
       siteId: site._id,
@@ -101,16 +141,29 @@ export function eventDocs(site: Doc<"sites">, batch: Batch) {
   return docs;
 }
 
-type Row<T extends string> = Omit<Doc<T & ("events" | "sessions" | "visitors" | "rollupShards")>, "_id" | "_creationTime">;
-const strip = <D extends { _id: unknown; _creationTime: unknown }>({ _id, _creationTime, ...rest }: D) => rest;
+type Row<T extends string> = Omit<
+  Doc<T & ("events" | "sessions" | "visitors" | "rollupShards")>,
+  "_id" | "_creationTime"
+>;
+const strip = <D extends { _id: unknown; _creationTime: unknown }>({
+  _id,
+  _creationTime,
+  ...rest
+}: D) => rest;
 
 /** Inserts documents in transactions small enough for Convex's write limits. */
-async function bulkInsert(t: TestInstance, table: "events" | "sessions" | "visitors" | "rollupShards", docs: object[], byteBudget = 6 * 1024 * 1024) {
+async function bulkInsert(
+  t: TestInstance,
+  table: "events" | "sessions" | "visitors" | "rollupShards",
+  docs: object[],
+  byteBudget = 6 * 1024 * 1024,
+) {
   let i = 0;
   while (i < docs.length) {
     let bytes = 0;
     let j = i;
-    while (j < docs.length && j - i < 8_000 && bytes < byteBudget) bytes += JSON.stringify(docs[j++]).length + 64;
+    while (j < docs.length && j - i < 8_000 && bytes < byteBudget)
+      bytes += JSON.stringify(docs[j++]).length + 64;
     const slice = docs.slice(i, j);
     await t.run(async (ctx) => {
       for (const doc of slice) await ctx.db.insert(table, doc as never);
@@ -119,7 +172,13 @@ async function bulkInsert(t: TestInstance, table: "events" | "sessions" | "visit
   }
 }
 
-async function readAll<T>(t: TestInstance, read: (ctx: Parameters<Parameters<TestInstance["run"]>[0]>[0], after: number) => Promise<(T & { _creationTime: number })[]>) {
+async function readAll<T>(
+  t: TestInstance,
+  read: (
+    ctx: Parameters<Parameters<TestInstance["run"]>[0]>[0],
+    after: number,
+  ) => Promise<(T & { _creationTime: number })[]>,
+) {
   const out: T[] = [];
   let after = -1;
   for (;;) {
@@ -131,30 +190,52 @@ async function readAll<T>(t: TestInstance, read: (ctx: Parameters<Parameters<Tes
 }
 
 /** Aggregates `batches` (whole sessions) with the real code in a fresh instance; returns its documents. */
-async function aggregateChunk(batches: Batch[], expectSiteId: string, now: number) {
+async function aggregateChunk(
+  batches: Batch[],
+  expectSiteId: string,
+  now: number,
+) {
   const c = freshInstance();
   vi.setSystemTime(now - HOUR);
   const siteId = await createTestSite(c);
-  if (siteId !== expectSiteId) throw new Error(`chunk site id ${siteId} differs from ${expectSiteId}`);
-  const site = (await c.run((ctx) => ctx.db.get(siteId as never)))! as Doc<"sites">;
+  if (siteId !== expectSiteId)
+    throw new Error(`chunk site id ${siteId} differs from ${expectSiteId}`);
+  const site = (await c.run((ctx) =>
+    ctx.db.get(siteId as never),
+  ))! as Doc<"sites">;
   const docs = batches.flatMap((b) => eventDocs(site, b));
   await bulkInsert(c, "events", docs);
   vi.setSystemTime(now);
   await c.mutation(api.ingest.aggregatePending, { siteId });
   await drain(c);
   const PAGE = 4_000;
-  const byCreation = <T extends "events" | "sessions" | "visitors" | "rollupShards">(table: T) =>
-    readAll<Doc<T>>(c, async (ctx, after) =>
-      (await ctx.db
-        .query(table)
-        .withIndex("by_creation_time", (q) => q.gt("_creationTime", after as never))
-        .take(PAGE)) as never,
+  const byCreation = <
+    T extends "events" | "sessions" | "visitors" | "rollupShards",
+  >(
+    table: T,
+  ) =>
+    readAll<Doc<T>>(
+      c,
+      async (ctx, after) =>
+        (await ctx.db
+          .query(table)
+          .withIndex("by_creation_time", (q) =>
+            q.gt("_creationTime", after as never),
+          )
+          .take(PAGE)) as never,
     );
   const events = await byCreation("events");
   if (events.length !== docs.length) throw new Error("chunk lost events");
-  const streams = await c.run((ctx) => ctx.db.query("aggregationStreams").collect());
-  const cursorOk = streams.every((s) => !s.scheduled) && events.every((e) => streams.some((s) => s.shard === e.shard && s.cursor >= e._creationTime));
-  if (!cursorOk) throw new Error("chunk aggregation did not consume every event");
+  const streams = await c.run((ctx) =>
+    ctx.db.query("aggregationStreams").collect(),
+  );
+  const cursorOk =
+    streams.every((s) => !s.scheduled) &&
+    events.every((e) =>
+      streams.some((s) => s.shard === e.shard && s.cursor >= e._creationTime),
+    );
+  if (!cursorOk)
+    throw new Error("chunk aggregation did not consume every event");
   return {
     events: events.map(strip),
     sessions: (await byCreation("sessions")).map(strip),
@@ -164,7 +245,11 @@ async function aggregateChunk(batches: Batch[], expectSiteId: string, now: numbe
 }
 
 /** Seeds `batches` by chunks of whole sessions (see the file comment). */
-export async function seedChunked(batches: Batch[], start: number, chunkEvents = 1): Promise<Dataset> {
+export async function seedChunked(
+  batches: Batch[],
+  start: number,
+  chunkEvents = 1,
+): Promise<Dataset> {
   const began = realNowMs();
   const now = lastArrival(batches) + 3 * HOUR;
   vi.setSystemTime(start);
@@ -174,10 +259,13 @@ export async function seedChunked(batches: Batch[], start: number, chunkEvents =
   // Chunks of whole client sessions, by the UTC day of each session's first
   // event; consecutive days share a chunk until it holds `chunkEvents`.
   const bySession = new Map<string, Batch[]>();
-  for (const b of batches) bySession.set(b.sessionId, [...(bySession.get(b.sessionId) ?? []), b]);
+  for (const b of batches)
+    bySession.set(b.sessionId, [...(bySession.get(b.sessionId) ?? []), b]);
   const byDay = new Map<number, Batch[]>();
   for (const list of bySession.values()) {
-    const first = Math.min(...list.flatMap((b) => b.events.map((e) => e.occurredAt)));
+    const first = Math.min(
+      ...list.flatMap((b) => b.events.map((e) => e.occurredAt)),
+    );
     const day = Math.floor(first / DAY) * DAY;
     byDay.set(day, [...(byDay.get(day) ?? []), ...list]);
   }
@@ -190,9 +278,16 @@ export async function seedChunked(batches: Batch[], start: number, chunkEvents =
   const events: Row<"events">[] = [];
   const sessions: Row<"sessions">[] = [];
   const visitors = new Map<string, Row<"visitors">>();
-  const rows = new Map<string, { head: Row<"rollupShards">; entries: Map<string, RollupEntry> }>();
+  const rows = new Map<
+    string,
+    { head: Row<"rollupShards">; entries: Map<string, RollupEntry> }
+  >();
   for (const chunk of chunks) {
-    const out = await aggregateChunk(chunk.sort((a, b) => a.arrival - b.arrival), siteId, now);
+    const out = await aggregateChunk(
+      chunk.sort((a, b) => a.arrival - b.arrival),
+      siteId,
+      now,
+    );
     events.push(...out.events);
     sessions.push(...out.sessions);
     // A visitor seen in several chunks: merged as the aggregation would have
@@ -208,7 +303,12 @@ export async function seedChunked(batches: Batch[], start: number, chunkEvents =
               firstSeenAt: Math.min(had.firstSeenAt, v.firstSeenAt),
               lastSeenAt: Math.max(had.lastSeenAt, v.lastSeenAt),
               events: had.events + v.events,
-              ...(v.userId !== undefined ? { userId: v.userId, traits: { ...(had.traits ?? {}), ...(v.traits ?? {}) } } : {}),
+              ...(v.userId !== undefined
+                ? {
+                    userId: v.userId,
+                    traits: { ...(had.traits ?? {}), ...(v.traits ?? {}) },
+                  }
+                : {}),
             }
           : v,
       );
@@ -226,7 +326,12 @@ export async function seedChunked(batches: Batch[], start: number, chunkEvents =
   const rollups: Row<"rollupShards">[] = [];
   for (const { head, entries } of rows.values()) {
     for (const [part, list] of packEntries([...entries.values()]).entries()) {
-      rollups.push({ ...head, part, entries: list, bytes: list.reduce((s, e) => s + entryBytes(e), 0) });
+      rollups.push({
+        ...head,
+        part,
+        entries: list,
+        bytes: list.reduce((s, e) => s + entryBytes(e), 0),
+      });
     }
   }
   vi.setSystemTime(now);

@@ -32,17 +32,45 @@ export type Shape = {
 const DEVICES = ["desktop", "mobile", "tablet"];
 const BROWSERS = ["Chrome", "Firefox", "Safari", "Edge", "Samsung Internet"];
 const OSES = ["Windows", "macOS", "Linux", "iOS", "Android"];
-const COUNTRIES = ["US", "DE", "IN", "GB", "FR", "BR", "JP", "CA", "NL", "ES", "IT", "PL"];
+const COUNTRIES = [
+  "US",
+  "DE",
+  "IN",
+  "GB",
+  "FR",
+  "BR",
+  "JP",
+  "CA",
+  "NL",
+  "ES",
+  "IT",
+  "PL",
+];
 const TRACK = ["signup", "click", "download", "search"];
 const PLANS = ["free", "pro", "team", "enterprise"];
 
 export function referrerHosts(n: number): string[] {
-  const known = ["google.com", "news.ycombinator.com", "twitter.com", "github.com", "reddit.com", "bing.com", "duckduckgo.com", "linkedin.com"];
-  return Array.from({ length: n }, (_, i) => `https://${known[i] ?? `blog-${i}.example.org`}/some/page?id=${i}`);
+  const known = [
+    "google.com",
+    "news.ycombinator.com",
+    "twitter.com",
+    "github.com",
+    "reddit.com",
+    "bing.com",
+    "duckduckgo.com",
+    "linkedin.com",
+  ];
+  return Array.from(
+    { length: n },
+    (_, i) =>
+      `https://${known[i] ?? `blog-${i}.example.org`}/some/page?id=${i}`,
+  );
 }
 
 export function pathList(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => (i === 0 ? "/" : `/docs/section-${Math.floor(i / 10)}/page-${i}`));
+  return Array.from({ length: n }, (_, i) =>
+    i === 0 ? "/" : `/docs/section-${Math.floor(i / 10)}/page-${i}`,
+  );
 }
 
 /** Time of day weighting: more traffic in the (UTC) afternoon. */
@@ -74,19 +102,29 @@ export function generateShape(shape: Shape): Batch[] {
     let left = total;
     let s = 0;
     while (left > 0) {
-      const count = Math.min(left, Math.max(1, r.int(perSession - 2, perSession + 2)));
+      const count = Math.min(
+        left,
+        Math.max(1, r.int(perSession - 2, perSession + 2)),
+      );
       left -= count;
       const sessionId = `${visitorId}-s${s++}`;
       const startAt = shape.windowMs
         ? shape.start + Math.floor(r.next() * shape.windowMs)
-        : shape.start + Math.floor(r.next() * (span / DAY)) * DAY + dayOffset(r);
+        : shape.start +
+          Math.floor(r.next() * (span / DAY)) * DAY +
+          dayOffset(r);
       const end = shape.start + (shape.windowMs ?? span);
       const context: Record<string, string> = { device, browser, os, country };
       const campaign = r.chance(0.15);
       const utm: Record<string, string> = campaign
-        ? { utmSource: r.pick(["newsletter", "ads", "partner"]), utmMedium: r.pick(["email", "cpc", "referral"]), utmCampaign: `campaign-${r.int(1, 8)}` }
+        ? {
+            utmSource: r.pick(["newsletter", "ads", "partner"]),
+            utmMedium: r.pick(["email", "cpc", "referral"]),
+            utmCampaign: `campaign-${r.int(1, 8)}`,
+          }
         : {};
-      const referrer = !campaign && r.chance(0.5) ? r.skewed(referrers) : undefined;
+      const referrer =
+        !campaign && r.chance(0.5) ? r.skewed(referrers) : undefined;
       const events: Batch["events"] = [];
       let t = startAt;
       for (let k = 0; k < count; k++) {
@@ -94,7 +132,12 @@ export function generateShape(shape: Shape): Batch[] {
         if (t >= end) t = end - 1 - (count - k);
         serial++;
         const kind = r.next();
-        const type = k === 0 || kind < 0.75 ? "pageview" : kind < 0.95 ? "track" : "identify";
+        const type =
+          k === 0 || kind < 0.75
+            ? "pageview"
+            : kind < 0.95
+              ? "track"
+              : "identify";
         const name = type === "track" ? r.pick(TRACK) : type;
         events.push({
           visitorId,
@@ -105,8 +148,15 @@ export function generateShape(shape: Shape): Batch[] {
           referrer: k === 0 ? referrer : undefined,
           occurredAt: t,
           eventId: `e-${prefix}-${serial}`,
-          ...(type === "track" ? { properties: { plan: r.pick(PLANS), step: r.int(1, 4) } } : {}),
-          ...(type === "identify" ? { userId: `user-${visitorId}`, properties: { tier: r.pick(PLANS) } } : {}),
+          ...(type === "track"
+            ? { properties: { plan: r.pick(PLANS), step: r.int(1, 4) } }
+            : {}),
+          ...(type === "identify"
+            ? {
+                userId: `user-${visitorId}`,
+                properties: { tier: r.pick(PLANS) },
+              }
+            : {}),
         } as Batch["events"][number]);
       }
       // The tracker sends 1..maxBatch events per request, a second or so after the last.
@@ -128,4 +178,5 @@ export function generateShape(shape: Shape): Batch[] {
   return batches.sort((a, b) => a.arrival - b.arrival);
 }
 
-export const eventCount = (batches: Batch[]) => batches.reduce((n, b) => n + b.events.length, 0);
+export const eventCount = (batches: Batch[]) =>
+  batches.reduce((n, b) => n + b.events.length, 0);

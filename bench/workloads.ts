@@ -26,19 +26,47 @@ import { vi } from "vitest";
 import { api } from "../src/component/_generated/api.js";
 import type { Doc } from "../src/component/_generated/dataModel.js";
 import { eventSessionKeys } from "../src/component/aggregation.js";
-import { DAY_LEVEL, HOUR_LEVEL, MAX_LEVEL, SHARED, localDayNumber, readUnit, writeUnit, type UnitRef } from "../src/component/compactStore.js";
+import {
+  DAY_LEVEL,
+  HOUR_LEVEL,
+  MAX_LEVEL,
+  SHARED,
+  localDayNumber,
+  readUnit,
+  writeUnit,
+  type UnitRef,
+} from "../src/component/compactStore.js";
 import { UNIT_DIMENSIONS, compactBucket } from "../src/component/compaction.js";
 import { planExactRange } from "../src/component/lib/rangePlan.js";
-import { KEYED, OVERVIEW, RollupDeltas } from "../src/component/lib/rollupDelta.js";
-import { addEventContribution, addSessionContribution, clusterSessions, summarizeEvent } from "../src/component/lib/sessions.js";
+import {
+  KEYED,
+  OVERVIEW,
+  RollupDeltas,
+} from "../src/component/lib/rollupDelta.js";
+import {
+  addEventContribution,
+  addSessionContribution,
+  clusterSessions,
+  summarizeEvent,
+} from "../src/component/lib/sessions.js";
 import { hashVisitor } from "../src/component/lib/sketch.js";
 import { mergeUnits } from "../src/component/lib/topUnits.js";
 import { planSources, type UnitSlot } from "../src/component/rangeSources.js";
 import { flushDeltas } from "../src/component/rollups.js";
-import { createTestSite, type TestInstance } from "../src/component/testing/setup.js";
+import {
+  createTestSite,
+  type TestInstance,
+} from "../src/component/testing/setup.js";
 import { prng, type Batch } from "../src/component/testing/traffic.js";
-import { TOP_DIMENSIONS, TOP_QUERY_NAMES, type TopDimension } from "../src/component/validators.js";
-import { DASHBOARD_CARDS, DIMENSIONS } from "../src/component/lib/dimensions.js";
+import {
+  TOP_DIMENSIONS,
+  TOP_QUERY_NAMES,
+  type TopDimension,
+} from "../src/component/validators.js";
+import {
+  DASHBOARD_CARDS,
+  DIMENSIONS,
+} from "../src/component/lib/dimensions.js";
 import { computeRange, type RangePreset } from "../src/react/range.js";
 import { record } from "./probe.js";
 import { kib, num, type Report } from "./report.js";
@@ -57,9 +85,30 @@ export type Workload = {
 };
 
 export const WORKLOADS: Workload[] = [
-  { name: "W0", eventsPerMonth: 200_000, paths: 200, referrers: 20, countries: 20, campaigns: 10 },
-  { name: "W1", eventsPerMonth: 1_000_000, paths: 2_000, referrers: 200, countries: 60, campaigns: 40 },
-  { name: "W2", eventsPerMonth: 10_000_000, paths: 20_000, referrers: 2_000, countries: 150, campaigns: 500 },
+  {
+    name: "W0",
+    eventsPerMonth: 200_000,
+    paths: 200,
+    referrers: 20,
+    countries: 20,
+    campaigns: 10,
+  },
+  {
+    name: "W1",
+    eventsPerMonth: 1_000_000,
+    paths: 2_000,
+    referrers: 200,
+    countries: 60,
+    campaigns: 40,
+  },
+  {
+    name: "W2",
+    eventsPerMonth: 10_000_000,
+    paths: 20_000,
+    referrers: 2_000,
+    countries: 150,
+    campaigns: 500,
+  },
 ];
 
 /** A sampler of ranks 0..n-1 with P(r) ∝ 1/(r+1): Zipf with s = 1. */
@@ -82,12 +131,26 @@ function zipf(n: number) {
 
 /** Hour-of-day weights: a daily cycle whose peak hour is ~2.5× the mean. */
 const HOUR_WEIGHTS = (() => {
-  const w = Array.from({ length: 24 }, (_, h) => 0.3 + 2.2 * Math.exp(-(((h - 14) / 4) ** 2)));
+  const w = Array.from(
+    { length: 24 },
+    (_, h) => 0.3 + 2.2 * Math.exp(-(((h - 14) / 4) ** 2)),
+  );
   const mean = w.reduce((a, b) => a + b, 0) / 24;
   return w.map((x) => x / mean);
 })();
 
-const LANGUAGES = ["en-US", "de-DE", "fr-FR", "es-ES", "pt-BR", "ja-JP", "en-GB", "it-IT", "nl-NL", "pl-PL"];
+const LANGUAGES = [
+  "en-US",
+  "de-DE",
+  "fr-FR",
+  "es-ES",
+  "pt-BR",
+  "ja-JP",
+  "en-GB",
+  "it-IT",
+  "nl-NL",
+  "pl-PL",
+];
 
 /**
  * One day of traffic for `w`: template `k` shares ~30 % of its visitors with
@@ -105,7 +168,8 @@ export function workloadDay(w: Workload, day: number, k: number): Batch[] {
   const campaign = zipf(w.campaigns);
   const hourOf = (u: number) => {
     let acc = 0;
-    for (let h = 0; h < 24; h++) if ((acc += HOUR_WEIGHTS[h] / 24) >= u) return h;
+    for (let h = 0; h < 24; h++)
+      if ((acc += HOUR_WEIGHTS[h] / 24) >= u) return h;
     return 23;
   };
   const batches: Batch[] = [];
@@ -116,28 +180,59 @@ export function workloadDay(w: Workload, day: number, k: number): Batch[] {
     const sessionId = `${w.name}-s${k}-${s}`;
     const context: Record<string, string> = {
       device: r.pick(["desktop", "mobile", "tablet"]),
-      browser: r.pick(["Chrome", "Safari", "Firefox", "Edge", "Samsung Internet"]),
+      browser: r.pick([
+        "Chrome",
+        "Safari",
+        "Firefox",
+        "Edge",
+        "Samsung Internet",
+      ]),
       os: r.pick(["Windows", "iOS", "macOS", "Android", "Linux"]),
       country: `C${country(r.next())}`,
       language: r.pick(LANGUAGES),
       screen: r.pick(["mobile", "tablet", "laptop", "desktop"]),
     };
-    if (r.chance(0.15)) Object.assign(context, { utmSource: r.pick(["newsletter", "ads", "partner"]), utmMedium: r.pick(["email", "cpc", "social"]), utmCampaign: `campaign-${campaign(r.next())}` });
-    const ref = r.chance(0.5) ? `https://ref-${referrer(r.next())}.example.org/p` : undefined;
+    if (r.chance(0.15))
+      Object.assign(context, {
+        utmSource: r.pick(["newsletter", "ads", "partner"]),
+        utmMedium: r.pick(["email", "cpc", "social"]),
+        utmCampaign: `campaign-${campaign(r.next())}`,
+      });
+    const ref = r.chance(0.5)
+      ? `https://ref-${referrer(r.next())}.example.org/p`
+      : undefined;
     const count = r.int(1, 9);
     let t = day + hourOf(r.next()) * HOUR + r.int(0, 55) * 60_000;
     const events: Batch["events"] = [];
     for (let e = 0; e < count; e++) {
       if (e > 0) t += r.int(5, 60) * 1000;
       const kind = r.next();
-      const type = e === 0 || kind < 0.85 ? "pageview" : kind < 0.95 ? "track" : "identify";
-      const props = Object.fromEntries(Array.from({ length: r.int(1, 3) }, (_, i) => [`p${i}`, r.pick(["a", "b", "c", "d"])]));
+      const type =
+        e === 0 || kind < 0.85
+          ? "pageview"
+          : kind < 0.95
+            ? "track"
+            : "identify";
+      const props = Object.fromEntries(
+        Array.from({ length: r.int(1, 3) }, (_, i) => [
+          `p${i}`,
+          r.pick(["a", "b", "c", "d"]),
+        ]),
+      );
       events.push({
         visitorId,
         sessionId,
         type,
-        name: type === "track" ? r.pick(["signup", "click", "download", "search"]) : type,
-        path: type === "pageview" ? (path(r.next()) === 0 ? "/" : `/p/${path(r.next())}`) : undefined,
+        name:
+          type === "track"
+            ? r.pick(["signup", "click", "download", "search"])
+            : type,
+        path:
+          type === "pageview"
+            ? path(r.next()) === 0
+              ? "/"
+              : `/p/${path(r.next())}`
+            : undefined,
         referrer: e === 0 ? ref : undefined,
         occurredAt: Math.min(t, day + DAY - 1),
         eventId: `${sessionId}-${serial++}`,
@@ -145,13 +240,22 @@ export function workloadDay(w: Workload, day: number, k: number): Batch[] {
         ...(type === "identify" ? { userId: `u-${v}` } : {}),
       } as Batch["events"][number]);
     }
-    batches.push({ arrival: Math.min(t, day + DAY - 1) + 1_000, visitorId, sessionId, context, events });
+    batches.push({
+      arrival: Math.min(t, day + DAY - 1) + 1_000,
+      visitorId,
+      sessionId,
+      context,
+      events,
+    });
   }
   return batches;
 }
 
 /** The rollup deltas the aggregation computes for these whole sessions. */
-export function deltasOfDocs(docs: ReturnType<typeof eventDocs>, timeZone: string): RollupDeltas {
+export function deltasOfDocs(
+  docs: ReturnType<typeof eventDocs>,
+  timeZone: string,
+): RollupDeltas {
   const deltas = new RollupDeltas();
   const bySession = new Map<string, typeof docs>();
   for (const d of docs) {
@@ -161,8 +265,20 @@ export function deltasOfDocs(docs: ReturnType<typeof eventDocs>, timeZone: strin
     else bySession.set(d.sessionId, [d]);
   }
   for (const list of bySession.values()) {
-    const pieces = list.map((e) => ({ summary: summarizeEvent({ ...e, keys: eventSessionKeys(e as unknown as Doc<"events">) }, timeZone) }));
-    for (const cluster of clusterSessions(pieces, 30 * 60_000)) addSessionContribution(deltas, cluster.summary, hashVisitor(list[0].visitorId), 1, timeZone);
+    const pieces = list.map((e) => ({
+      summary: summarizeEvent(
+        { ...e, keys: eventSessionKeys(e as unknown as Doc<"events">) },
+        timeZone,
+      ),
+    }));
+    for (const cluster of clusterSessions(pieces, 30 * 60_000))
+      addSessionContribution(
+        deltas,
+        cluster.summary,
+        hashVisitor(list[0].visitorId),
+        1,
+        timeZone,
+      );
   }
   return deltas;
 }
@@ -189,30 +305,58 @@ export type Templates = {
 
 const blockSlot = (level: number) => DAY0 - (level + 10) * 1000 * DAY;
 
-async function flushGroup(t: TestInstance, siteId: string, deltas: RollupDeltas, pick: (gk: string) => boolean) {
+async function flushGroup(
+  t: TestInstance,
+  siteId: string,
+  deltas: RollupDeltas,
+  pick: (gk: string) => boolean,
+) {
   for (const [gk, keyed] of deltas.groups) {
     if (!pick(gk)) continue;
     const one = new RollupDeltas();
     one.groups.set(gk, keyed);
-    await t.run((ctx) => flushDeltas(ctx as never, siteId, 0, one).then(() => null));
+    await t.run((ctx) =>
+      flushDeltas(ctx as never, siteId, 0, one).then(() => null),
+    );
   }
 }
 
-async function compactAllOf(t: TestInstance, siteId: string, interval: "hour" | "day", bucketStart: number) {
+async function compactAllOf(
+  t: TestInstance,
+  siteId: string,
+  interval: "hour" | "day",
+  bucketStart: number,
+) {
   for (;;) {
-    const site = (await t.run((ctx) => ctx.db.get(siteId as never))) as Doc<"sites">;
-    const step = await t.run((ctx) => compactBucket(ctx as never, site, interval, bucketStart));
+    const site = (await t.run((ctx) =>
+      ctx.db.get(siteId as never),
+    )) as Doc<"sites">;
+    const step = await t.run((ctx) =>
+      compactBucket(ctx as never, site, interval, bucketStart),
+    );
     if (step.all) return;
   }
 }
 
-async function liveRowsOfHour(t: TestInstance, siteId: string, hour: number): Promise<LiveRow[]> {
+async function liveRowsOfHour(
+  t: TestInstance,
+  siteId: string,
+  hour: number,
+): Promise<LiveRow[]> {
   const rows: LiveRow[] = [];
   for (const group of [OVERVIEW, KEYED]) {
     const found = await t.run((ctx) =>
       ctx.db
         .query("rollupShards")
-        .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) => q.eq("siteId", siteId).eq("interval", "hour").eq("dimension", group).eq("bucketStart", hour))
+        .withIndex(
+          "by_siteId_and_interval_and_dimension_and_bucketStart",
+          (q) =>
+            q
+              .eq("siteId", siteId)
+              .eq("interval", "hour")
+              .eq("dimension", group)
+              .eq("bucketStart", hour),
+        )
         .collect(),
     );
     rows.push(...found.map(({ _id, _creationTime, ...rest }) => rest));
@@ -220,38 +364,75 @@ async function liveRowsOfHour(t: TestInstance, siteId: string, hour: number): Pr
   return rows;
 }
 
-async function readUnitRows(t: TestInstance, ref: UnitRef): Promise<UnitRows | undefined> {
+async function readUnitRows(
+  t: TestInstance,
+  ref: UnitRef,
+): Promise<UnitRows | undefined> {
   return await t.run(async (ctx) => {
     const tops = await ctx.db
       .query("rollupTops")
-      .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", (q) => q.eq("siteId", ref.siteId).eq("dimension", ref.dimension).eq("level", ref.level).eq("bucketStart", ref.bucketStart))
+      .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", (q) =>
+        q
+          .eq("siteId", ref.siteId)
+          .eq("dimension", ref.dimension)
+          .eq("level", ref.level)
+          .eq("bucketStart", ref.bucketStart),
+      )
       .unique();
     if (!tops) return undefined;
     const bands = await ctx.db
       .query("rollupSketches")
-      .withIndex("by_siteId_and_dimension_and_level_and_bucketStart_and_band", (q) => q.eq("siteId", ref.siteId).eq("dimension", ref.dimension).eq("level", ref.level).eq("bucketStart", ref.bucketStart))
+      .withIndex(
+        "by_siteId_and_dimension_and_level_and_bucketStart_and_band",
+        (q) =>
+          q
+            .eq("siteId", ref.siteId)
+            .eq("dimension", ref.dimension)
+            .eq("level", ref.level)
+            .eq("bucketStart", ref.bucketStart),
+      )
       .collect();
     const { _id, _creationTime, ...rest } = tops;
-    return { tops: rest, bands: bands.map(({ _id: _i, _creationTime: _c, ...b }) => b) };
+    return {
+      tops: rest,
+      bands: bands.map(({ _id: _i, _creationTime: _c, ...b }) => b),
+    };
   });
 }
 
-async function mergeInto(t: TestInstance, siteId: string, dimension: string, a: UnitRef, b: UnitRef, target: UnitRef) {
+async function mergeInto(
+  t: TestInstance,
+  siteId: string,
+  dimension: string,
+  a: UnitRef,
+  b: UnitRef,
+  target: UnitRef,
+) {
   await t.run(async (ctx) => {
     const left = await readUnit(ctx as never, a);
     const right = await readUnit(ctx as never, b);
     const existing = await readUnit(ctx as never, target);
-    await writeUnit(ctx as never, target, mergeUnits(left.unit, right.unit), existing);
+    await writeUnit(
+      ctx as never,
+      target,
+      mergeUnits(left.unit, right.unit),
+      existing,
+    );
     return null;
   });
 }
 
 /** Builds a workload's template units (see the file comment). */
-export async function buildTemplates(w: Workload, log: (l: string) => void): Promise<Templates> {
+export async function buildTemplates(
+  w: Workload,
+  log: (l: string) => void,
+): Promise<Templates> {
   const t = freshInstance();
   vi.setSystemTime(DAY0 + 30 * DAY);
   const siteId = await createTestSite(t);
-  const site = (await t.run((ctx) => ctx.db.get(siteId as never))) as Doc<"sites">;
+  const site = (await t.run((ctx) =>
+    ctx.db.get(siteId as never),
+  )) as Doc<"sites">;
   const liveHours = new Map<number, LiveRow[]>();
   const currentHour: LiveRow[] = [];
   for (let k = 0; k < TEMPLATE_DAYS; k++) {
@@ -262,24 +443,73 @@ export async function buildTemplates(w: Workload, log: (l: string) => void): Pro
     if (k === 0) {
       // The hour holding NOW has only the events before it.
       const nowInDay = day + (NOW % DAY);
-      const sofar = docs.filter((d) => d.occurredAt >= Math.floor(nowInDay / HOUR) * HOUR && d.occurredAt < nowInDay);
-      const partialSite = await createTestSite(t, { slug: "partial-hour", writeKeyHash: "b".repeat(64) });
-      await flushGroup(t, partialSite, deltasOfDocs(sofar, "UTC"), (gk) => gk.startsWith("hour|"));
-      currentHour.push(...(await liveRowsOfHour(t, partialSite, Math.floor(nowInDay / HOUR) * HOUR)));
-      for (let h = 0; h < 24; h++) liveHours.set(h, await liveRowsOfHour(t, siteId, day + h * HOUR));
+      const sofar = docs.filter(
+        (d) =>
+          d.occurredAt >= Math.floor(nowInDay / HOUR) * HOUR &&
+          d.occurredAt < nowInDay,
+      );
+      const partialSite = await createTestSite(t, {
+        slug: "partial-hour",
+        writeKeyHash: "b".repeat(64),
+      });
+      await flushGroup(t, partialSite, deltasOfDocs(sofar, "UTC"), (gk) =>
+        gk.startsWith("hour|"),
+      );
+      currentHour.push(
+        ...(await liveRowsOfHour(
+          t,
+          partialSite,
+          Math.floor(nowInDay / HOUR) * HOUR,
+        )),
+      );
+      for (let h = 0; h < 24; h++)
+        liveHours.set(h, await liveRowsOfHour(t, siteId, day + h * HOUR));
     }
     // Hours fold into their hour units and into the day's unit (a UTC day is its hours).
-    for (let h = 0; h < 24; h++) await compactAllOf(t, siteId, "hour", day + h * HOUR);
+    for (let h = 0; h < 24; h++)
+      await compactAllOf(t, siteId, "hour", day + h * HOUR);
     log(`  ${w.name} template day ${k}: ${num(docs.length)} events`);
   }
-  const ref = (dimension: string, level: number, bucketStart: number): UnitRef => ({ siteId, dimension, level, bucketStart });
+  const ref = (
+    dimension: string,
+    level: number,
+    bucketStart: number,
+  ): UnitRef => ({ siteId, dimension, level, bucketStart });
   for (const dimension of UNIT_DIMENSIONS) {
-    await mergeInto(t, siteId, dimension, ref(dimension, DAY_LEVEL, DAY0), ref(dimension, DAY_LEVEL, DAY0 + DAY), ref(dimension, 2, blockSlot(2)));
-    await mergeInto(t, siteId, dimension, ref(dimension, DAY_LEVEL, DAY0 + 2 * DAY), ref(dimension, DAY_LEVEL, DAY0 + 3 * DAY), ref(dimension, 2, blockSlot(2) + DAY));
-    await mergeInto(t, siteId, dimension, ref(dimension, 2, blockSlot(2)), ref(dimension, 2, blockSlot(2) + DAY), ref(dimension, 3, blockSlot(3)));
+    await mergeInto(
+      t,
+      siteId,
+      dimension,
+      ref(dimension, DAY_LEVEL, DAY0),
+      ref(dimension, DAY_LEVEL, DAY0 + DAY),
+      ref(dimension, 2, blockSlot(2)),
+    );
+    await mergeInto(
+      t,
+      siteId,
+      dimension,
+      ref(dimension, DAY_LEVEL, DAY0 + 2 * DAY),
+      ref(dimension, DAY_LEVEL, DAY0 + 3 * DAY),
+      ref(dimension, 2, blockSlot(2) + DAY),
+    );
+    await mergeInto(
+      t,
+      siteId,
+      dimension,
+      ref(dimension, 2, blockSlot(2)),
+      ref(dimension, 2, blockSlot(2) + DAY),
+      ref(dimension, 3, blockSlot(3)),
+    );
     for (let level = 4; level <= MAX_LEVEL; level++) {
       const below = ref(dimension, level - 1, blockSlot(level - 1));
-      await mergeInto(t, siteId, dimension, below, below, ref(dimension, level, blockSlot(level)));
+      await mergeInto(
+        t,
+        siteId,
+        dimension,
+        below,
+        below,
+        ref(dimension, level, blockSlot(level)),
+      );
     }
   }
   const units = new Map<string, UnitRows>();
@@ -289,10 +519,17 @@ export async function buildTemplates(w: Workload, log: (l: string) => void): Pro
       if (rows) units.set(`${level}|${slot}|${dimension}`, rows);
     };
     for (let h = 0; h < 24; h++) await keep(HOUR_LEVEL, h, DAY0 + h * HOUR);
-    for (let k = 0; k < TEMPLATE_DAYS; k++) await keep(DAY_LEVEL, k, DAY0 + k * DAY);
-    for (let level = 2; level <= MAX_LEVEL; level++) await keep(level, 0, blockSlot(level));
+    for (let k = 0; k < TEMPLATE_DAYS; k++)
+      await keep(DAY_LEVEL, k, DAY0 + k * DAY);
+    for (let level = 2; level <= MAX_LEVEL; level++)
+      await keep(level, 0, blockSlot(level));
   }
-  return { units, liveHours, currentHour, eventsPerDay: Math.round(w.eventsPerMonth / 30) };
+  return {
+    units,
+    liveHours,
+    currentHour,
+    eventsPerDay: Math.round(w.eventsPerMonth / 30),
+  };
 }
 
 // ---------------------------------------------------------------- measuring
@@ -313,7 +550,10 @@ const PRESETS: { preset: RangePreset | "400d"; label: string }[] = [
 function presetRange(preset: (typeof PRESETS)[number]["preset"]) {
   if (preset !== "400d") return computeRange(preset, NOW, { timeZone: "UTC" });
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-  const custom = computeRange("custom", NOW, { timeZone: "UTC", custom: { fromDate: day(NOW - 399 * DAY), toDate: day(NOW) } });
+  const custom = computeRange("custom", NOW, {
+    timeZone: "UTC",
+    custom: { fromDate: day(NOW - 399 * DAY), toDate: day(NOW) },
+  });
   return { ...custom, to: Math.ceil(NOW / HOUR) * HOUR };
 }
 
@@ -326,7 +566,11 @@ function presetRange(preset: (typeof PRESETS)[number]["preset"]) {
 function watermarkAt(now: number) {
   const hoursBefore = Math.floor(now / HOUR) * HOUR;
   const today = Math.floor(now / DAY) * DAY;
-  return { hoursBefore, daysBefore: today, blocksBeforeDay: localDayNumber(today, "UTC") - 2 };
+  return {
+    hoursBefore,
+    daysBefore: today,
+    blocksBeforeDay: localDayNumber(today, "UTC") - 2,
+  };
 }
 
 type Measured = {
@@ -341,13 +585,21 @@ type Measured = {
 };
 
 function templateKey(slot: UnitSlot, dimension: string): string {
-  if (slot.level === HOUR_LEVEL) return `0|${new Date(slot.bucketStart).getUTCHours()}|${dimension}`;
-  if (slot.level === DAY_LEVEL) return `1|${((localDayNumber(slot.bucketStart, "UTC") % TEMPLATE_DAYS) + TEMPLATE_DAYS) % TEMPLATE_DAYS}|${dimension}`;
+  if (slot.level === HOUR_LEVEL)
+    return `0|${new Date(slot.bucketStart).getUTCHours()}|${dimension}`;
+  if (slot.level === DAY_LEVEL)
+    return `1|${((localDayNumber(slot.bucketStart, "UTC") % TEMPLATE_DAYS) + TEMPLATE_DAYS) % TEMPLATE_DAYS}|${dimension}`;
   return `${slot.level}|0|${dimension}`;
 }
 
 /** Inserts the unit rows and live rows `ranges` read for `dimension`, in bounded transactions. */
-async function placeRows(t: TestInstance, siteId: string, tpl: Templates, dimension: string, ranges: { from: number; to: number; perBucket?: "hour" | "day" }[]) {
+async function placeRows(
+  t: TestInstance,
+  siteId: string,
+  tpl: Templates,
+  dimension: string,
+  ranges: { from: number; to: number; perBucket?: "hour" | "day" }[],
+) {
   const mark = watermarkAt(NOW);
   const slots = new Map<string, UnitSlot>();
   const live = new Set<number>();
@@ -357,7 +609,8 @@ async function placeRows(t: TestInstance, siteId: string, tpl: Templates, dimens
       : [planExactRange(range.from, range.to, "UTC")];
     for (const plan of plans) {
       const sources = planSources(plan, mark, "UTC", !range.perBucket);
-      for (const u of sources.units) slots.set(`${u.level}|${u.bucketStart}`, u);
+      for (const u of sources.units)
+        slots.set(`${u.level}|${u.bucketStart}`, u);
       for (const h of sources.liveHours) if (h >= mark.hoursBefore) live.add(h);
     }
   }
@@ -367,16 +620,36 @@ async function placeRows(t: TestInstance, siteId: string, tpl: Templates, dimens
     // A small unit lives in its bucket's shared row: place that row whole.
     const own = tpl.units.get(templateKey(slot, dimension));
     const shared = tpl.units.get(templateKey(slot, SHARED));
-    const rows = own ?? (shared?.tops.keys.some((k) => k.startsWith(`${dimension}\t`)) ? shared : undefined);
+    const rows =
+      own ??
+      (shared?.tops.keys.some((k) => k.startsWith(`${dimension}\t`))
+        ? shared
+        : undefined);
     if (!rows) continue;
-    tops.push({ ...rows.tops, siteId, bucketStart: slot.bucketStart, level: slot.level });
-    for (const b of rows.bands) bands.push({ ...b, siteId, bucketStart: slot.bucketStart, level: slot.level });
+    tops.push({
+      ...rows.tops,
+      siteId,
+      bucketStart: slot.bucketStart,
+      level: slot.level,
+    });
+    for (const b of rows.bands)
+      bands.push({
+        ...b,
+        siteId,
+        bucketStart: slot.bucketStart,
+        level: slot.level,
+      });
   }
   const liveRows: LiveRow[] = [];
   const group = dimension === OVERVIEW ? OVERVIEW : KEYED;
   for (const h of live) {
-    const rows = h === Math.floor(NOW / HOUR) * HOUR ? tpl.currentHour : (tpl.liveHours.get(new Date(h).getUTCHours()) ?? []);
-    for (const row of rows) if (row.dimension === group) liveRows.push({ ...row, siteId, bucketStart: h });
+    const rows =
+      h === Math.floor(NOW / HOUR) * HOUR
+        ? tpl.currentHour
+        : (tpl.liveHours.get(new Date(h).getUTCHours()) ?? []);
+    for (const row of rows)
+      if (row.dimension === group)
+        liveRows.push({ ...row, siteId, bucketStart: h });
   }
   await insertBounded(t, "rollupTops", tops);
   await insertBounded(t, "rollupSketches", bands);
@@ -386,15 +659,25 @@ async function placeRows(t: TestInstance, siteId: string, tpl: Templates, dimens
 function bucketPlans(from: number, to: number, interval: "hour" | "day") {
   const step = interval === "hour" ? HOUR : DAY;
   const plans = [];
-  for (let s = from; s < to; s += step) plans.push(planExactRange(s, Math.min(s + step, to), "UTC"));
+  for (let s = from; s < to; s += step)
+    plans.push(planExactRange(s, Math.min(s + step, to), "UTC"));
   return plans;
 }
 
-async function insertBounded(t: TestInstance, table: "rollupTops" | "rollupSketches" | "rollupShards", docs: { bytes: number }[]) {
-  for (let i = 0; i < docs.length; ) {
+async function insertBounded(
+  t: TestInstance,
+  table: "rollupTops" | "rollupSketches" | "rollupShards",
+  docs: { bytes: number }[],
+) {
+  for (let i = 0; i < docs.length;) {
     let bytes = 0;
     let j = i;
-    while (j < docs.length && (j === i || bytes + docs[j].bytes < 6 * 1024 * 1024) && j - i < 4_000) bytes += docs[j++].bytes + 300;
+    while (
+      j < docs.length &&
+      (j === i || bytes + docs[j].bytes < 6 * 1024 * 1024) &&
+      j - i < 4_000
+    )
+      bytes += docs[j++].bytes + 300;
     const slice = docs.slice(i, j);
     await t.run(async (ctx) => {
       for (const d of slice) await ctx.db.insert(table, d as never);
@@ -403,20 +686,37 @@ async function insertBounded(t: TestInstance, table: "rollupTops" | "rollupSketc
   }
 }
 
-async function measured(query: string, run: () => Promise<unknown>): Promise<Measured> {
+async function measured(
+  query: string,
+  run: () => Promise<unknown>,
+): Promise<Measured> {
   let error: string | undefined;
   let approximateRows: number | undefined;
   const { rec } = await record(async () => {
     try {
       const result = await run();
-      if (Array.isArray(result)) approximateRows = result.filter((r: { approximate?: boolean }) => r.approximate).length;
+      if (Array.isArray(result))
+        approximateRows = result.filter(
+          (r: { approximate?: boolean }) => r.approximate,
+        ).length;
     } catch (e) {
-      error = (e instanceof Error ? e.message : String(e)).split("\n")[0].slice(0, 120);
+      error = (e instanceof Error ? e.message : String(e))
+        .split("\n")[0]
+        .slice(0, 120);
     }
   });
   const byTable: Record<string, number> = {};
-  for (const [table, c] of rec.byTable) byTable[table.split(":").pop()!] = c.bytesRead;
-  return { query, docs: rec.peak.documentsRead, bytes: rec.peak.bytesRead, indexRanges: rec.peak.indexRanges, error, byTable, approximateRows };
+  for (const [table, c] of rec.byTable)
+    byTable[table.split(":").pop()!] = c.bytesRead;
+  return {
+    query,
+    docs: rec.peak.documentsRead,
+    bytes: rec.peak.bytesRead,
+    indexRanges: rec.peak.indexRanges,
+    error,
+    byTable,
+    approximateRows,
+  };
 }
 
 async function siteAtNow(): Promise<{ t: TestInstance; siteId: string }> {
@@ -429,23 +729,46 @@ async function siteAtNow(): Promise<{ t: TestInstance; siteId: string }> {
 }
 
 /** Every query of a full load for one preset (getOverview with and without comparison). */
-export async function measurePreset(tpl: Templates, preset: (typeof PRESETS)[number]["preset"]): Promise<Measured[]> {
+export async function measurePreset(
+  tpl: Templates,
+  preset: (typeof PRESETS)[number]["preset"],
+): Promise<Measured[]> {
   const range = presetRange(preset);
   const { from, to, interval } = range;
   const previous = { from: from - (to - from), to: from };
   const out: Measured[] = [];
   {
     const { t, siteId } = await siteAtNow();
-    await placeRows(t, siteId, tpl, OVERVIEW, [range, previous, { from, to, perBucket: interval }]);
-    out.push(await measured("getOverview", () => t.query(api.analytics.getOverview, { siteId, from, to })));
-    out.push(await measured("getOverview (compare)", () => t.query(api.analytics.getOverview, { siteId, from, to, compare: true })));
-    out.push(await measured(`getTimeseries ${interval}`, () => t.query(api.analytics.getTimeseries, { siteId, from, to, interval })));
+    await placeRows(t, siteId, tpl, OVERVIEW, [
+      range,
+      previous,
+      { from, to, perBucket: interval },
+    ]);
+    out.push(
+      await measured("getOverview", () =>
+        t.query(api.analytics.getOverview, { siteId, from, to }),
+      ),
+    );
+    out.push(
+      await measured("getOverview (compare)", () =>
+        t.query(api.analytics.getOverview, { siteId, from, to, compare: true }),
+      ),
+    );
+    out.push(
+      await measured(`getTimeseries ${interval}`, () =>
+        t.query(api.analytics.getTimeseries, { siteId, from, to, interval }),
+      ),
+    );
   }
   for (const dimension of TOP_DIMENSIONS) {
     const { t, siteId } = await siteAtNow();
     await placeRows(t, siteId, tpl, dimension, [range]);
     const name = TOP_QUERY_NAMES[dimension as TopDimension];
-    out.push(await measured(name, () => t.query(api.analytics[name], { siteId, from, to, limit: 10 })));
+    out.push(
+      await measured(name, () =>
+        t.query(api.analytics[name], { siteId, from, to, limit: 10 }),
+      ),
+    );
   }
   return out;
 }
@@ -454,30 +777,55 @@ export async function measurePreset(tpl: Templates, preset: (typeof PRESETS)[num
 
 /** The top lists the default <Dashboard> subscribes to: each card's first tab. */
 const DEFAULT_TAB_QUERIES = new Set<string>(
-  DASHBOARD_CARDS.map((card) => DIMENSIONS[TOP_DIMENSIONS.find((d) => DIMENSIONS[d].card === card)!].query),
+  DASHBOARD_CARDS.map(
+    (card) =>
+      DIMENSIONS[TOP_DIMENSIONS.find((d) => DIMENSIONS[d].card === card)!]
+        .query,
+  ),
 );
 
 /** Bytes of a full load: getOverview with comparison, the timeseries, and the default tabs' top lists. */
 function fullLoadBytes(ms: Measured[]): number {
   return ms
-    .filter((m) => m.query === "getOverview (compare)" || m.query.startsWith("getTimeseries") || DEFAULT_TAB_QUERIES.has(m.query))
+    .filter(
+      (m) =>
+        m.query === "getOverview (compare)" ||
+        m.query.startsWith("getTimeseries") ||
+        DEFAULT_TAB_QUERIES.has(m.query),
+    )
     .reduce((sum, m) => sum + m.bytes, 0);
 }
 
-const HALF_LIMITS = { bytes: 8 * 1024 * 1024, docs: 16_000, indexRanges: 2_048 };
+const HALF_LIMITS = {
+  bytes: 8 * 1024 * 1024,
+  docs: 16_000,
+  indexRanges: 2_048,
+};
 
-export async function workloadSection(report: Report, mode: "quick" | "full", log: (l: string) => void, only?: string[]): Promise<void> {
-  report.heading("Scale targets: every view of a full dashboard load at W0, W1, W2");
+export async function workloadSection(
+  report: Report,
+  mode: "quick" | "full",
+  log: (l: string) => void,
+  only?: string[],
+): Promise<void> {
+  report.heading(
+    "Scale targets: every view of a full dashboard load at W0, W1, W2",
+  );
   report.note(
     "Reads of each query of a <Dashboard> load (getOverview with and without the previous-period comparison, the timeseries, and every top list at 10 rows; " +
-      "\"full load\" sums what the default dashboard subscribes to: getOverview with comparison, the timeseries and one top list per card, its open tab), " +
+      '"full load" sums what the default dashboard subscribes to: getOverview with comparison, the timeseries and one top list per card, its open tab), ' +
       `at ${new Date(NOW).toISOString().slice(0, 16)} UTC, for every preset. Rows built as bench/workloads.ts describes (template days through the real aggregation and compaction, copied to the slots the real range planner reads; the current hour live, holding the events before 14:20). ` +
       "T1: every query at W2 reads ≤ 8 MiB, ≤ 16,000 documents, ≤ 2,048 index ranges. T2: at W1 each 30-day top list ≤ 1 MiB and the whole 30-day load ≤ 6 MiB. T3: W1 → W2 bytes of a 30-day top list grow ≤ 3×.",
   );
   await templateEquivalence(report, mode === "full" ? 2 : 1);
   log("  template equivalence done");
-  const workloads = (mode === "full" ? WORKLOADS : WORKLOADS.slice(0, 1)).filter((w) => !only || only.includes(w.name));
-  const presets = mode === "full" ? PRESETS : PRESETS.filter((p) => ["30d", "90d", "12mo"].includes(p.preset));
+  const workloads = (
+    mode === "full" ? WORKLOADS : WORKLOADS.slice(0, 1)
+  ).filter((w) => !only || only.includes(w.name));
+  const presets =
+    mode === "full"
+      ? PRESETS
+      : PRESETS.filter((p) => ["30d", "90d", "12mo"].includes(p.preset));
   const byWorkload = new Map<string, Map<string, Measured[]>>();
   for (const w of workloads) {
     const tpl = await buildTemplates(w, log);
@@ -488,79 +836,196 @@ export async function workloadSection(report: Report, mode: "quick" | "full", lo
       perPreset.set(p.preset, ms);
       const worst = ms.reduce((a, b) => (b.bytes > a.bytes ? b : a));
       const load = fullLoadBytes(ms);
-      rows.push([p.label, kib(worst.bytes), worst.query, num(Math.max(...ms.map((m) => m.docs))), num(Math.max(...ms.map((m) => m.indexRanges))), kib(load), ms.some((m) => m.error) ? ms.find((m) => m.error)!.error! : "—"]);
-      log(`  ${w.name} ${p.label}: largest ${kib(worst.bytes)} (${worst.query})`);
+      rows.push([
+        p.label,
+        kib(worst.bytes),
+        worst.query,
+        num(Math.max(...ms.map((m) => m.docs))),
+        num(Math.max(...ms.map((m) => m.indexRanges))),
+        kib(load),
+        ms.some((m) => m.error) ? ms.find((m) => m.error)!.error! : "—",
+      ]);
+      log(
+        `  ${w.name} ${p.label}: largest ${kib(worst.bytes)} (${worst.query})`,
+      );
     }
     byWorkload.set(w.name, perPreset);
-    report.note(`**${w.name}** (${num(w.eventsPerMonth)} events/month, ${num(w.paths)} paths, ${num(w.referrers)} referrer hosts, ${num(w.countries)} countries, ${num(w.campaigns)} campaigns):`);
-    report.table(["preset", "largest query bytes", "which", "most documents", "most index ranges", "full load bytes (with comparison)", "errors"], rows);
+    report.note(
+      `**${w.name}** (${num(w.eventsPerMonth)} events/month, ${num(w.paths)} paths, ${num(w.referrers)} referrer hosts, ${num(w.countries)} countries, ${num(w.campaigns)} campaigns):`,
+    );
+    report.table(
+      [
+        "preset",
+        "largest query bytes",
+        "which",
+        "most documents",
+        "most index ranges",
+        "full load bytes (with comparison)",
+        "errors",
+      ],
+      rows,
+    );
     const detail = perPreset.get("30d");
     if (detail) {
       report.note(`${w.name}, last 30 days, per query:`);
       const part = (m: Measured, table: string) => kib(m.byTable[table] ?? 0);
       report.table(
-        ["query", "documents", "bytes", "index ranges", "of which counts rows", "sketch bands", "live rows"],
-        detail.map((m) => [m.query, num(m.docs), kib(m.bytes), num(m.indexRanges), part(m, "rollupTops"), part(m, "rollupSketches"), part(m, "rollupShards")]),
+        [
+          "query",
+          "documents",
+          "bytes",
+          "index ranges",
+          "of which counts rows",
+          "sketch bands",
+          "live rows",
+        ],
+        detail.map((m) => [
+          m.query,
+          num(m.docs),
+          kib(m.bytes),
+          num(m.indexRanges),
+          part(m, "rollupTops"),
+          part(m, "rollupSketches"),
+          part(m, "rollupShards"),
+        ]),
       );
     }
   }
   const w0 = byWorkload.get("W0");
   if (w0) {
-    const top30 = Math.max(...(w0.get("30d") ?? []).filter((m) => m.query.startsWith("getTop")).map((m) => m.bytes));
-    report.check("W0: each 30-day top list reads ≤ 1 MiB", top30 <= 1024 * 1024, `largest ${kib(top30)}`);
+    const top30 = Math.max(
+      ...(w0.get("30d") ?? [])
+        .filter((m) => m.query.startsWith("getTop"))
+        .map((m) => m.bytes),
+    );
+    report.check(
+      "W0: each 30-day top list reads ≤ 1 MiB",
+      top30 <= 1024 * 1024,
+      `largest ${kib(top30)}`,
+    );
     const long = ["90d", "12mo"].flatMap((p) => w0.get(p) ?? []);
-    const bad = long.filter((m) => m.error || m.bytes > HALF_LIMITS.bytes || m.docs > HALF_LIMITS.docs || m.indexRanges > HALF_LIMITS.indexRanges);
+    const bad = long.filter(
+      (m) =>
+        m.error ||
+        m.bytes > HALF_LIMITS.bytes ||
+        m.docs > HALF_LIMITS.docs ||
+        m.indexRanges > HALF_LIMITS.indexRanges,
+    );
     const worst = long.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-    report.check("W0: every 90-day and 12-month query fits with half of Convex's limits to spare", long.length > 0 && bad.length === 0, `largest ${kib(worst.bytes)} (${worst.query}); ${bad.length} over`);
+    report.check(
+      "W0: every 90-day and 12-month query fits with half of Convex's limits to spare",
+      long.length > 0 && bad.length === 0,
+      `largest ${kib(worst.bytes)} (${worst.query}); ${bad.length} over`,
+    );
   }
   const w2 = byWorkload.get("W2");
   if (w2) {
     const all = [...w2.values()].flat();
-    const over = all.filter((m) => m.bytes > HALF_LIMITS.bytes || m.docs > HALF_LIMITS.docs || m.indexRanges > HALF_LIMITS.indexRanges || m.error);
+    const over = all.filter(
+      (m) =>
+        m.bytes > HALF_LIMITS.bytes ||
+        m.docs > HALF_LIMITS.docs ||
+        m.indexRanges > HALF_LIMITS.indexRanges ||
+        m.error,
+    );
     const worst = all.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-    report.check("T1: at W2 every query of every preset's full load reads ≤ 8 MiB, ≤ 16,000 documents, ≤ 2,048 index ranges", over.length === 0, `largest ${kib(worst.bytes)} (${worst.query}); ${over.length} over`);
+    report.check(
+      "T1: at W2 every query of every preset's full load reads ≤ 8 MiB, ≤ 16,000 documents, ≤ 2,048 index ranges",
+      over.length === 0,
+      `largest ${kib(worst.bytes)} (${worst.query}); ${over.length} over`,
+    );
   }
   for (const [name, perPreset] of byWorkload) {
-    const flagged = [...perPreset].flatMap(([preset, ms]) => ms.filter((m) => (m.approximateRows ?? 0) > 0).map((m) => `${preset} ${m.query}`));
-    report.note(`${name}: top lists (10 rows) that could not prove themselves exact: ${flagged.length === 0 ? "none" : flagged.join(", ")}.`);
-    if (name === "W1") report.check("T6: at W1 every top list of every preset is proven exact (no approximate rows)", flagged.length === 0, flagged.length === 0 ? "none flagged" : flagged.join(", "));
+    const flagged = [...perPreset].flatMap(([preset, ms]) =>
+      ms
+        .filter((m) => (m.approximateRows ?? 0) > 0)
+        .map((m) => `${preset} ${m.query}`),
+    );
+    report.note(
+      `${name}: top lists (10 rows) that could not prove themselves exact: ${flagged.length === 0 ? "none" : flagged.join(", ")}.`,
+    );
+    if (name === "W1")
+      report.check(
+        "T6: at W1 every top list of every preset is proven exact (no approximate rows)",
+        flagged.length === 0,
+        flagged.length === 0 ? "none flagged" : flagged.join(", "),
+      );
   }
   const w1 = byWorkload.get("W1")?.get("30d");
   if (w1) {
     const tops = w1.filter((m) => m.query.startsWith("getTop"));
     const largest = Math.max(...tops.map((m) => m.bytes));
     const load = fullLoadBytes(w1);
-    report.check("T2: at W1 each 30-day top list ≤ 1 MiB", largest <= 1024 * 1024, `largest ${kib(largest)}`);
-    report.check("T2: at W1 the whole 30-day load ≤ 6 MiB", load <= 6 * 1024 * 1024, `${kib(load)}`);
-    const w2top = byWorkload.get("W2")?.get("30d")?.filter((m) => m.query.startsWith("getTop"));
+    report.check(
+      "T2: at W1 each 30-day top list ≤ 1 MiB",
+      largest <= 1024 * 1024,
+      `largest ${kib(largest)}`,
+    );
+    report.check(
+      "T2: at W1 the whole 30-day load ≤ 6 MiB",
+      load <= 6 * 1024 * 1024,
+      `${kib(load)}`,
+    );
+    const w2top = byWorkload
+      .get("W2")
+      ?.get("30d")
+      ?.filter((m) => m.query.startsWith("getTop"));
     if (w2top) {
       const ratio = Math.max(...w2top.map((m) => m.bytes)) / largest;
-      report.check("T3: W1 → W2, bytes of a 30-day top list grow ≤ 3×", ratio <= 3, `${num(ratio)}× (${kib(largest)} → ${kib(Math.max(...w2top.map((m) => m.bytes)))})`);
+      report.check(
+        "T3: W1 → W2, bytes of a 30-day top list grow ≤ 3×",
+        ratio <= 3,
+        `${num(ratio)}× (${kib(largest)} → ${kib(Math.max(...w2top.map((m) => m.bytes)))})`,
+      );
     }
   }
 }
 
 // ---------------------------------------------------------------- equivalence
 
-type UnitSnapshot = { key: string; keys: string[]; values: number[]; restMax: number; sketches: string[] };
+type UnitSnapshot = {
+  key: string;
+  keys: string[];
+  values: number[];
+  restMax: number;
+  sketches: string[];
+};
 
-async function unitSnapshots(t: TestInstance, siteId: string): Promise<UnitSnapshot[]> {
+async function unitSnapshots(
+  t: TestInstance,
+  siteId: string,
+): Promise<UnitSnapshot[]> {
   const { decodeSketch } = await import("../src/component/lib/sketch.js");
   return await t.run(async (ctx) => {
-    const tops = (await ctx.db.query("rollupTops").collect()).filter((r) => r.siteId === siteId);
-    const bands = (await ctx.db.query("rollupSketches").collect()).filter((r) => r.siteId === siteId);
+    const tops = (await ctx.db.query("rollupTops").collect()).filter(
+      (r) => r.siteId === siteId,
+    );
+    const bands = (await ctx.db.query("rollupSketches").collect()).filter(
+      (r) => r.siteId === siteId,
+    );
     return tops
       .map((r) => {
         const id = `${r.dimension}|${r.level}|${r.bucketStart}`;
         const sketches = bands
           .filter((b) => `${b.dimension}|${b.level}|${b.bucketStart}` === id)
-          .flatMap((b) => b.keys.map((k, i) => {
-            const s = decodeSketch(b.sketches[i]);
-            const body = s.kind === "exact" ? [...s.counts].sort((x, y) => x[0] - y[0]).join(";") : Array.from(s.registers).join(",");
-            return `${k}=${body}`;
-          }))
+          .flatMap((b) =>
+            b.keys.map((k, i) => {
+              const s = decodeSketch(b.sketches[i]);
+              const body =
+                s.kind === "exact"
+                  ? [...s.counts].sort((x, y) => x[0] - y[0]).join(";")
+                  : Array.from(s.registers).join(",");
+              return `${k}=${body}`;
+            }),
+          )
           .sort();
-        return { key: id, keys: r.keys, values: r.values, restMax: r.restMax, sketches };
+        return {
+          key: id,
+          keys: r.keys,
+          values: r.values,
+          restMax: r.restMax,
+          sketches,
+        };
       })
       .sort((a, b) => (a.key < b.key ? -1 : 1));
   });
@@ -572,16 +1037,23 @@ async function unitSnapshots(t: TestInstance, siteId: string): Promise<UnitSnaps
  * aggregation as it runs in production) and compacted by the real chain,
  * against the same events folded by the benchmark's path.
  */
-export async function templateEquivalence(report: Report, hours: number): Promise<void> {
+export async function templateEquivalence(
+  report: Report,
+  hours: number,
+): Promise<void> {
   const w = WORKLOADS[0];
   const from = DAY0 + 12 * HOUR;
   const to = from + hours * HOUR;
-  const batches = workloadDay(w, DAY0, 0).filter((b) => b.events.every((e) => e.occurredAt >= from && e.occurredAt < to));
+  const batches = workloadDay(w, DAY0, 0).filter((b) =>
+    b.events.every((e) => e.occurredAt >= from && e.occurredAt < to),
+  );
   // (a) the benchmark's path
   vi.setSystemTime(DAY0 + 3 * DAY);
   const a = freshInstance();
   const siteA = await createTestSite(a, { rollupShardCount: 4 });
-  const site = (await a.run((ctx) => ctx.db.get(siteA as never))) as Doc<"sites">;
+  const site = (await a.run((ctx) =>
+    ctx.db.get(siteA as never),
+  )) as Doc<"sites">;
   const docs = batches.flatMap((b) => eventDocs(site, b));
   await flushGroup(a, siteA, deltasOfDocs(docs, "UTC"), () => true);
   for (let h = from; h < to; h += HOUR) await compactAllOf(a, siteA, "hour", h);
@@ -590,18 +1062,26 @@ export async function templateEquivalence(report: Report, hours: number): Promis
   const b = freshInstance();
   const siteB = await createTestSite(b, { rollupShardCount: 4 });
   const { replay } = await import("../src/component/testing/replay.js");
-  const sent = await replay(b, [...batches].sort((x, y) => x.arrival - y.arrival));
+  const sent = await replay(
+    b,
+    [...batches].sort((x, y) => x.arrival - y.arrival),
+  );
   vi.setSystemTime(DAY0 + 1 * DAY + 3 * HOUR);
   await b.mutation(api.compaction.compact, { siteId: siteB });
   const { drain } = await import("../src/component/testing/setup.js");
   await drain(b);
-  const ua = (await unitSnapshots(a, siteA)).filter((u) => Number(u.key.split("|")[1]) <= DAY_LEVEL);
-  const ub = (await unitSnapshots(b, siteB)).filter((u) => Number(u.key.split("|")[1]) <= DAY_LEVEL);
+  const ua = (await unitSnapshots(a, siteA)).filter(
+    (u) => Number(u.key.split("|")[1]) <= DAY_LEVEL,
+  );
+  const ub = (await unitSnapshots(b, siteB)).filter(
+    (u) => Number(u.key.split("|")[1]) <= DAY_LEVEL,
+  );
   const same = JSON.stringify(ua) === JSON.stringify(ub);
   report.check(
     `W0 rows built by the benchmark's path equal rows built by real ingest (${num(sent.accepted)} events, ${hours} h, every hour and day unit of every dimension)`,
     same && ua.length > 0 && sent.accepted === docs.length,
-    same ? `${ua.length} units identical (counts, bounds, sketches)` : `differ: ${ua.length} vs ${ub.length} units`,
+    same
+      ? `${ua.length} units identical (counts, bounds, sketches)`
+      : `differ: ${ua.length} vs ${ub.length} units`,
   );
 }
-

@@ -9,7 +9,10 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const embedOutputPath = resolve(root, "dist/embed/convex-analytics.min.js");
+export const embedOutputPath = resolve(
+  root,
+  "dist/embed/convex-analytics.min.js",
+);
 
 /**
  * Bundles and minifies the embed. With `write: true` it also writes the file.
@@ -42,7 +45,12 @@ export async function buildEmbed({ write = false } = {}) {
   };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+if (
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(resolve(process.argv[1])).href
+) {
   const { bytes, gzipBytes } = await buildEmbed({ write: true });
-  console.log(`embed: ${embedOutputPath} ${bytes} B min, ${gzipBytes} B min+gzip`);
+  console.log(
+    `embed: ${embedOutputPath} ${bytes} B min, ${gzipBytes} B min+gzip`,
+  );
 }

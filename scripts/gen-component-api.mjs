@@ -10,8 +10,15 @@ const skip = new Set(["schema.ts", "convex.config.ts"]);
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) return name === "_generated" || name === "testing" ? [] : walk(full);
-    if (!name.endsWith(".ts") || name.endsWith(".test.ts") || name.endsWith(".d.ts") || skip.has(name)) return [];
+    if (statSync(full).isDirectory())
+      return name === "_generated" || name === "testing" ? [] : walk(full);
+    if (
+      !name.endsWith(".ts") ||
+      name.endsWith(".test.ts") ||
+      name.endsWith(".d.ts") ||
+      skip.has(name)
+    )
+      return [];
     return [relative(root, full).replace(/\.ts$/, "")];
   });
 }
@@ -77,7 +84,9 @@ export const components = componentsGeneric() as unknown as {
 const target = join(root, "_generated/api.ts");
 if (process.argv.includes("--check")) {
   if (readFileSync(target, "utf8") !== out) {
-    console.error("src/component/_generated/api.ts is out of date: run `npm run codegen`.");
+    console.error(
+      "src/component/_generated/api.ts is out of date: run `npm run codegen`.",
+    );
     process.exit(1);
   }
   console.log(`api.ts: up to date (${modules.length} modules)`);

@@ -24,7 +24,10 @@ export function snippetFiles() {
     });
   return walk(snippetsDir)
     .sort()
-    .map((full) => ({ path: relative(snippetsDir, full), text: readFileSync(full, "utf8") }));
+    .map((full) => ({
+      path: relative(snippetsDir, full),
+      text: readFileSync(full, "utf8"),
+    }));
 }
 
 const FENCE = /^```(ts|tsx)\n([\s\S]*?)^```$/gm;
@@ -35,7 +38,14 @@ export function readmeSnippets(readme = readFileSync(readmePath, "utf8")) {
   const blocks = [];
   for (const match of readme.matchAll(FENCE)) {
     const path = /^\/\/ (\S+)/.exec(match[2])?.[1];
-    if (path && files.has(path)) blocks.push({ path, text: match[2], index: match.index, length: match[0].length, lang: match[1] });
+    if (path && files.has(path))
+      blocks.push({
+        path,
+        text: match[2],
+        index: match.index,
+        length: match[0].length,
+        lang: match[1],
+      });
   }
   return blocks;
 }
@@ -46,9 +56,13 @@ export function checkReadme(readme = readFileSync(readmePath, "utf8")) {
   const problems = [];
   for (const file of snippetFiles()) {
     const shown = blocks.filter((block) => block.path === file.path);
-    if (shown.length === 0) problems.push(`README.md does not show docs/snippets/${file.path}`);
+    if (shown.length === 0)
+      problems.push(`README.md does not show docs/snippets/${file.path}`);
     for (const block of shown) {
-      if (block.text !== file.text) problems.push(`README.md's block for ${file.path} differs from docs/snippets/${file.path}`);
+      if (block.text !== file.text)
+        problems.push(
+          `README.md's block for ${file.path} differs from docs/snippets/${file.path}`,
+        );
     }
   }
   return problems;
@@ -57,15 +71,22 @@ export function checkReadme(readme = readFileSync(readmePath, "utf8")) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes("--write")) {
     let readme = readFileSync(readmePath, "utf8");
-    const byPath = new Map(snippetFiles().map((file) => [file.path, file.text]));
+    const byPath = new Map(
+      snippetFiles().map((file) => [file.path, file.text]),
+    );
     for (const block of readmeSnippets(readme).reverse()) {
       const fenced = "```" + block.lang + "\n" + byPath.get(block.path) + "```";
-      readme = readme.slice(0, block.index) + fenced + readme.slice(block.index + block.length);
+      readme =
+        readme.slice(0, block.index) +
+        fenced +
+        readme.slice(block.index + block.length);
     }
     writeFileSync(readmePath, readme);
   }
   const problems = checkReadme();
   for (const problem of problems) console.error(problem);
   if (problems.length > 0) process.exit(1);
-  console.log(`README.md shows all ${snippetFiles().length} snippet files as they are.`);
+  console.log(
+    `README.md shows all ${snippetFiles().length} snippet files as they are.`,
+  );
 }

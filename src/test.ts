@@ -5,7 +5,11 @@ import workpool from "@convex-dev/workpool/test";
 import rateLimiter from "@convex-dev/rate-limiter/test";
 import schema from "./component/schema.js";
 
-const modules = import.meta.glob(["./component/**/*.ts", "!./component/**/*.test.ts", "!./component/testing/**"]);
+const modules = import.meta.glob([
+  "./component/**/*.ts",
+  "!./component/**/*.test.ts",
+  "!./component/testing/**",
+]);
 
 /**
  * Registers convex-analytics and its child components (the aggregation
@@ -14,7 +18,10 @@ const modules = import.meta.glob(["./component/**/*.ts", "!./component/**/*.test
  * @param t - the instance from `convexTest(schema, modules)`.
  * @param name - the name the app gives the component in `app.use`.
  */
-export function register(t: TestConvex<SchemaDefinition<GenericSchema, boolean>>, name: string = "analytics") {
+export function register(
+  t: TestConvex<SchemaDefinition<GenericSchema, boolean>>,
+  name: string = "analytics",
+) {
   t.registerComponent(name, schema, modules);
   workpool.register(t, `${name}/aggregationPool`);
   rateLimiter.register(t, `${name}/rateLimiter`);

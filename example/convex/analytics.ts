@@ -33,8 +33,17 @@ export const {
   getBotCounts,
 } = exposeAnalyticsApi(components.analytics, { auth: requireAnalyticsAdmin });
 
-export const { createSite, ensureSite, provisionSite, updateSite, rotateWriteKey, getSite, getSiteBySlug, listSites } =
-  exposeAdminApi(components.analytics, { auth: requireAnalyticsAdmin });
+export const {
+  createSite,
+  ensureSite,
+  provisionSite,
+  updateSite,
+  rotateWriteKey,
+  getSite,
+  getSiteBySlug,
+  listSites,
+} = exposeAdminApi(components.analytics, { auth: requireAnalyticsAdmin });
 
 // Internal: only crons and the dashboard of the deployment can run these.
-export const { cleanup, compact, repair, rebuildRollups } = exposeMaintenanceApi(components.analytics);
+export const { cleanup, compact, repair, rebuildRollups } =
+  exposeMaintenanceApi(components.analytics);

@@ -8,7 +8,10 @@ import type { QueryCtx } from "./_generated/server";
  * For a local try-out without an auth provider, ANALYTICS_ALLOW_ANONYMOUS=true
  * lets everyone in: never set it on a deployment with real data.
  */
-export async function requireAnalyticsAdmin(ctx: Pick<QueryCtx, "auth">, { operation, siteId }: AuthOperation) {
+export async function requireAnalyticsAdmin(
+  ctx: Pick<QueryCtx, "auth">,
+  { operation, siteId }: AuthOperation,
+) {
   if (process.env.ANALYTICS_ALLOW_ANONYMOUS === "true") return;
   const identity = await ctx.auth.getUserIdentity();
   if (!identity) throw new ConvexError(`Sign in to use ${operation}`);
@@ -18,6 +21,8 @@ export async function requireAnalyticsAdmin(ctx: Pick<QueryCtx, "auth">, { opera
     .filter(Boolean);
   if (!identity.email || !admins.includes(identity.email.toLowerCase())) {
     const target = siteId ? ` on site ${siteId}` : "";
-    throw new ConvexError(`${identity.email ?? "This user"} is not an analytics admin (${operation}${target})`);
+    throw new ConvexError(
+      `${identity.email ?? "This user"} is not an analytics admin (${operation}${target})`,
+    );
   }
 }

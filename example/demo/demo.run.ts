@@ -12,7 +12,7 @@ test("demo", async () => {
       "events counted": demo.data.overview.events,
       "bot requests filtered": demo.botRequests,
       "HTML report": demo.reportPath,
-      "counting": "by device (random id in localStorage)",
+      counting: "by device (random id in localStorage)",
       "wall time": `${((performance.now() - started) / 1000).toFixed(1)} s`,
     }),
   );
@@ -23,7 +23,9 @@ test("demo", async () => {
       `Second site, "Example docs": cookieless (visitorIdentity "${docs.data.counting?.visitorIdentity}"): nothing stored in the browser,`,
       "visitors counted once per browser and day (a daily salted hash of IP and user agent), so multi-day visitors are the sum of daily uniques.",
       `  simulated visits: ${docs.visits}`,
-      ...Object.entries(docs.headline).map(([k, v]) => `  ${k.padEnd(20)} ${v}`),
+      ...Object.entries(docs.headline).map(
+        ([k, v]) => `  ${k.padEnd(20)} ${v}`,
+      ),
       `  HTML report: ${docs.reportPath}`,
       "",
     ].join("\n"),

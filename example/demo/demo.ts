@@ -7,7 +7,10 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { vi } from "vitest";
-import { renderDashboardHtml, type DashboardReportData } from "convex-analytics/react/report";
+import {
+  renderDashboardHtml,
+  type DashboardReportData,
+} from "convex-analytics/react/report";
 import { TOP_DIMENSIONS, TOP_QUERY_NAMES, type Site } from "convex-analytics";
 import { api, internal } from "../convex/_generated/api";
 import { ADMIN, drain, setupExampleApp } from "../test/setup";
@@ -17,20 +20,41 @@ import { simulateSites } from "./simulate";
 const HOUR = 3_600_000;
 export const OUTPUT_DIR = `${process.cwd()}/.demo-output/`;
 /** The second site counts cookieless (README, "Privacy and consent"): its tracker stores nothing. */
-const DOCS_SITE = { origin: "https://docs.example.com", writeKey: "wk_docs_cookieless_0123456789", storage: "none" as const };
+const DOCS_SITE = {
+  origin: "https://docs.example.com",
+  writeKey: "wk_docs_cookieless_0123456789",
+  storage: "none" as const,
+};
 
 /** The part of `getSite` the report shows: how the site counts visitors. */
-function countingOf(site: Pick<Site, "visitorIdentity" | "visitorIdentitySince"> | null): DashboardReportData["counting"] {
-  return site ? { visitorIdentity: site.visitorIdentity, visitorIdentitySince: site.visitorIdentitySince } : undefined;
+function countingOf(
+  site: Pick<Site, "visitorIdentity" | "visitorIdentitySince"> | null,
+): DashboardReportData["counting"] {
+  return site
+    ? {
+        visitorIdentity: site.visitorIdentity,
+        visitorIdentitySince: site.visitorIdentitySince,
+      }
+    : undefined;
 }
 
 /**
  * Runs the whole demo and writes its outputs; returns the report data and
  * the headline figures as the dashboard shows them.
  */
-export async function runDemo(options: { visitors?: number; outputDir?: string } = {}) {
+export async function runDemo(
+  options: { visitors?: number; outputDir?: string } = {},
+) {
   const outputDir = options.outputDir ?? OUTPUT_DIR;
-  vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
+  vi.useFakeTimers({
+    toFake: [
+      "Date",
+      "setTimeout",
+      "clearTimeout",
+      "setInterval",
+      "clearInterval",
+    ],
+  });
   const end = Math.floor(Date.UTC(2026, 10, 28, 14, 20) / HOUR) * HOUR;
   vi.setSystemTime(end - 8 * 86_400_000);
   const t = setupExampleApp();
@@ -65,20 +89,41 @@ export async function runDemo(options: { visitors?: number; outputDir?: string }
 
   const range = { siteId, from: end - 7 * 24 * HOUR, to: end };
   const topLists = Object.fromEntries(
-    await Promise.all(TOP_DIMENSIONS.map(async (d) => [d, await admin.query(api.analytics[TOP_QUERY_NAMES[d]], { ...range, limit: 10 })])),
+    await Promise.all(
+      TOP_DIMENSIONS.map(async (d) => [
+        d,
+        await admin.query(api.analytics[TOP_QUERY_NAMES[d]], {
+          ...range,
+          limit: 10,
+        }),
+      ]),
+    ),
   );
   const data: DashboardReportData = {
     title: "Example shop — last 7 days",
     range: { from: range.from, to: range.to, interval: "day" },
     timeZone: "UTC",
-    overview: await admin.query(api.analytics.getOverview, { ...range, compare: true }),
-    timeseries: await admin.query(api.analytics.getTimeseries, { ...range, interval: "day" }),
+    overview: await admin.query(api.analytics.getOverview, {
+      ...range,
+      compare: true,
+    }),
+    timeseries: await admin.query(api.analytics.getTimeseries, {
+      ...range,
+      interval: "day",
+    }),
     topLists,
-    realtime: await admin.query(api.analytics.getRealtime, { siteId, now: end }),
+    realtime: await admin.query(api.analytics.getRealtime, {
+      siteId,
+      now: end,
+    }),
     propertyBreakdown: {
       eventName: "cta_click",
       propertyKey: "plan",
-      rows: await admin.query(api.analytics.getEventPropertyBreakdown, { ...range, eventName: "cta_click", propertyKey: "plan" }),
+      rows: await admin.query(api.analytics.getEventPropertyBreakdown, {
+        ...range,
+        eventName: "cta_click",
+        propertyKey: "plan",
+      }),
     },
     generatedAt: end,
     counting: countingOf(await admin.query(api.analytics.getSite, { siteId })),
@@ -88,13 +133,29 @@ export async function runDemo(options: { visitors?: number; outputDir?: string }
     title: "Example docs (cookieless) — last 7 days",
     range: data.range,
     timeZone: "UTC",
-    overview: await admin.query(api.analytics.getOverview, { ...docsRange, compare: true }),
-    timeseries: await admin.query(api.analytics.getTimeseries, { ...docsRange, interval: "day" }),
+    overview: await admin.query(api.analytics.getOverview, {
+      ...docsRange,
+      compare: true,
+    }),
+    timeseries: await admin.query(api.analytics.getTimeseries, {
+      ...docsRange,
+      interval: "day",
+    }),
     topLists: Object.fromEntries(
-      await Promise.all(TOP_DIMENSIONS.map(async (d) => [d, await admin.query(api.analytics[TOP_QUERY_NAMES[d]], { ...docsRange, limit: 10 })])),
+      await Promise.all(
+        TOP_DIMENSIONS.map(async (d) => [
+          d,
+          await admin.query(api.analytics[TOP_QUERY_NAMES[d]], {
+            ...docsRange,
+            limit: 10,
+          }),
+        ]),
+      ),
     ),
     generatedAt: end,
-    counting: countingOf(await admin.query(api.analytics.getSite, { siteId: docsSiteId })),
+    counting: countingOf(
+      await admin.query(api.analytics.getSite, { siteId: docsSiteId }),
+    ),
   };
   const bots = await admin.query(api.analytics.getBotCounts, range);
   vi.useRealTimers();
@@ -103,7 +164,10 @@ export async function runDemo(options: { visitors?: number; outputDir?: string }
   mkdirSync(outputDir, { recursive: true });
   const reportPath = `${outputDir}report.html`;
   writeFileSync(reportPath, renderDashboardHtml(data));
-  writeFileSync(`${outputDir}figures.json`, JSON.stringify({ headline, data }, null, 2));
+  writeFileSync(
+    `${outputDir}figures.json`,
+    JSON.stringify({ headline, data }, null, 2),
+  );
   const docsReportPath = `${outputDir}docs-report.html`;
   writeFileSync(docsReportPath, renderDashboardHtml(docs));
   return {
@@ -112,6 +176,11 @@ export async function runDemo(options: { visitors?: number; outputDir?: string }
     reportPath,
     visits,
     botRequests: bots.requests,
-    cookieless: { data: docs, headline: headlineFigures(docs), reportPath: docsReportPath, visits: docsVisits },
+    cookieless: {
+      data: docs,
+      headline: headlineFigures(docs),
+      reportPath: docsReportPath,
+      visits: docsVisits,
+    },
   };
 }

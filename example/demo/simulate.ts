@@ -5,10 +5,21 @@ import { prng } from "../../src/component/testing/traffic";
 import { ORIGIN, WRITE_KEY, type ExampleApp } from "../test/setup";
 
 /** A browser's identity: what the tracker stores and what the request headers say (its IP as a proxy forwards it). */
-type Browser = { userAgent: string; local: Record<string, string>; timezone: string; language: string; ip: string; site: SimulatedSite };
+type Browser = {
+  userAgent: string;
+  local: Record<string, string>;
+  timezone: string;
+  language: string;
+  ip: string;
+  site: SimulatedSite;
+};
 
 /** Which site the simulated browsers visit; default the shop, tracked by device. */
-export type SimulatedSite = { origin: string; writeKey: string; storage?: "none" };
+export type SimulatedSite = {
+  origin: string;
+  writeKey: string;
+  storage?: "none";
+};
 
 const USER_AGENTS = [
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
@@ -18,14 +29,39 @@ const USER_AGENTS = [
   "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0",
   "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
 ];
-const CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
-const ZONES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Europe/Paris", "America/Sao_Paulo", "Asia/Tokyo"];
-const PAGES = ["/", "/pricing", "/docs", "/docs/install", "/docs/api", "/blog", "/blog/launch", "/about", "/changelog", "/signup"];
+const CRAWLER =
+  "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+const ZONES = [
+  "Europe/Berlin",
+  "America/New_York",
+  "Asia/Kolkata",
+  "Europe/Paris",
+  "America/Sao_Paulo",
+  "Asia/Tokyo",
+];
+const PAGES = [
+  "/",
+  "/pricing",
+  "/docs",
+  "/docs/install",
+  "/docs/api",
+  "/blog",
+  "/blog/launch",
+  "/about",
+  "/changelog",
+  "/signup",
+];
 const LANDINGS = [
   { url: "/", referrer: "https://www.google.com/" },
   { url: "/blog/launch", referrer: "https://news.ycombinator.com/item?id=1" },
-  { url: "/?utm_source=newsletter&utm_medium=email&utm_campaign=november", referrer: "" },
-  { url: "/pricing?utm_source=twitter&utm_medium=social&utm_campaign=launch", referrer: "https://t.co/abc" },
+  {
+    url: "/?utm_source=newsletter&utm_medium=email&utm_campaign=november",
+    referrer: "",
+  },
+  {
+    url: "/pricing?utm_source=twitter&utm_medium=social&utm_campaign=launch",
+    referrer: "https://t.co/abc",
+  },
   { url: "/docs", referrer: "https://github.com/get-convex" },
   { url: "/", referrer: "" },
 ];
@@ -39,7 +75,16 @@ const endpoint = `${ORIGIN.replace("shop", "demo")}/analytics/ingest`;
  */
 function installPage(origin: string): Window {
   const page = new Window({ url: origin });
-  for (const name of ["window", "document", "location", "history", "localStorage", "sessionStorage", "navigator", "screen"] as const) {
+  for (const name of [
+    "window",
+    "document",
+    "location",
+    "history",
+    "localStorage",
+    "sessionStorage",
+    "navigator",
+    "screen",
+  ] as const) {
     vi.stubGlobal(name, name === "window" ? page : page[name]);
   }
   return page;
@@ -66,7 +111,11 @@ function installNetwork(t: ExampleApp, browser: () => Browser) {
   Object.defineProperty(navigator, "sendBeacon", {
     configurable: true,
     value: (url: string, body: string) => {
-      void send(url, { method: "POST", body, headers: { "content-type": "text/plain" } });
+      void send(url, {
+        method: "POST",
+        body,
+        headers: { "content-type": "text/plain" },
+      });
       return true;
     },
   });
@@ -76,9 +125,14 @@ function useBrowser(b: Browser) {
   localStorage.clear();
   sessionStorage.clear();
   for (const [k, v] of Object.entries(b.local)) localStorage.setItem(k, v);
-  Object.defineProperty(navigator, "language", { configurable: true, value: b.language });
+  Object.defineProperty(navigator, "language", {
+    configurable: true,
+    value: b.language,
+  });
   vi.spyOn(Intl.DateTimeFormat.prototype, "resolvedOptions").mockReturnValue({
-    ...new Intl.DateTimeFormat("en-US", { timeZone: b.timezone }).resolvedOptions(),
+    ...new Intl.DateTimeFormat("en-US", {
+      timeZone: b.timezone,
+    }).resolvedOptions(),
   });
 }
 
@@ -92,11 +146,19 @@ function rememberBrowser(b: Browser) {
 }
 
 /** One visit: land, browse a few pages (SPA navigation), maybe sign up. */
-async function visit(page: Window, r: ReturnType<typeof prng>, start: number, site: SimulatedSite) {
+async function visit(
+  page: Window,
+  r: ReturnType<typeof prng>,
+  start: number,
+  site: SimulatedSite,
+) {
   const landing = r.pick(LANDINGS);
   vi.setSystemTime(start);
   page.happyDOM.setURL(site.origin + landing.url);
-  Object.defineProperty(document, "referrer", { configurable: true, value: landing.referrer });
+  Object.defineProperty(document, "referrer", {
+    configurable: true,
+    value: landing.referrer,
+  });
   // The simulated browser is automation by definition, so it opts in to being tracked.
   const analytics = createAnalytics({
     endpoint,
@@ -112,10 +174,16 @@ async function visit(page: Window, r: ReturnType<typeof prng>, start: number, si
     now += r.int(8, 240) * 1000;
     vi.setSystemTime(now);
     history.pushState({}, "", r.skewed(PAGES));
-    if (r.chance(0.15)) analytics.track("cta_click", { plan: r.pick(["free", "pro", "team"]), position: r.pick(["hero", "footer"]) });
+    if (r.chance(0.15))
+      analytics.track("cta_click", {
+        plan: r.pick(["free", "pro", "team"]),
+        position: r.pick(["hero", "footer"]),
+      });
   }
   if (r.chance(0.08)) {
-    analytics.identify(`user-${r.int(1, 10_000)}`, { plan: r.pick(["free", "pro"]) });
+    analytics.identify(`user-${r.int(1, 10_000)}`, {
+      plan: r.pick(["free", "pro"]),
+    });
     analytics.track("signup", { plan: r.pick(["free", "pro", "team"]) });
   }
   await analytics.flush();
@@ -130,7 +198,10 @@ export type SitePlan = { visitors: number; seed: number; site?: SimulatedSite };
  * visitors keep their localStorage (so their visitor id), every visit gets
  * a fresh tab (so a new session id). Returns how many visits were made.
  */
-export async function simulateTraffic(t: ExampleApp, opts: SitePlan & { days: number; end: number }) {
+export async function simulateTraffic(
+  t: ExampleApp,
+  opts: SitePlan & { days: number; end: number },
+) {
   return (await simulateSites(t, [opts], opts))[0];
 }
 
@@ -139,11 +210,16 @@ export async function simulateTraffic(t: ExampleApp, opts: SitePlan & { days: nu
  * back, as in a deployment); a cookieless site's browsers store nothing, so
  * its returning visitors are new each day. Returns each plan's visit count.
  */
-export async function simulateSites(t: ExampleApp, plans: SitePlan[], opts: { days: number; end: number }) {
+export async function simulateSites(
+  t: ExampleApp,
+  plans: SitePlan[],
+  opts: { days: number; end: number },
+) {
   let current: Browser | null = null;
   const page = installPage(ORIGIN);
   installNetwork(t, () => current!);
-  const visits: { browser: Browser; at: number; r: ReturnType<typeof prng> }[] = [];
+  const visits: { browser: Browser; at: number; r: ReturnType<typeof prng> }[] =
+    [];
   const counts = plans.map((plan, index) => {
     const planVisits = planTraffic(plan, opts, index);
     visits.push(...planVisits);
@@ -160,7 +236,11 @@ export async function simulateSites(t: ExampleApp, plans: SitePlan[], opts: { da
   return counts;
 }
 
-function planTraffic(plan: SitePlan, opts: { days: number; end: number }, planIndex: number) {
+function planTraffic(
+  plan: SitePlan,
+  opts: { days: number; end: number },
+  planIndex: number,
+) {
   const site = plan.site ?? { origin: ORIGIN, writeKey: WRITE_KEY };
   const r = prng(plan.seed);
   const browsers: Browser[] = Array.from({ length: plan.visitors }, (_, i) => ({
@@ -176,7 +256,12 @@ function planTraffic(plan: SitePlan, opts: { days: number; end: number }, planIn
   for (const browser of browsers) {
     const count = r.chance(0.3) ? r.int(2, 5) : 1;
     for (let i = 0; i < count; i++) {
-      visits.push({ browser, r, at: opts.end - Math.floor(r.next() * opts.days * 86_400_000) - 3_600_000 });
+      visits.push({
+        browser,
+        r,
+        at:
+          opts.end - Math.floor(r.next() * opts.days * 86_400_000) - 3_600_000,
+      });
     }
   }
   return visits.sort((a, b) => a.at - b.at);

@@ -15,12 +15,24 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { convexTest } from "convex-test";
 import { TransactionMetricsTracker } from "convex-test/dist/transactionMetrics.js";
-import { makeFunctionReference, type GenericSchema, type SchemaDefinition } from "convex/server";
-import { ConvexError, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import {
+  makeFunctionReference,
+  type GenericSchema,
+  type SchemaDefinition,
+} from "convex/server";
+import {
+  ConvexError,
+  jsonToConvex,
+  type JSONValue,
+  type Value,
+} from "convex/values";
 import analyticsTest from "convex-analytics/test";
 import { api } from "../convex/_generated/api";
 
-const appModules = import.meta.glob(["../convex/**/*.ts", "!../convex/**/*.test.ts"]);
+const appModules = import.meta.glob([
+  "../convex/**/*.ts",
+  "!../convex/**/*.test.ts",
+]);
 
 export type FunctionKind = "query" | "mutation" | "action";
 
@@ -43,7 +55,11 @@ export interface PlaygroundBackend {
   siteId: string;
   writeKey: string;
   /** Runs one of the app's public functions, as a deployment would for a client. */
-  call(kind: FunctionKind, functionName: string, args: Record<string, Value>): Promise<CallOutcome>;
+  call(
+    kind: FunctionKind,
+    functionName: string,
+    args: Record<string, Value>,
+  ): Promise<CallOutcome>;
   /** Whether one of the app's HTTP routes handles this request. */
   handlesHttp(path: string, method: string): boolean;
   /** Serves a request with the app's HTTP routes. */
@@ -87,8 +103,14 @@ function patchCommitHook() {
   if (trackerPatched) return;
   trackerPatched = true;
   const original = TransactionMetricsTracker.prototype.commit;
-  TransactionMetricsTracker.prototype.commit = function (this: TransactionMetricsTracker) {
-    const layers = (this as unknown as { _layers: { metrics: { documentsWritten: number } }[] })._layers;
+  TransactionMetricsTracker.prototype.commit = function (
+    this: TransactionMetricsTracker,
+  ) {
+    const layers = (
+      this as unknown as {
+        _layers: { metrics: { documentsWritten: number } }[];
+      }
+    )._layers;
     const wrote = layers.length === 1 && layers[0].metrics.documentsWritten > 0;
     original.call(this);
     if (wrote) {
@@ -100,13 +122,32 @@ function patchCommitHook() {
 
 // ---- the backend ------------------------------------------------------------
 
-type Registered = { isQuery?: boolean; isMutation?: boolean; isAction?: boolean; isPublic?: boolean };
+type Registered = {
+  isQuery?: boolean;
+  isMutation?: boolean;
+  isAction?: boolean;
+  isPublic?: boolean;
+};
 type HttpRouterLike = { lookup(path: string, method: string): unknown };
 type CronsLike = {
-  crons: Record<string, { name: string; args: JSONValue[]; schedule: { type: string; minutes?: number; hours?: number; seconds?: number } }>;
+  crons: Record<
+    string,
+    {
+      name: string;
+      args: JSONValue[];
+      schedule: {
+        type: string;
+        minutes?: number;
+        hours?: number;
+        seconds?: number;
+      };
+    }
+  >;
 };
 
-export async function startBackend(options: BackendOptions = {}): Promise<PlaygroundBackend> {
+export async function startBackend(
+  options: BackendOptions = {},
+): Promise<PlaygroundBackend> {
   patchCommitHook();
   const writeKey = options.writeKey ?? "wk_playground_0123456789abcdef";
   // The example's auth check lets everyone in only with this switch; the
@@ -120,7 +161,11 @@ export async function startBackend(options: BackendOptions = {}): Promise<Playgr
   // timers convex-test forbids there.
   const moduleMaps: Record<string, () => Promise<unknown>>[] = [appModules];
   const register = t.registerComponent.bind(t);
-  t.registerComponent = ((name: string, schema: SchemaDefinition<GenericSchema, boolean>, modules: Record<string, () => Promise<unknown>>) => {
+  t.registerComponent = ((
+    name: string,
+    schema: SchemaDefinition<GenericSchema, boolean>,
+    modules: Record<string, () => Promise<unknown>>,
+  ) => {
     moduleMaps.push(modules);
     return register(name, schema, modules);
   }) as typeof t.registerComponent;
@@ -128,7 +173,8 @@ export async function startBackend(options: BackendOptions = {}): Promise<Playgr
   const loaded = new Map<string, Record<string, unknown>>();
   for (const modules of moduleMaps) {
     for (const [path, load] of Object.entries(modules)) {
-      if (path.includes("convex.config") || /\.test\.tsx?$/.test(path)) continue;
+      if (path.includes("convex.config") || /\.test\.tsx?$/.test(path))
+        continue;
       const module = (await load()) as Record<string, unknown>;
       if (modules === appModules) loaded.set(path, module);
     }
@@ -152,11 +198,23 @@ export async function startBackend(options: BackendOptions = {}): Promise<Playgr
     return module?.[exportName] as Registered | undefined;
   };
 
-  async function call(kind: FunctionKind, functionName: string, args: Record<string, Value>): Promise<CallOutcome> {
+  async function call(
+    kind: FunctionKind,
+    functionName: string,
+    args: Record<string, Value>,
+  ): Promise<CallOutcome> {
     const fn = lookupFunction(functionName);
-    const matches = kind === "query" ? fn?.isQuery : kind === "mutation" ? fn?.isMutation : fn?.isAction;
+    const matches =
+      kind === "query"
+        ? fn?.isQuery
+        : kind === "mutation"
+          ? fn?.isMutation
+          : fn?.isAction;
     if (!fn || !matches || !fn.isPublic) {
-      return { status: "error", errorMessage: `Could not find public ${kind} "${functionName}"` };
+      return {
+        status: "error",
+        errorMessage: `Could not find public ${kind} "${functionName}"`,
+      };
     }
     if (failing.has(functionName)) {
       return {
@@ -169,24 +227,42 @@ export async function startBackend(options: BackendOptions = {}): Promise<Playgr
         kind === "query"
           ? await t.query(makeFunctionReference<"query">(functionName), args)
           : kind === "mutation"
-            ? await t.mutation(makeFunctionReference<"mutation">(functionName), args)
-            : await t.action(makeFunctionReference<"action">(functionName), args);
+            ? await t.mutation(
+                makeFunctionReference<"mutation">(functionName),
+                args,
+              )
+            : await t.action(
+                makeFunctionReference<"action">(functionName),
+                args,
+              );
       return { status: "success", value: value as Value };
     } catch (error) {
       if (error instanceof ConvexError) {
         const data = error.data as Value;
-        return { status: "error", errorMessage: typeof data === "string" ? data : error.message, errorData: data };
+        return {
+          status: "error",
+          errorMessage: typeof data === "string" ? data : error.message,
+          errorData: data,
+        };
       }
-      return { status: "error", errorMessage: error instanceof Error ? error.message : String(error) };
+      return {
+        status: "error",
+        errorMessage: error instanceof Error ? error.message : String(error),
+      };
     }
   }
 
-  const cronTargets: CronTarget[] = Object.entries(crons?.crons ?? {}).map(([name, job]) => ({
-    name,
-    functionName: job.name,
-    args: jsonToConvex((job.args[0] ?? {}) as JSONValue) as Record<string, Value>,
-    everyMs: scheduleMs(job.schedule),
-  }));
+  const cronTargets: CronTarget[] = Object.entries(crons?.crons ?? {}).map(
+    ([name, job]) => ({
+      name,
+      functionName: job.name,
+      args: jsonToConvex((job.args[0] ?? {}) as JSONValue) as Record<
+        string,
+        Value
+      >,
+      everyMs: scheduleMs(job.schedule),
+    }),
+  );
 
   return {
     siteId,
@@ -205,15 +281,28 @@ export async function startBackend(options: BackendOptions = {}): Promise<Playgr
     failing: () => [...failing],
     cronTargets,
     async runCron(target) {
-      await t.mutation(makeFunctionReference<"mutation">(target.functionName), target.args);
+      await t.mutation(
+        makeFunctionReference<"mutation">(target.functionName),
+        target.args,
+      );
     },
     commits: () => commitCount,
   };
 }
 
-function scheduleMs(schedule: { type: string; minutes?: number; hours?: number; seconds?: number }): number {
+function scheduleMs(schedule: {
+  type: string;
+  minutes?: number;
+  hours?: number;
+  seconds?: number;
+}): number {
   if (schedule.type === "interval") {
-    return ((schedule.hours ?? 0) * 3600 + (schedule.minutes ?? 0) * 60 + (schedule.seconds ?? 0)) * 1000;
+    return (
+      ((schedule.hours ?? 0) * 3600 +
+        (schedule.minutes ?? 0) * 60 +
+        (schedule.seconds ?? 0)) *
+      1000
+    );
   }
   // Cron expressions and daily/weekly schedules: once an hour is close enough here.
   return 3_600_000;

@@ -10,10 +10,18 @@
  * changed, so the dashboard updates live as it would on a deployment.
  * Only for the playground: a real app uses `ConvexReactClient`.
  */
-import { ConvexError, convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import {
+  ConvexError,
+  convexToJson,
+  jsonToConvex,
+  type JSONValue,
+  type Value,
+} from "convex/values";
 import { getFunctionName, type FunctionReference } from "convex/server";
 
-type Outcome = { status: "success"; value: JSONValue } | { status: "error"; errorMessage: string; errorData?: JSONValue };
+type Outcome =
+  | { status: "success"; value: JSONValue }
+  | { status: "error"; errorMessage: string; errorData?: JSONValue };
 type Result = { ok: true; value: Value } | { ok: false; error: Error };
 
 interface Entry {
@@ -72,13 +80,18 @@ export class PlaygroundClient {
       if (connectedBefore) onCommit(event as MessageEvent<string>);
       connectedBefore = true;
     });
-    this.events.addEventListener("commit", (event) => onCommit(event as MessageEvent<string>));
+    this.events.addEventListener("commit", (event) =>
+      onCommit(event as MessageEvent<string>),
+    );
     this.events.addEventListener("error", () => this.setConnected(false));
   }
 
   // ---- queries -------------------------------------------------------------
 
-  watchQuery(query: FunctionReference<"query">, args: Record<string, Value> = {}): PlaygroundWatch {
+  watchQuery(
+    query: FunctionReference<"query">,
+    args: Record<string, Value> = {},
+  ): PlaygroundWatch {
     const name = getFunctionName(query);
     const key = `${name}:${JSON.stringify(convexToJson(args))}`;
     return {
@@ -102,7 +115,11 @@ export class PlaygroundClient {
           watched.listeners.delete(callback);
           if (watched.listeners.size === 0) {
             watched.dropTimer = setTimeout(() => {
-              if (watched.listeners.size === 0 && this.entries.get(key) === watched) this.entries.delete(key);
+              if (
+                watched.listeners.size === 0 &&
+                this.entries.get(key) === watched
+              )
+                this.entries.delete(key);
             }, 1000);
           }
         };
@@ -119,7 +136,8 @@ export class PlaygroundClient {
 
   /** Re-runs every watched query (after a commit). */
   private refreshAll() {
-    for (const entry of this.entries.values()) if (entry.listeners.size > 0) this.run(entry);
+    for (const entry of this.entries.values())
+      if (entry.listeners.size > 0) this.run(entry);
   }
 
   private run(entry: Entry) {
@@ -139,7 +157,9 @@ export class PlaygroundClient {
         return;
       }
       const text = JSON.stringify(
-        result.ok ? { value: convexToJson(result.value) } : { error: result.error.message, data: errorData(result.error) },
+        result.ok
+          ? { value: convexToJson(result.value) }
+          : { error: result.error.message, data: errorData(result.error) },
       );
       entry.inFlight = undefined;
       if (text !== entry.resultText) {
@@ -156,21 +176,38 @@ export class PlaygroundClient {
 
   // ---- mutations and actions ----------------------------------------------
 
-  async mutation(mutation: FunctionReference<"mutation">, args: Record<string, Value> = {}): Promise<Value> {
-    return unwrap(toResult(await this.post("mutation", getFunctionName(mutation), args)));
+  async mutation(
+    mutation: FunctionReference<"mutation">,
+    args: Record<string, Value> = {},
+  ): Promise<Value> {
+    return unwrap(
+      toResult(await this.post("mutation", getFunctionName(mutation), args)),
+    );
   }
 
-  async action(action: FunctionReference<"action">, args: Record<string, Value> = {}): Promise<Value> {
-    return unwrap(toResult(await this.post("action", getFunctionName(action), args)));
+  async action(
+    action: FunctionReference<"action">,
+    args: Record<string, Value> = {},
+  ): Promise<Value> {
+    return unwrap(
+      toResult(await this.post("action", getFunctionName(action), args)),
+    );
   }
 
   /** A one-off query, like `ConvexReactClient.query`. */
-  async query(query: FunctionReference<"query">, args: Record<string, Value> = {}): Promise<Value> {
-    return unwrap(toResult(await this.post("query", getFunctionName(query), args)));
+  async query(
+    query: FunctionReference<"query">,
+    args: Record<string, Value> = {},
+  ): Promise<Value> {
+    return unwrap(
+      toResult(await this.post("query", getFunctionName(query), args)),
+    );
   }
 
   watchPaginatedQuery(): never {
-    throw new Error("The playground client has no server-side paginated queries; usePaginatedQuery works through watchQuery.");
+    throw new Error(
+      "The playground client has no server-side paginated queries; usePaginatedQuery works through watchQuery.",
+    );
   }
 
   prewarmQuery() {}
@@ -179,7 +216,9 @@ export class PlaygroundClient {
 
   connectionState() {
     return {
-      hasInflightRequests: [...this.entries.values()].some((e) => e.inFlight !== undefined),
+      hasInflightRequests: [...this.entries.values()].some(
+        (e) => e.inFlight !== undefined,
+      ),
       isWebSocketConnected: this.connected,
       timeOfOldestInflightRequest: null,
       hasEverConnected: this.connected,
@@ -210,21 +249,29 @@ export class PlaygroundClient {
     for (const listener of this.connectionListeners) listener();
   }
 
-  private async post(kind: "query" | "mutation" | "action", path: string, args: Record<string, Value>): Promise<Outcome> {
+  private async post(
+    kind: "query" | "mutation" | "action",
+    path: string,
+    args: Record<string, Value>,
+  ): Promise<Outcome> {
     const response = await fetch(`${this.origin}/api/${kind}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ path, args: convexToJson(args) }),
     });
-    if (!response.ok) throw new Error(`The playground bridge answered ${response.status}`);
+    if (!response.ok)
+      throw new Error(`The playground bridge answered ${response.status}`);
     return (await response.json()) as Outcome;
   }
 }
 
 function toResult(outcome: Outcome): Result {
-  if (outcome.status === "success") return { ok: true, value: jsonToConvex(outcome.value) };
+  if (outcome.status === "success")
+    return { ok: true, value: jsonToConvex(outcome.value) };
   const error =
-    outcome.errorData !== undefined ? new ConvexError(jsonToConvex(outcome.errorData)) : new Error(outcome.errorMessage);
+    outcome.errorData !== undefined
+      ? new ConvexError(jsonToConvex(outcome.errorData))
+      : new Error(outcome.errorMessage);
   if (outcome.errorData !== undefined) error.message = outcome.errorMessage;
   return { ok: false, error };
 }
@@ -235,5 +282,7 @@ function unwrap(result: Result): Value {
 }
 
 function errorData(error: Error): JSONValue | null {
-  return error instanceof ConvexError ? convexToJson(error.data as Value) : null;
+  return error instanceof ConvexError
+    ? convexToJson(error.data as Value)
+    : null;
 }

@@ -17,7 +17,10 @@ import { afterAll, expect, test } from "vitest";
 const CHROMIUM = "/usr/bin/chromium";
 const OUTPUT = `${process.cwd()}/.test-output/playground/`;
 const runnable = existsSync(CHROMIUM) || !!process.env.CI;
-if (!runnable) console.warn(`playground browser test skipped: ${CHROMIUM} missing (apt-get install -y chromium)`);
+if (!runnable)
+  console.warn(
+    `playground browser test skipped: ${CHROMIUM} missing (apt-get install -y chromium)`,
+  );
 
 // A desktop Chrome: the ingest route files "HeadlessChrome" under bots.
 const USER_AGENT =
@@ -34,8 +37,25 @@ let output = "";
 async function startPlayground(): Promise<string> {
   server = spawn(
     process.execPath,
-    ["--import", "tsx", "example/playground/server.ts", "--port", "0", "--seed-days", "7", "--seed-visits", "12", "--cron-every", "20"],
-    { cwd: process.cwd(), detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } },
+    [
+      "--import",
+      "tsx",
+      "example/playground/server.ts",
+      "--port",
+      "0",
+      "--seed-days",
+      "7",
+      "--seed-visits",
+      "12",
+      "--cron-every",
+      "20",
+    ],
+    {
+      cwd: process.cwd(),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, FORCE_COLOR: "0" },
+    },
   );
   server.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   server.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -43,7 +63,8 @@ async function startPlayground(): Promise<string> {
   while (Date.now() - started < 60_000) {
     const ready = /ready at (http:\/\/localhost:\d+)/.exec(output);
     if (ready) return ready[1];
-    if (server.exitCode !== null) throw new Error(`The playground exited early:\n${output}`);
+    if (server.exitCode !== null)
+      throw new Error(`The playground exited early:\n${output}`);
     await sleep(100);
   }
   throw new Error(`The playground did not start within 60 s:\n${output}`);
@@ -63,7 +84,8 @@ function groupAlive(pid: number): boolean {
 
 afterAll(() => {
   // Only if the test failed before stopping it.
-  if (server?.pid && groupAlive(server.pid)) process.kill(-server.pid, "SIGKILL");
+  if (server?.pid && groupAlive(server.pid))
+    process.kill(-server.pid, "SIGKILL");
 });
 
 /** A number shown in the page, e.g. "1,234" -> 1234. */
@@ -74,9 +96,15 @@ async function figure(page: Page, selector: string): Promise<number> {
 }
 
 /** The figures of one row of a top table, by its key: [visitors, metric]. */
-async function rowFigures(page: Page, dimension: string, key: string): Promise<number[]> {
+async function rowFigures(
+  page: Page,
+  dimension: string,
+  key: string,
+): Promise<number[]> {
   // The key cell carries the raw key as its title (the Events table's keys are buttons with their own labels).
-  const row = page.locator(`[data-dimension="${dimension}"] tr:has(th[title=${JSON.stringify(key)}])`);
+  const row = page.locator(
+    `[data-dimension="${dimension}"] tr:has(th[title=${JSON.stringify(key)}])`,
+  );
   if ((await row.count()) === 0) return [0, 0];
   return (await row.first().locator("td").allInnerTexts()).map(toNumber);
 }
@@ -94,17 +122,30 @@ test.runIf(runnable)(
         headless: true,
         timeout: 60_000,
         args: [
-          "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-          "--disable-component-update", "--disable-sync",
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
         ],
         // (Playwright gives the browser a fresh, temporary profile.)
       });
       // Two people: the site's admin, and a visitor of the product page (their own storage, so their own visitor id).
       const newContext = async () => {
-        const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, userAgent: USER_AGENT });
+        const context = await browser!.newContext({
+          viewport: { width: 1280, height: 900 },
+          userAgent: USER_AGENT,
+        });
         // The tracker leaves automated browsers alone unless told otherwise; this
         // test stands in for people, so it looks like them.
-        await context.addInitScript(() => Object.defineProperty(Navigator.prototype, "webdriver", { get: () => false }));
+        await context.addInitScript(() =>
+          Object.defineProperty(Navigator.prototype, "webdriver", {
+            get: () => false,
+          }),
+        );
         return context;
       };
 
@@ -113,12 +154,32 @@ test.runIf(runnable)(
       admin.setDefaultTimeout(20_000);
       admin.on("pageerror", (error) => pageErrors.push(error.message));
       // The admin page is tracked too: wait until its own pageview is in.
-      const adminPageview = admin.waitForResponse((response) => response.url().endsWith("/analytics/ingest"));
+      const adminPageview = admin.waitForResponse((response) =>
+        response.url().endsWith("/analytics/ingest"),
+      );
       await admin.goto(`${url}/admin`);
-      await admin.locator('[data-metric="visitors"] .ca-kpi-value').first().waitFor();
-      await expect.poll(() => admin.locator(".ca-dashboard").first().getAttribute("data-state"), WAIT).toBe("data");
+      await admin
+        .locator('[data-metric="visitors"] .ca-kpi-value')
+        .first()
+        .waitFor();
+      await expect
+        .poll(
+          () =>
+            admin.locator(".ca-dashboard").first().getAttribute("data-state"),
+          WAIT,
+        )
+        .toBe("data");
       expect((await adminPageview).status()).toBe(202);
-      await expect.poll(() => figure(admin, '[data-panel="realtime"][data-state="data"] .ca-realtime-value'), WAIT).toBeGreaterThan(0);
+      await expect
+        .poll(
+          () =>
+            figure(
+              admin,
+              '[data-panel="realtime"][data-state="data"] .ca-realtime-value',
+            ),
+          WAIT,
+        )
+        .toBeGreaterThan(0);
       const before = {
         realtime: await figure(admin, ".ca-realtime-value"),
         pricing: await rowFigures(admin, "page", "/pricing"),
@@ -126,7 +187,10 @@ test.runIf(runnable)(
         identify: await rowFigures(admin, "event", "identify"),
         outbound: await rowFigures(admin, "event", "Outbound Link"),
       };
-      await admin.screenshot({ path: `${OUTPUT}01-admin-seeded.png`, fullPage: true });
+      await admin.screenshot({
+        path: `${OUTPUT}01-admin-seeded.png`,
+        fullPage: true,
+      });
 
       // ---- the product page: SPA navigation, track, identify, outbound -----
       const product = await (await newContext()).newPage();
@@ -136,67 +200,134 @@ test.runIf(runnable)(
       const sent: string[] = [];
       const ingested: number[] = [];
       product.on("request", (request) => {
-        if (request.url().endsWith("/analytics/ingest")) sent.push(request.postData() ?? "");
+        if (request.url().endsWith("/analytics/ingest"))
+          sent.push(request.postData() ?? "");
       });
       product.on("response", (response) => {
-        if (response.url().endsWith("/analytics/ingest")) ingested.push(response.status());
+        if (response.url().endsWith("/analytics/ingest"))
+          ingested.push(response.status());
       });
       await product.goto(url);
       await product.getByRole("button", { name: "Pricing" }).click();
       await product.getByRole("button", { name: "Choose pro" }).click();
       await product.getByRole("button", { name: "Choose team" }).click();
-      await product.getByRole("button", { name: "Sign in as demo-user" }).click();
+      await product
+        .getByRole("button", { name: "Sign in as demo-user" })
+        .click();
       await product.getByRole("button", { name: "Docs" }).click();
-      await product.screenshot({ path: `${OUTPUT}02-product-page.png`, fullPage: true });
+      await product.screenshot({
+        path: `${OUTPUT}02-product-page.png`,
+        fullPage: true,
+      });
       // The tracker's batches go out within its 5 s flush interval.
       await expect
-        .poll(() => ingested.length === sent.length && /"\/docs"/.test(sent.join()), { timeout: 15_000, message: "batches sent" })
+        .poll(
+          () => ingested.length === sent.length && /"\/docs"/.test(sent.join()),
+          { timeout: 15_000, message: "batches sent" },
+        )
         .toBe(true);
-      expect(ingested.every((status) => status === 202), `ingest answered ${ingested.join(", ")}`).toBe(true);
+      expect(
+        ingested.every((status) => status === 202),
+        `ingest answered ${ingested.join(", ")}`,
+      ).toBe(true);
       const sentText = sent.join();
-      for (const expected of ['"/pricing"', '"plan":"pro"', '"plan":"team"', '"identify"']) expect(sentText).toContain(expected);
+      for (const expected of [
+        '"/pricing"',
+        '"plan":"pro"',
+        '"plan":"team"',
+        '"identify"',
+      ])
+        expect(sentText).toContain(expected);
       // The outbound link: there is no network here, so the test cancels the
       // navigation (a click listener ahead of the tracker's) and the page
       // stays; the tracker still sees the click and its next batch carries it.
       await product.evaluate(() =>
-        window.addEventListener("click", (event) => {
-          if ((event.target as Element).closest?.('a[href^="https://github.com"]')) event.preventDefault();
-        }, true),
+        window.addEventListener(
+          "click",
+          (event) => {
+            if (
+              (event.target as Element).closest?.(
+                'a[href^="https://github.com"]',
+              )
+            )
+              event.preventDefault();
+          },
+          true,
+        ),
       );
       await product.getByRole("link", { name: "GitHub (outbound)" }).click();
-      await expect.poll(() => /Outbound Link/.test(sent.join()), { timeout: 15_000, message: "outbound click sent" }).toBe(true);
+      await expect
+        .poll(() => /Outbound Link/.test(sent.join()), {
+          timeout: 15_000,
+          message: "outbound click sent",
+        })
+        .toBe(true);
 
       // ---- the open dashboard changes by itself within seconds ------------
       const clicked = Date.now();
       await expect
-        .poll(() => figure(admin, ".ca-realtime-value"), { timeout: 20_000, message: "visitors now" })
+        .poll(() => figure(admin, ".ca-realtime-value"), {
+          timeout: 20_000,
+          message: "visitors now",
+        })
         .toBe(before.realtime + 1);
       await expect
-        .poll(async () => (await rowFigures(admin, "page", "/pricing"))[1], { timeout: 45_000, message: "/pricing pageviews" })
+        .poll(async () => (await rowFigures(admin, "page", "/pricing"))[1], {
+          timeout: 45_000,
+          message: "/pricing pageviews",
+        })
         .toBe(before.pricing[1] + 1);
       await expect
-        .poll(async () => (await rowFigures(admin, "event", "choose_plan"))[1], { timeout: 45_000, message: "choose_plan events" })
+        .poll(
+          async () => (await rowFigures(admin, "event", "choose_plan"))[1],
+          { timeout: 45_000, message: "choose_plan events" },
+        )
         .toBe(before.plans[1] + 2);
-      expect((await rowFigures(admin, "event", "identify"))[1]).toBe(before.identify[1] + 1);
+      expect((await rowFigures(admin, "event", "identify"))[1]).toBe(
+        before.identify[1] + 1,
+      );
       await expect
-        .poll(async () => (await rowFigures(admin, "event", "Outbound Link"))[1], { timeout: 20_000, message: "outbound clicks" })
+        .poll(
+          async () => (await rowFigures(admin, "event", "Outbound Link"))[1],
+          { timeout: 20_000, message: "outbound clicks" },
+        )
         .toBe(before.outbound[1] + 1);
       const liveAfterMs = Date.now() - clicked;
-      console.log(`[playground test] the open dashboard showed the clicks ${(liveAfterMs / 1000).toFixed(1)} s after they were sent`);
+      console.log(
+        `[playground test] the open dashboard showed the clicks ${(liveAfterMs / 1000).toFixed(1)} s after they were sent`,
+      );
       expect(liveAfterMs).toBeLessThan(45_000);
-      await admin.screenshot({ path: `${OUTPUT}03-admin-live-update.png`, fullPage: true });
+      await admin.screenshot({
+        path: `${OUTPUT}03-admin-live-update.png`,
+        fullPage: true,
+      });
 
       // ---- presets ----------------------------------------------------------
-      const visitors = () => figure(admin, '[data-metric="visitors"] .ca-kpi-value');
+      const visitors = () =>
+        figure(admin, '[data-metric="visitors"] .ca-kpi-value');
       const week = await visitors();
       const range = admin.getByLabel("Date range");
       await range.selectOption("24h");
       await expect.poll(visitors, WAIT).toBeLessThan(week);
-      expect(await admin.locator(".ca-subtitle").first().innerText()).toMatch(/\d/);
+      expect(await admin.locator(".ca-subtitle").first().innerText()).toMatch(
+        /\d/,
+      );
       await range.selectOption("30d");
       await expect.poll(visitors, WAIT).toBeGreaterThanOrEqual(week);
-      await expect.poll(() => admin.locator(".ca-dashboard").first().getAttribute("data-refreshing"), WAIT).toBeNull();
-      await admin.screenshot({ path: `${OUTPUT}04-preset-30d.png`, fullPage: true });
+      await expect
+        .poll(
+          () =>
+            admin
+              .locator(".ca-dashboard")
+              .first()
+              .getAttribute("data-refreshing"),
+          WAIT,
+        )
+        .toBeNull();
+      await admin.screenshot({
+        path: `${OUTPUT}04-preset-30d.png`,
+        fullPage: true,
+      });
 
       // ---- a drill-down, paged ----------------------------------------------
       const drill = admin.locator('[data-panel="drilldown"]');
@@ -205,10 +336,15 @@ test.runIf(runnable)(
       await expect.poll(() => drillRows.count(), WAIT).toBe(25);
       await drill.getByRole("button", { name: "Show more" }).click();
       await expect.poll(() => drillRows.count(), WAIT).toBeGreaterThan(25);
-      const ids = await drillRows.evaluateAll((rows) => rows.map((row) => row.getAttribute("data-id")));
+      const ids = await drillRows.evaluateAll((rows) =>
+        rows.map((row) => row.getAttribute("data-id")),
+      );
       expect(new Set(ids).size, "no row twice").toBe(ids.length);
       await drill.scrollIntoViewIfNeeded();
-      await admin.screenshot({ path: `${OUTPUT}05-drilldown-paged.png`, fullPage: true });
+      await admin.screenshot({
+        path: `${OUTPUT}05-drilldown-paged.png`,
+        fullPage: true,
+      });
 
       // ---- one report query fails on purpose: only its panel shows it -------
       const fail = (failing: boolean) =>
@@ -219,24 +355,50 @@ test.runIf(runnable)(
         });
       expect((await fail(true)).status).toBe(200);
       const sources = admin.locator('[data-dimension="source"]');
-      await expect.poll(() => sources.getAttribute("data-state"), WAIT).toBe("error");
-      expect(await sources.getByRole("alert").innerText()).toContain("failed on purpose");
-      expect(await admin.getByRole("alert").count(), "only one panel in error").toBe(1);
-      expect(await admin.locator(".ca-dashboard").first().getAttribute("data-state")).toBe("data");
+      await expect
+        .poll(() => sources.getAttribute("data-state"), WAIT)
+        .toBe("error");
+      expect(await sources.getByRole("alert").innerText()).toContain(
+        "failed on purpose",
+      );
+      expect(
+        await admin.getByRole("alert").count(),
+        "only one panel in error",
+      ).toBe(1);
+      expect(
+        await admin.locator(".ca-dashboard").first().getAttribute("data-state"),
+      ).toBe("data");
       expect(await visitors()).toBeGreaterThan(0);
       for (const dimension of ["page", "event", "country", "device"]) {
-        expect(await admin.locator(`[data-dimension="${dimension}"]`).getAttribute("data-state"), dimension).toBe("data");
+        expect(
+          await admin
+            .locator(`[data-dimension="${dimension}"]`)
+            .getAttribute("data-state"),
+          dimension,
+        ).toBe("data");
       }
-      expect(await admin.locator('[data-panel="chart"] svg').count()).toBeGreaterThan(0);
+      expect(
+        await admin.locator('[data-panel="chart"] svg').count(),
+      ).toBeGreaterThan(0);
       await sources.scrollIntoViewIfNeeded();
-      await admin.screenshot({ path: `${OUTPUT}06-one-panel-failing.png`, fullPage: true });
+      await admin.screenshot({
+        path: `${OUTPUT}06-one-panel-failing.png`,
+        fullPage: true,
+      });
 
       // Healed on the server, the panel's own retry brings it back.
       expect((await fail(false)).status).toBe(200);
-      await sources.getByRole("button", { name: "Try loading Sources again" }).click();
-      await expect.poll(() => sources.getAttribute("data-state"), WAIT).not.toBe("error");
+      await sources
+        .getByRole("button", { name: "Try loading Sources again" })
+        .click();
+      await expect
+        .poll(() => sources.getAttribute("data-state"), WAIT)
+        .not.toBe("error");
       expect(await admin.getByRole("alert").count()).toBe(0);
-      await admin.screenshot({ path: `${OUTPUT}07-panel-recovered.png`, fullPage: true });
+      await admin.screenshot({
+        path: `${OUTPUT}07-panel-recovered.png`,
+        fullPage: true,
+      });
 
       expect(pageErrors, "uncaught errors in the pages").toEqual([]);
     } finally {
@@ -245,12 +407,22 @@ test.runIf(runnable)(
 
     // ---- the playground stops cleanly --------------------------------------
     const pid = server!.pid!;
-    const exited = new Promise<number | null>((resolve) => server!.once("exit", (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      server!.once("exit", (code) => resolve(code)),
+    );
     process.kill(pid, "SIGTERM");
-    const code = await Promise.race([exited, sleep(10_000).then(() => "timeout" as const)]);
+    const code = await Promise.race([
+      exited,
+      sleep(10_000).then(() => "timeout" as const),
+    ]);
     expect(code, output).toBe(0);
     expect(output).toContain("SIGTERM: stopping");
-    await expect.poll(() => groupAlive(pid), { timeout: 5_000, message: "a process of the playground is left" }).toBe(false);
+    await expect
+      .poll(() => groupAlive(pid), {
+        timeout: 5_000,
+        message: "a process of the playground is left",
+      })
+      .toBe(false);
     await expect(fetch(url)).rejects.toThrow();
   },
   180_000,

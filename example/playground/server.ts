@@ -22,12 +22,29 @@
  * describes the backend; POST /api/playground/fail `{ functionName, failing }`
  * makes one query fail on purpose (or work again).
  */
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createServer as createViteServer, createServerModuleRunnerTransport, type ViteDevServer } from "vite";
-import { ESModulesEvaluator, ModuleRunner, createNodeImportMeta } from "vite/module-runner";
-import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import {
+  createServer as createViteServer,
+  createServerModuleRunnerTransport,
+  type ViteDevServer,
+} from "vite";
+import {
+  ESModulesEvaluator,
+  ModuleRunner,
+  createNodeImportMeta,
+} from "vite/module-runner";
+import {
+  convexToJson,
+  jsonToConvex,
+  type JSONValue,
+  type Value,
+} from "convex/values";
 import { packageAliases } from "../../vitest.config";
 import type { CronTarget, FunctionKind, PlaygroundBackend } from "./backend";
 import { rewindClockForSeed, seedHistory, startTraffic } from "./traffic";
@@ -65,7 +82,10 @@ export function parsePlaygroundArgs(argv: string[]): PlaygroundOptions {
   });
   const number = (name: string, value: string) => {
     const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`--${name} must be a number ≥ 0, got ${JSON.stringify(value)}`);
+    if (!Number.isFinite(parsed) || parsed < 0)
+      throw new Error(
+        `--${name} must be a number ≥ 0, got ${JSON.stringify(value)}`,
+      );
     return parsed;
   };
   return {
@@ -78,8 +98,11 @@ export function parsePlaygroundArgs(argv: string[]): PlaygroundOptions {
   };
 }
 
-export async function startPlayground(options: PlaygroundOptions): Promise<RunningPlayground> {
-  const log = options.log ?? ((line: string) => console.log(`[playground] ${line}`));
+export async function startPlayground(
+  options: PlaygroundOptions,
+): Promise<RunningPlayground> {
+  const log =
+    options.log ?? ((line: string) => console.log(`[playground] ${line}`));
   const httpServer = createHttpServer();
   const writeKey = "wk_playground_0123456789abcdef";
   // Read by example/src/main.tsx and AdminPage.tsx (Vite exposes VITE_* variables).
@@ -95,7 +118,10 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
     // Its own pre-bundled dependencies, apart from `npm run example:dev`'s
     // (tests running side by side each pass their own directory).
     cacheDir:
-      process.env.PLAYGROUND_VITE_CACHE_DIR ?? fileURLToPath(new URL("../../node_modules/.vite-playground", import.meta.url)),
+      process.env.PLAYGROUND_VITE_CACHE_DIR ??
+      fileURLToPath(
+        new URL("../../node_modules/.vite-playground", import.meta.url),
+      ),
     // The page's modules for the browser, and the backend's through the module runner below.
     resolve: { alias: packageAliases },
     server: { middlewareMode: true, hmr: { server: httpServer } },
@@ -106,14 +132,21 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
   // timers are forbidden. A runner without that timeout avoids it.
   const runner = new ModuleRunner(
     {
-      transport: { ...createServerModuleRunnerTransport({ channel: vite.environments.ssr.hot as never }), timeout: 0 },
+      transport: {
+        ...createServerModuleRunnerTransport({
+          channel: vite.environments.ssr.hot as never,
+        }),
+        timeout: 0,
+      },
       createImportMeta: createNodeImportMeta,
       hmr: false,
       sourcemapInterceptor: "prepareStackTrace",
     },
     new ESModulesEvaluator(),
   );
-  const { startBackend } = (await runner.import("/playground/backend.ts")) as typeof import("./backend");
+  const { startBackend } = (await runner.import(
+    "/playground/backend.ts",
+  )) as typeof import("./backend");
   const seeding = options.seedDays > 0 && options.seedVisits > 0;
   const started = Date.now();
   if (seeding) rewindClockForSeed(options.seedDays);
@@ -121,8 +154,13 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
   for (const name of options.fail) backend.setFailing(name, true);
 
   if (seeding) {
-    const { visits } = await seedHistory(backend.fetch, writeKey, { days: options.seedDays, visitsPerDay: options.seedVisits });
-    log(`seeded ${visits} visits over ${options.seedDays} day${options.seedDays === 1 ? "" : "s"} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const { visits } = await seedHistory(backend.fetch, writeKey, {
+      days: options.seedDays,
+      visitsPerDay: options.seedVisits,
+    });
+    log(
+      `seeded ${visits} visits over ${options.seedDays} day${options.seedDays === 1 ? "" : "s"} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   }
 
   // ---- live updates: one "commit" event per burst of commits --------------
@@ -143,19 +181,27 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
 
   // ---- crons.ts on the playground's own schedule --------------------------
   const cronTimers = backend.cronTargets.map((target) =>
-    setInterval(() => void runCron(backend, target, log), Math.min(target.everyMs, options.cronEverySeconds * 1000)),
+    setInterval(
+      () => void runCron(backend, target, log),
+      Math.min(target.everyMs, options.cronEverySeconds * 1000),
+    ),
   );
   // Settle the seeded history once the seed's aggregation has run.
   const firstCompaction = setTimeout(() => {
-    for (const target of backend.cronTargets) if (target.functionName.endsWith(":compact")) void runCron(backend, target, log);
+    for (const target of backend.cronTargets)
+      if (target.functionName.endsWith(":compact"))
+        void runCron(backend, target, log);
   }, 10_000);
 
   const stopTraffic = startTraffic(backend.fetch, writeKey, options.traffic);
 
   httpServer.on("request", (req, res) => {
     handle(req, res).catch((error) => {
-      log(`request ${req.method} ${req.url} failed: ${error instanceof Error ? error.stack : error}`);
-      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      log(
+        `request ${req.method} ${req.url} failed: ${error instanceof Error ? error.stack : error}`,
+      );
+      if (!res.headersSent)
+        res.writeHead(500, { "content-type": "text/plain" });
       res.end("Internal error");
     });
   });
@@ -164,27 +210,53 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
     if (url.pathname.startsWith("/api/")) return handleBridge(req, res, url);
-    if (backend.handlesHttp(url.pathname, method)) return handleRoute(req, res, url);
+    if (backend.handlesHttp(url.pathname, method))
+      return handleRoute(req, res, url);
     vite.middlewares(req, res);
   }
 
-  async function handleBridge(req: IncomingMessage, res: ServerResponse, url: URL) {
+  async function handleBridge(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ) {
     const kind = url.pathname.slice("/api/".length);
-    if (req.method === "POST" && (kind === "query" || kind === "mutation" || kind === "action")) {
-      const { path, args } = JSON.parse(await readBody(req)) as { path: string; args?: JSONValue };
-      const decoded = (args === undefined ? {} : jsonToConvex(args)) as Record<string, Value>;
+    if (
+      req.method === "POST" &&
+      (kind === "query" || kind === "mutation" || kind === "action")
+    ) {
+      const { path, args } = JSON.parse(await readBody(req)) as {
+        path: string;
+        args?: JSONValue;
+      };
+      const decoded = (args === undefined ? {} : jsonToConvex(args)) as Record<
+        string,
+        Value
+      >;
       const outcome = await backend.call(kind as FunctionKind, path, decoded);
       return sendJson(
         res,
         200,
         outcome.status === "success"
           ? { status: "success", value: convexToJson(outcome.value) }
-          : { ...outcome, errorData: outcome.errorData === undefined ? undefined : convexToJson(outcome.errorData) },
+          : {
+              ...outcome,
+              errorData:
+                outcome.errorData === undefined
+                  ? undefined
+                  : convexToJson(outcome.errorData),
+            },
       );
     }
     if (req.method === "GET" && kind === "events") {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
-      res.write(`event: hello\ndata: ${JSON.stringify({ commits: backend.commits() })}\n\n`);
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+      });
+      res.write(
+        `event: hello\ndata: ${JSON.stringify({ commits: backend.commits() })}\n\n`,
+      );
       streams.add(res);
       req.on("close", () => streams.delete(res));
       return;
@@ -199,24 +271,42 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
       });
     }
     if (req.method === "POST" && kind === "playground/fail") {
-      const { functionName, failing } = JSON.parse(await readBody(req)) as { functionName: string; failing: boolean };
+      const { functionName, failing } = JSON.parse(await readBody(req)) as {
+        functionName: string;
+        failing: boolean;
+      };
       backend.setFailing(functionName, failing !== false);
-      log(`${functionName} ${failing !== false ? "fails on purpose now" : "works again"}`);
+      log(
+        `${functionName} ${failing !== false ? "fails on purpose now" : "works again"}`,
+      );
       // Like a new result: watchers re-run their queries and see the change.
       announce();
       return sendJson(res, 200, { failing: backend.failing() });
     }
-    sendJson(res, 404, { error: `No bridge endpoint ${req.method} ${url.pathname}` });
+    sendJson(res, 404, {
+      error: `No bridge endpoint ${req.method} ${url.pathname}`,
+    });
   }
 
-  async function handleRoute(req: IncomingMessage, res: ServerResponse, url: URL) {
+  async function handleRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ) {
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (typeof value === "string") headers.set(name, value);
       else if (Array.isArray(value)) headers.set(name, value.join(", "));
     }
-    const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
-    const response = await backend.fetch(url.pathname + url.search, { method: req.method, headers, body });
+    const body =
+      req.method === "GET" || req.method === "HEAD"
+        ? undefined
+        : await readBody(req);
+    const response = await backend.fetch(url.pathname + url.search, {
+      method: req.method,
+      headers,
+      body,
+    });
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
   }
@@ -226,7 +316,8 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
     httpServer.listen(options.port, "127.0.0.1", () => resolve());
   });
   const address = httpServer.address();
-  const port = typeof address === "object" && address ? address.port : options.port;
+  const port =
+    typeof address === "object" && address ? address.port : options.port;
   const url = `http://localhost:${port}`;
 
   let stopping: Promise<void> | undefined;
@@ -248,11 +339,17 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
   return { url, backend, stop };
 }
 
-async function runCron(backend: PlaygroundBackend, target: CronTarget, log: (line: string) => void) {
+async function runCron(
+  backend: PlaygroundBackend,
+  target: CronTarget,
+  log: (line: string) => void,
+) {
   try {
     await backend.runCron(target);
   } catch (error) {
-    log(`cron ${target.name} failed: ${error instanceof Error ? error.message : error}`);
+    log(
+      `cron ${target.name} failed: ${error instanceof Error ? error.message : error}`,
+    );
   }
 }
 
@@ -266,7 +363,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "cache-control": "no-store",
+  });
   res.end(JSON.stringify(body));
 }
 
@@ -275,8 +375,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
 async function main() {
   const options = parsePlaygroundArgs(process.argv.slice(2));
   const playground = await startPlayground(options);
-  console.log(`[playground] ready at ${playground.url} (product page) and ${playground.url}/admin (dashboard)`);
-  if (options.traffic > 0) console.log(`[playground] simulating ${options.traffic} visitors a minute`);
+  console.log(
+    `[playground] ready at ${playground.url} (product page) and ${playground.url}/admin (dashboard)`,
+  );
+  if (options.traffic > 0)
+    console.log(`[playground] simulating ${options.traffic} visitors a minute`);
   const shutdown = (signal: string) => {
     console.log(`[playground] ${signal}: stopping`);
     // Pending scheduled functions of convex-test would keep the process alive: exit once closed.

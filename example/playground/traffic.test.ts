@@ -1,11 +1,26 @@
 // @vitest-environment node
 import { afterEach, describe, expect, test } from "vitest";
-import { randomSource, rewindClockForSeed, seedHistory, simulateVisit, startTraffic, type RouteFetch } from "./traffic";
+import {
+  randomSource,
+  rewindClockForSeed,
+  seedHistory,
+  simulateVisit,
+  startTraffic,
+  type RouteFetch,
+} from "./traffic";
 
 const DAY = 86_400_000;
 const WRITE_KEY = "wk_test_0123456789abcdef";
 
-type Sent = { at: number; headers: Record<string, string>; body: { visitorId: string; sessionId: string; events: { type: string; occurredAt: number; path?: string }[] } };
+type Sent = {
+  at: number;
+  headers: Record<string, string>;
+  body: {
+    visitorId: string;
+    sessionId: string;
+    events: { type: string; occurredAt: number; path?: string }[];
+  };
+};
 
 /** A stand-in for the ingest route that remembers when (by the functions' clock) each request came. */
 function recordingRoute(): { fetch: RouteFetch; sent: Sent[] } {
@@ -14,7 +29,11 @@ function recordingRoute(): { fetch: RouteFetch; sent: Sent[] } {
     sent,
     fetch: async (path, init) => {
       expect(path).toBe("/analytics/ingest");
-      sent.push({ at: Date.now(), headers: init.headers as Record<string, string>, body: JSON.parse(init.body as string) });
+      sent.push({
+        at: Date.now(),
+        headers: init.headers as Record<string, string>,
+        body: JSON.parse(init.body as string),
+      });
       return new Response("{}", { status: 202 });
     },
   };
@@ -31,9 +50,13 @@ describe("the playground's simulated visitors", () => {
     for (let i = 0; i < 200; i++) {
       const visit = simulateVisit(r, 1_000_000);
       const events = visit.body.events;
-      expect(events[0]).toMatchObject({ type: "pageview", occurredAt: 1_000_000 });
+      expect(events[0]).toMatchObject({
+        type: "pageview",
+        occurredAt: 1_000_000,
+      });
       expect(events.length).toBeLessThanOrEqual(50);
-      for (let e = 1; e < events.length; e++) expect(events[e].occurredAt).toBeGreaterThan(events[e - 1].occurredAt);
+      for (let e = 1; e < events.length; e++)
+        expect(events[e].occurredAt).toBeGreaterThan(events[e - 1].occurredAt);
       expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
       expect(visit.userAgent).not.toMatch(/bot|headless/i);
     }
@@ -44,7 +67,11 @@ describe("the playground's simulated visitors", () => {
     const start = realNow();
     rewindClockForSeed(5);
     expect(Date.now()).toBeLessThan(start - 5 * DAY + 60_000);
-    const { visits } = await seedHistory(route.fetch, WRITE_KEY, { days: 5, visitsPerDay: 10, seed: 1 });
+    const { visits } = await seedHistory(route.fetch, WRITE_KEY, {
+      days: 5,
+      visitsPerDay: 10,
+      seed: 1,
+    });
     expect(visits).toBe(route.sent.length);
     expect(visits).toBeGreaterThan(30);
     // The clock is the real one again.
@@ -61,7 +88,9 @@ describe("the playground's simulated visitors", () => {
       expect(request.headers["x-analytics-write-key"]).toBe(WRITE_KEY);
     }
     // The history spans the days asked for, up to about now.
-    const times = route.sent.flatMap((request) => request.body.events.map((event) => event.occurredAt));
+    const times = route.sent.flatMap((request) =>
+      request.body.events.map((event) => event.occurredAt),
+    );
     expect(Math.min(...times)).toBeLessThan(start - 4 * DAY);
     expect(Math.max(...times)).toBeGreaterThan(start - DAY);
     // Some visitors come back.
@@ -74,11 +103,14 @@ describe("the playground's simulated visitors", () => {
     const stop = startTraffic(route.fetch, WRITE_KEY, 1200, 3); // 20 a second
     await new Promise((resolve) => setTimeout(resolve, 1000));
     stop();
-    const sessions = new Set(route.sent.map((request) => request.body.sessionId));
+    const sessions = new Set(
+      route.sent.map((request) => request.body.sessionId),
+    );
     expect(sessions.size).toBeGreaterThan(5);
     expect(sessions.size).toBeLessThan(60);
     for (const request of route.sent) {
-      for (const event of request.body.events) expect(Math.abs(event.occurredAt - request.at)).toBeLessThan(50);
+      for (const event of request.body.events)
+        expect(Math.abs(event.occurredAt - request.at)).toBeLessThan(50);
     }
     const count = route.sent.length;
     await new Promise((resolve) => setTimeout(resolve, 300));

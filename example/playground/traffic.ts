@@ -17,15 +17,42 @@ const USER_AGENTS = [
   "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Mobile Safari/537.36",
   "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0",
 ];
-const ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/London", "America/Sao_Paulo", "Australia/Sydney"];
-const PAGES = ["/", "/pricing", "/docs", "/docs/install", "/blog", "/blog/launch", "/about", "/changelog"];
-const ARRIVALS: { path: string; referrer?: string; utm?: { source: string; medium: string; campaign: string } }[] = [
+const ZONES = [
+  "Europe/Berlin",
+  "America/New_York",
+  "Asia/Tokyo",
+  "Europe/London",
+  "America/Sao_Paulo",
+  "Australia/Sydney",
+];
+const PAGES = [
+  "/",
+  "/pricing",
+  "/docs",
+  "/docs/install",
+  "/blog",
+  "/blog/launch",
+  "/about",
+  "/changelog",
+];
+const ARRIVALS: {
+  path: string;
+  referrer?: string;
+  utm?: { source: string; medium: string; campaign: string };
+}[] = [
   { path: "/", referrer: "https://www.google.com/" },
   { path: "/", referrer: "https://duckduckgo.com/" },
   { path: "/blog/launch", referrer: "https://news.ycombinator.com/item?id=42" },
   { path: "/docs", referrer: "https://github.com/get-convex" },
-  { path: "/", utm: { source: "newsletter", medium: "email", campaign: "november" } },
-  { path: "/pricing", referrer: "https://t.co/x", utm: { source: "twitter", medium: "social", campaign: "launch" } },
+  {
+    path: "/",
+    utm: { source: "newsletter", medium: "email", campaign: "november" },
+  },
+  {
+    path: "/pricing",
+    referrer: "https://t.co/x",
+    utm: { source: "twitter", medium: "social", campaign: "launch" },
+  },
   { path: "/" },
 ];
 const PLANS = ["free", "pro", "team"];
@@ -43,8 +70,10 @@ export function randomSource(seed: number) {
   };
   return {
     next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)],
+    int: (min: number, max: number) =>
+      min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(items: readonly T[]): T =>
+      items[Math.floor(next() * items.length)],
     chance: (p: number) => next() < p,
   };
 }
@@ -63,7 +92,12 @@ type WireEvent = {
 
 export interface SimulatedVisit {
   userAgent: string;
-  body: { visitorId: string; sessionId: string; context: Record<string, string>; events: WireEvent[] };
+  body: {
+    visitorId: string;
+    sessionId: string;
+    context: Record<string, string>;
+    events: WireEvent[];
+  };
 }
 
 let visitCounter = 0;
@@ -73,7 +107,11 @@ let visitCounter = 0;
  * a few pages a few seconds to minutes apart, sometimes a plan picked or a
  * sign-in. A returning visitor reuses `visitorId`.
  */
-export function simulateVisit(r: RandomSource, start: number, visitorId?: string): SimulatedVisit {
+export function simulateVisit(
+  r: RandomSource,
+  start: number,
+  visitorId?: string,
+): SimulatedVisit {
   const id = ++visitCounter;
   const arrival = r.pick(ARRIVALS);
   const context: Record<string, string> = {
@@ -89,7 +127,13 @@ export function simulateVisit(r: RandomSource, start: number, visitorId?: string
   const events: WireEvent[] = [];
   let at = start;
   const eventId = () => `pg-${id}-${events.length}`;
-  events.push({ type: "pageview", path: arrival.path, referrer: arrival.referrer, occurredAt: at, eventId: eventId() });
+  events.push({
+    type: "pageview",
+    path: arrival.path,
+    referrer: arrival.referrer,
+    occurredAt: at,
+    eventId: eventId(),
+  });
   const extraPages = r.chance(0.4) ? 0 : r.int(1, 4);
   for (let i = 0; i < extraPages; i++) {
     at += r.int(5, 120) * 1000;
@@ -97,21 +141,43 @@ export function simulateVisit(r: RandomSource, start: number, visitorId?: string
     events.push({ type: "pageview", path, occurredAt: at, eventId: eventId() });
     if (path === "/pricing" && r.chance(0.5)) {
       at += r.int(2, 30) * 1000;
-      events.push({ type: "track", name: "choose_plan", properties: { plan: r.pick(PLANS) }, occurredAt: at, eventId: eventId() });
+      events.push({
+        type: "track",
+        name: "choose_plan",
+        properties: { plan: r.pick(PLANS) },
+        occurredAt: at,
+        eventId: eventId(),
+      });
     }
   }
   if (r.chance(0.06)) {
     at += r.int(2, 30) * 1000;
-    events.push({ type: "identify", userId: `user-${r.int(1, 500)}`, properties: { plan: r.pick(PLANS) }, occurredAt: at, eventId: eventId() });
+    events.push({
+      type: "identify",
+      userId: `user-${r.int(1, 500)}`,
+      properties: { plan: r.pick(PLANS) },
+      occurredAt: at,
+      eventId: eventId(),
+    });
   }
   return {
     userAgent: r.pick(USER_AGENTS),
-    body: { visitorId: visitorId ?? `pg-visitor-${id}`, sessionId: `pg-session-${id}`, context, events },
+    body: {
+      visitorId: visitorId ?? `pg-visitor-${id}`,
+      sessionId: `pg-session-${id}`,
+      context,
+      events,
+    },
   };
 }
 
 /** Posts events of a visit to the ingest route as the tracker would. */
-export async function sendVisit(fetchRoute: RouteFetch, writeKey: string, visit: SimulatedVisit, events = visit.body.events) {
+export async function sendVisit(
+  fetchRoute: RouteFetch,
+  writeKey: string,
+  visit: SimulatedVisit,
+  events = visit.body.events,
+) {
   const response = await fetchRoute("/analytics/ingest", {
     method: "POST",
     headers: {
@@ -122,7 +188,10 @@ export async function sendVisit(fetchRoute: RouteFetch, writeKey: string, visit:
     },
     body: JSON.stringify({ ...visit.body, events }),
   });
-  if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 202)
+    throw new Error(
+      `ingest answered ${response.status}: ${await response.text()}`,
+    );
 }
 
 /**
@@ -153,7 +222,11 @@ export function rewindClockForSeed(days: number) {
  * backend started) moves forward to the end of each day in turn and the day's
  * visits are sent "live" then; each day's aggregation runs on its own timers.
  */
-export async function seedHistory(fetchRoute: RouteFetch, writeKey: string, options: { days: number; visitsPerDay: number; seed?: number }) {
+export async function seedHistory(
+  fetchRoute: RouteFetch,
+  writeKey: string,
+  options: { days: number; visitsPerDay: number; seed?: number },
+) {
   const r = randomSource(options.seed ?? 2026);
   const DAY = 86_400_000;
   const returning: string[] = [];
@@ -164,10 +237,20 @@ export async function seedHistory(fetchRoute: RouteFetch, writeKey: string, opti
       shiftClock(dayEnd - realNow());
       // More visits on weekdays, a slow rise over the weeks.
       const weekday = new Date(dayEnd).getUTCDay() % 6 !== 0;
-      const count = Math.round(options.visitsPerDay * (weekday ? 1.1 : 0.7) * (1 + (options.days - day) / (options.days * 3)));
-      const starts = Array.from({ length: count }, () => dayEnd - 15 * 60_000 - Math.floor(r.next() * (DAY - 30 * 60_000))).sort((a, b) => a - b);
+      const count = Math.round(
+        options.visitsPerDay *
+          (weekday ? 1.1 : 0.7) *
+          (1 + (options.days - day) / (options.days * 3)),
+      );
+      const starts = Array.from(
+        { length: count },
+        () => dayEnd - 15 * 60_000 - Math.floor(r.next() * (DAY - 30 * 60_000)),
+      ).sort((a, b) => a - b);
       for (const start of starts) {
-        const again = returning.length > 0 && r.chance(0.25) ? r.pick(returning) : undefined;
+        const again =
+          returning.length > 0 && r.chance(0.25)
+            ? r.pick(returning)
+            : undefined;
         const visit = simulateVisit(r, start, again);
         if (!again && r.chance(0.3)) returning.push(visit.body.visitorId);
         await sendVisit(fetchRoute, writeKey, visit);
@@ -185,7 +268,12 @@ export async function seedHistory(fetchRoute: RouteFetch, writeKey: string, opti
  * it "browses" (a few seconds apart, so the realtime panel sees them now).
  * Returns a stop function.
  */
-export function startTraffic(fetchRoute: RouteFetch, writeKey: string, perMinute: number, seed = Date.now()): () => void {
+export function startTraffic(
+  fetchRoute: RouteFetch,
+  writeKey: string,
+  perMinute: number,
+  seed = Date.now(),
+): () => void {
   const r = randomSource(seed);
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let stopped = false;
@@ -202,8 +290,12 @@ export function startTraffic(fetchRoute: RouteFetch, writeKey: string, perMinute
     const first = visit.body.events[0].occurredAt;
     for (const event of visit.body.events) {
       later((event.occurredAt - first) / 10, () => {
-        void sendVisit(fetchRoute, writeKey, visit, [{ ...event, occurredAt: Date.now() }]).catch((error) =>
-          console.warn(`[playground] traffic: ${error instanceof Error ? error.message : error}`),
+        void sendVisit(fetchRoute, writeKey, visit, [
+          { ...event, occurredAt: Date.now() },
+        ]).catch((error) =>
+          console.warn(
+            `[playground] traffic: ${error instanceof Error ? error.message : error}`,
+          ),
         );
       });
     }

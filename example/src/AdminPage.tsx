@@ -11,7 +11,8 @@ import { ExportPanel } from "./ExportPanel";
 export function AdminPage() {
   const sites = useQuery(api.analytics.listSites, {});
   if (sites === undefined) return <p>Loading…</p>;
-  if (sites.length === 0) return <p>No site yet: run `provisionSite` (see the README).</p>;
+  if (sites.length === 0)
+    return <p>No site yet: run `provisionSite` (see the README).</p>;
   const site = sites[0];
   return (
     <>

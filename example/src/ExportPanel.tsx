@@ -24,13 +24,18 @@ export function ExportPanel({ siteId }: { siteId: string }) {
       <ol>
         {results.map((event) => (
           <li key={event._id}>
-            {new Date(event.receivedAt).toISOString()} {event.type === "track" ? event.name : event.type}{" "}
+            {new Date(event.receivedAt).toISOString()}{" "}
+            {event.type === "track" ? event.name : event.type}{" "}
             {event.path ?? ""}
           </li>
         ))}
       </ol>
-      {status === "CanLoadMore" && <button onClick={() => loadMore(20)}>Load more</button>}
-      {status === "LoadingFirstPage" || status === "LoadingMore" ? <p>Loading…</p> : null}
+      {status === "CanLoadMore" && (
+        <button onClick={() => loadMore(20)}>Load more</button>
+      )}
+      {status === "LoadingFirstPage" || status === "LoadingMore" ? (
+        <p>Loading…</p>
+      ) : null}
     </section>
   );
 }

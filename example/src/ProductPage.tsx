@@ -11,7 +11,14 @@ export function ProductPage() {
     setPage(path);
   };
   return (
-    <main style={{ fontFamily: "system-ui", maxWidth: 640, margin: "2rem auto", padding: "0 1rem" }}>
+    <main
+      style={{
+        fontFamily: "system-ui",
+        maxWidth: 640,
+        margin: "2rem auto",
+        padding: "0 1rem",
+      }}
+    >
       <nav style={{ display: "flex", gap: "1rem" }}>
         <button onClick={() => go("/")}>Home</button>
         <button onClick={() => go("/pricing")}>Pricing</button>
@@ -19,15 +26,28 @@ export function ProductPage() {
         <a href="https://github.com/get-convex">GitHub (outbound)</a>
         <a href="/admin">Admin</a>
       </nav>
-      <h1>{page === "/pricing" ? "Pricing" : page === "/docs" ? "Docs" : "Example shop"}</h1>
+      <h1>
+        {page === "/pricing"
+          ? "Pricing"
+          : page === "/docs"
+            ? "Docs"
+            : "Example shop"}
+      </h1>
       {page === "/pricing" &&
         PLANS.map((plan) => (
-          <button key={plan} onClick={() => analytics.track("choose_plan", { plan })}>
+          <button
+            key={plan}
+            onClick={() => analytics.track("choose_plan", { plan })}
+          >
             Choose {plan}
           </button>
         ))}
       <p>
-        <button onClick={() => analytics.identify("demo-user", { plan: "pro" })}>Sign in as demo-user</button>
+        <button
+          onClick={() => analytics.identify("demo-user", { plan: "pro" })}
+        >
+          Sign in as demo-user
+        </button>
       </p>
     </main>
   );

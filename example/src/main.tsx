@@ -17,7 +17,9 @@ const convex = playground
 
 // The ingest route lives on the deployment's HTTP actions host (.convex.site).
 export const analytics = createAnalytics({
-  endpoint: playground ? `${location.origin}/analytics/ingest` : `${convexUrl.replace(/\.cloud$/, ".site")}/analytics/ingest`,
+  endpoint: playground
+    ? `${location.origin}/analytics/ingest`
+    : `${convexUrl.replace(/\.cloud$/, ".site")}/analytics/ingest`,
   writeKey: import.meta.env.VITE_ANALYTICS_WRITE_KEY as string,
   spa: true,
   outboundLinks: true,
@@ -25,7 +27,11 @@ export const analytics = createAnalytics({
 });
 
 function App() {
-  return location.pathname.startsWith("/admin") ? <AdminPage /> : <ProductPage />;
+  return location.pathname.startsWith("/admin") ? (
+    <AdminPage />
+  ) : (
+    <ProductPage />
+  );
 }
 
 createRoot(document.getElementById("root")!).render(

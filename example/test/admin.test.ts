@@ -21,7 +21,15 @@ function returnsOf(fn: unknown): unknown {
 }
 
 test("admin wrappers declare the same return type as the component function they wrap", () => {
-  const wrapped = ["createSite", "ensureSite", "updateSite", "rotateWriteKey", "getSite", "getSiteBySlug", "listSites"] as const;
+  const wrapped = [
+    "createSite",
+    "ensureSite",
+    "updateSite",
+    "rotateWriteKey",
+    "getSite",
+    "getSiteBySlug",
+    "listSites",
+  ] as const;
   for (const name of wrapped) {
     expect(returnsOf(analytics[name]), name).toEqual(returnsOf(sites[name]));
   }
@@ -29,10 +37,31 @@ test("admin wrappers declare the same return type as the component function they
 
 test("rotateWriteKey returns whether the key changed, and passes onlyIfChanged through", async () => {
   const admin = t.withIdentity(ADMIN);
-  const siteId = await admin.mutation(api.analytics.createSite, { slug: "docs", name: "Docs", writeKey: "wk_docs_site_key_0123456789" });
-  expect(await admin.mutation(api.analytics.rotateWriteKey, { siteId, writeKey: "wk_docs_site_key_0123456789", onlyIfChanged: true })).toBe(false);
-  expect(await admin.mutation(api.analytics.rotateWriteKey, { siteId, writeKey: "wk_rotated_key_0123456789", onlyIfChanged: true })).toBe(true);
-  expect(await admin.mutation(api.analytics.rotateWriteKey, { siteId, writeKey: "wk_rotated_key_0123456789" })).toBe(true);
+  const siteId = await admin.mutation(api.analytics.createSite, {
+    slug: "docs",
+    name: "Docs",
+    writeKey: "wk_docs_site_key_0123456789",
+  });
+  expect(
+    await admin.mutation(api.analytics.rotateWriteKey, {
+      siteId,
+      writeKey: "wk_docs_site_key_0123456789",
+      onlyIfChanged: true,
+    }),
+  ).toBe(false);
+  expect(
+    await admin.mutation(api.analytics.rotateWriteKey, {
+      siteId,
+      writeKey: "wk_rotated_key_0123456789",
+      onlyIfChanged: true,
+    }),
+  ).toBe(true);
+  expect(
+    await admin.mutation(api.analytics.rotateWriteKey, {
+      siteId,
+      writeKey: "wk_rotated_key_0123456789",
+    }),
+  ).toBe(true);
 });
 
 test("provisionSite applies changed settings, names them in `updated`, and keeps settings left out", async () => {
@@ -47,7 +76,15 @@ test("provisionSite applies changed settings, names them in `updated`, and keeps
   expect(first).toMatchObject({ created: true, rotated: false, updated: [] });
   const { siteId } = first;
 
-  const changed = { slug: "shop", name: "Shop & Co", allowedOrigins: ["https://shop.example.com", "https://www.shop.example.com"], timezone: "America/New_York" };
+  const changed = {
+    slug: "shop",
+    name: "Shop & Co",
+    allowedOrigins: [
+      "https://shop.example.com",
+      "https://www.shop.example.com",
+    ],
+    timezone: "America/New_York",
+  };
   expect(await admin.mutation(api.analytics.provisionSite, changed)).toEqual({
     siteId,
     created: false,
@@ -56,29 +93,68 @@ test("provisionSite applies changed settings, names them in `updated`, and keeps
   });
   expect(await admin.query(api.analytics.getSite, { siteId })).toMatchObject({
     name: "Shop & Co",
-    allowedOrigins: ["https://shop.example.com", "https://www.shop.example.com"],
+    allowedOrigins: [
+      "https://shop.example.com",
+      "https://www.shop.example.com",
+    ],
     timezone: "America/New_York",
     rawEventRetentionDays: 30, // not passed this time: kept
   });
 
   // Running the same script again changes nothing.
-  expect(await admin.mutation(api.analytics.provisionSite, changed)).toEqual({ siteId, created: false, rotated: false, updated: [] });
+  expect(await admin.mutation(api.analytics.provisionSite, changed)).toEqual({
+    siteId,
+    created: false,
+    rotated: false,
+    updated: [],
+  });
   // The order of origins is part of the setting.
-  const reordered = { ...changed, allowedOrigins: [...changed.allowedOrigins].reverse() };
-  expect((await admin.mutation(api.analytics.provisionSite, reordered)).updated).toEqual(["allowedOrigins"]);
+  const reordered = {
+    ...changed,
+    allowedOrigins: [...changed.allowedOrigins].reverse(),
+  };
+  expect(
+    (await admin.mutation(api.analytics.provisionSite, reordered)).updated,
+  ).toEqual(["allowedOrigins"]);
   // A bad value is refused as updateSite refuses it, and nothing is applied.
-  await expect(admin.mutation(api.analytics.provisionSite, { slug: "shop", name: "Renamed", timezone: "Mars/Base" })).rejects.toThrow(/IANA/);
-  expect((await admin.query(api.analytics.getSite, { siteId }))?.name).toBe("Shop & Co");
+  await expect(
+    admin.mutation(api.analytics.provisionSite, {
+      slug: "shop",
+      name: "Renamed",
+      timezone: "Mars/Base",
+    }),
+  ).rejects.toThrow(/IANA/);
+  expect((await admin.query(api.analytics.getSite, { siteId }))?.name).toBe(
+    "Shop & Co",
+  );
 });
 
 test("settingsThatDiffer compares what is stored, reading a missing visitorIdentity as the device default", () => {
   const site = {
-    _id: "s1", _creationTime: 0, slug: "shop", name: "Shop", status: "active" as const, allowedOrigins: ["https://a.example"],
-    timezone: "UTC", sessionTimeoutMs: 1_800_000, rawEventRetentionDays: 90, hourlyRollupRetentionDays: 400, rollupShardCount: 4,
+    _id: "s1",
+    _creationTime: 0,
+    slug: "shop",
+    name: "Shop",
+    status: "active" as const,
+    allowedOrigins: ["https://a.example"],
+    timezone: "UTC",
+    sessionTimeoutMs: 1_800_000,
+    rawEventRetentionDays: 90,
+    hourlyRollupRetentionDays: 400,
+    rollupShardCount: 4,
   };
-  expect(settingsThatDiffer(site, { visitorIdentity: "device", name: "Shop", allowedOrigins: ["https://a.example"] })).toEqual([]);
-  expect(settingsThatDiffer(site, { visitorIdentity: "cookieless", rollupShardCount: 8, timezone: undefined })).toEqual([
-    "rollupShardCount",
-    "visitorIdentity",
-  ]);
+  expect(
+    settingsThatDiffer(site, {
+      visitorIdentity: "device",
+      name: "Shop",
+      allowedOrigins: ["https://a.example"],
+    }),
+  ).toEqual([]);
+  expect(
+    settingsThatDiffer(site, {
+      visitorIdentity: "cookieless",
+      rollupShardCount: 8,
+      timezone: undefined,
+    }),
+  ).toEqual(["rollupShardCount", "visitorIdentity"]);
 });

@@ -28,9 +28,11 @@ function argsFor(name: keyof typeof REPORT_QUERIES) {
   const from = Date.UTC(2026, 0, 1);
   const range = { siteId, from, to: from + 24 * HOUR };
   if (name === "getTimeseries") return { ...range, interval: "hour" as const };
-  if (name === "getEventPropertyBreakdown") return { ...range, eventName: "signup", propertyKey: "plan" };
+  if (name === "getEventPropertyBreakdown")
+    return { ...range, eventName: "signup", propertyKey: "plan" };
   if (name === "getRealtime") return { siteId, now: from };
-  if (name.startsWith("list") || name === "exportEvents") return { siteId, paginationOpts: { cursor: null, numItems: 10 } };
+  if (name.startsWith("list") || name === "exportEvents")
+    return { siteId, paginationOpts: { cursor: null, numItems: 10 } };
   return range;
 }
 
@@ -39,51 +41,116 @@ test("every report wrapper asks auth with its operation and siteId, and refuses 
   expect(names.length).toBe(10 + TOP_DIMENSIONS.length);
   for (const name of names) {
     expect(analytics[name], name).toBeDefined();
-    await t.withIdentity(ADMIN).query(api.analytics[name], argsFor(name) as never);
-    await expect(t.query(api.analytics[name], argsFor(name) as never), name).rejects.toThrow(`Sign in to use ${name}`);
+    await t
+      .withIdentity(ADMIN)
+      .query(api.analytics[name], argsFor(name) as never);
+    await expect(
+      t.query(api.analytics[name], argsFor(name) as never),
+      name,
+    ).rejects.toThrow(`Sign in to use ${name}`);
     // The example's auth names the operation and site it refused.
     await expect(
-      t.withIdentity({ email: "stranger@example.com" }).query(api.analytics[name], argsFor(name) as never),
+      t
+        .withIdentity({ email: "stranger@example.com" })
+        .query(api.analytics[name], argsFor(name) as never),
     ).rejects.toThrow(`is not an analytics admin (${name} on site ${siteId})`);
   }
 });
 
 test("admin wrappers ask auth with their operation and refuse anonymous callers", async () => {
   const calls: [string, () => Promise<unknown>][] = [
-    ["createSite", () => t.mutation(api.analytics.createSite, { slug: "x", name: "X", writeKey: "wk_x_site_key_0123456789" })],
-    ["ensureSite", () => t.mutation(api.analytics.ensureSite, { slug: "x", name: "X", writeKey: "wk_x_site_key_0123456789" })],
-    ["provisionSite", () => t.mutation(api.analytics.provisionSite, { slug: "x", name: "X" })],
-    ["updateSite", () => t.mutation(api.analytics.updateSite, { siteId, name: "Y" })],
-    ["rotateWriteKey", () => t.mutation(api.analytics.rotateWriteKey, { siteId, writeKey: "wk_new_key_0123456789ab" })],
+    [
+      "createSite",
+      () =>
+        t.mutation(api.analytics.createSite, {
+          slug: "x",
+          name: "X",
+          writeKey: "wk_x_site_key_0123456789",
+        }),
+    ],
+    [
+      "ensureSite",
+      () =>
+        t.mutation(api.analytics.ensureSite, {
+          slug: "x",
+          name: "X",
+          writeKey: "wk_x_site_key_0123456789",
+        }),
+    ],
+    [
+      "provisionSite",
+      () => t.mutation(api.analytics.provisionSite, { slug: "x", name: "X" }),
+    ],
+    [
+      "updateSite",
+      () => t.mutation(api.analytics.updateSite, { siteId, name: "Y" }),
+    ],
+    [
+      "rotateWriteKey",
+      () =>
+        t.mutation(api.analytics.rotateWriteKey, {
+          siteId,
+          writeKey: "wk_new_key_0123456789ab",
+        }),
+    ],
     ["getSite", () => t.query(api.analytics.getSite, { siteId })],
-    ["getSiteBySlug", () => t.query(api.analytics.getSiteBySlug, { slug: "docs" })],
+    [
+      "getSiteBySlug",
+      () => t.query(api.analytics.getSiteBySlug, { slug: "docs" }),
+    ],
     ["listSites", () => t.query(api.analytics.listSites, {})],
   ];
-  for (const [operation, call] of calls) await expect(call(), operation).rejects.toThrow(`Sign in to use ${operation}`);
+  for (const [operation, call] of calls)
+    await expect(call(), operation).rejects.toThrow(
+      `Sign in to use ${operation}`,
+    );
   const stranger = t.withIdentity({ email: "stranger@example.com" });
-  await expect(stranger.mutation(api.analytics.updateSite, { siteId, name: "Y" })).rejects.toThrow(
-    `(updateSite on site ${siteId})`,
+  await expect(
+    stranger.mutation(api.analytics.updateSite, { siteId, name: "Y" }),
+  ).rejects.toThrow(`(updateSite on site ${siteId})`);
+  await expect(stranger.query(api.analytics.listSites, {})).rejects.toThrow(
+    "(listSites)",
   );
-  await expect(stranger.query(api.analytics.listSites, {})).rejects.toThrow("(listSites)");
   const admin = t.withIdentity(ADMIN);
   await admin.mutation(api.analytics.updateSite, { siteId, name: "Docs 2" });
-  expect((await admin.query(api.analytics.getSite, { siteId }))?.name).toBe("Docs 2");
+  expect((await admin.query(api.analytics.getSite, { siteId }))?.name).toBe(
+    "Docs 2",
+  );
 });
 
 test("provisionSite is idempotent and follows the environment's write key", async () => {
   const admin = t.withIdentity(ADMIN);
-  const first = await admin.mutation(api.analytics.provisionSite, { slug: "shop", name: "Shop" });
+  const first = await admin.mutation(api.analytics.provisionSite, {
+    slug: "shop",
+    name: "Shop",
+  });
   expect(first).toMatchObject({ created: true, rotated: false });
-  expect(await admin.mutation(api.analytics.provisionSite, { slug: "shop", name: "Shop" })).toEqual({ ...first, created: false });
+  expect(
+    await admin.mutation(api.analytics.provisionSite, {
+      slug: "shop",
+      name: "Shop",
+    }),
+  ).toEqual({ ...first, created: false });
   vi.stubEnv("ANALYTICS_WRITE_KEY", "wk_changed_key_0123456789");
-  expect(await admin.mutation(api.analytics.provisionSite, { slug: "shop", name: "Shop" })).toMatchObject({ rotated: true });
+  expect(
+    await admin.mutation(api.analytics.provisionSite, {
+      slug: "shop",
+      name: "Shop",
+    }),
+  ).toMatchObject({ rotated: true });
   vi.stubEnv("ANALYTICS_WRITE_KEY", "");
-  await expect(admin.mutation(api.analytics.provisionSite, { slug: "shop", name: "Shop" })).rejects.toThrow("ANALYTICS_WRITE_KEY");
+  await expect(
+    admin.mutation(api.analytics.provisionSite, { slug: "shop", name: "Shop" }),
+  ).rejects.toThrow("ANALYTICS_WRITE_KEY");
 });
 
 test("the raw write key never reaches the component", async () => {
-  const stored = await t.run(async (ctx) => JSON.stringify(await ctx.db.system.query("_scheduled_functions").collect()));
+  const stored = await t.run(async (ctx) =>
+    JSON.stringify(await ctx.db.system.query("_scheduled_functions").collect()),
+  );
   expect(stored).not.toContain("wk_docs_site_key_0123456789");
-  const site = await t.withIdentity(ADMIN).query(api.analytics.getSite, { siteId });
+  const site = await t
+    .withIdentity(ADMIN)
+    .query(api.analytics.getSite, { siteId });
   expect(JSON.stringify(site)).not.toContain("wk_docs");
 });

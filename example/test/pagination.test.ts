@@ -10,12 +10,29 @@
 import type { PaginationResult } from "convex/server";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "../convex/_generated/api";
-import { ADMIN, ORIGIN, WRITE_KEY, drain, setupExampleApp, type ExampleApp } from "./setup";
+import {
+  ADMIN,
+  ORIGIN,
+  WRITE_KEY,
+  drain,
+  setupExampleApp,
+  type ExampleApp,
+} from "./setup";
 
 const MIN = 60_000;
-const NAMES = ["listRawEvents", "listPageviews", "listSessions", "listVisitors", "exportEvents"] as const;
+const NAMES = [
+  "listRawEvents",
+  "listPageviews",
+  "listSessions",
+  "listVisitors",
+  "exportEvents",
+] as const;
 type Name = (typeof NAMES)[number];
-type Opts = { numItems: number; cursor: string | null; endCursor?: string | null };
+type Opts = {
+  numItems: number;
+  cursor: string | null;
+  endCursor?: string | null;
+};
 type Row = { _id: string };
 
 let t: ExampleApp;
@@ -26,11 +43,13 @@ beforeEach(async () => {
   vi.useFakeTimers();
   vi.setSystemTime(Date.UTC(2026, 10, 2, 8, 0));
   t = setupExampleApp();
-  ({ siteId } = await t.withIdentity(ADMIN).mutation(api.analytics.provisionSite, {
-    slug: "shop",
-    name: "Shop",
-    allowedOrigins: [ORIGIN],
-  }));
+  ({ siteId } = await t
+    .withIdentity(ADMIN)
+    .mutation(api.analytics.provisionSite, {
+      slug: "shop",
+      name: "Shop",
+      allowedOrigins: [ORIGIN],
+    }));
   visits = 0;
 });
 afterEach(() => {
@@ -44,7 +63,11 @@ async function visit() {
   vi.setSystemTime(Date.now() + 2 * MIN);
   const res = await t.fetch("/analytics/ingest", {
     method: "POST",
-    headers: { "content-type": "application/json", origin: ORIGIN, "x-analytics-write-key": WRITE_KEY },
+    headers: {
+      "content-type": "application/json",
+      origin: ORIGIN,
+      "x-analytics-write-key": WRITE_KEY,
+    },
     body: JSON.stringify({
       visitorId: `v-${n}`,
       sessionId: `s-${n}`,
@@ -64,8 +87,15 @@ async function visitsThenAggregate(count: number) {
   await drain(t);
 }
 
-function page(name: Name, paginationOpts: Opts): Promise<PaginationResult<Row>> {
-  return t.withIdentity(ADMIN).query(api.analytics[name], { siteId, paginationOpts }) as Promise<PaginationResult<Row>>;
+function page(
+  name: Name,
+  paginationOpts: Opts,
+): Promise<PaginationResult<Row>> {
+  return t
+    .withIdentity(ADMIN)
+    .query(api.analytics[name], { siteId, paginationOpts }) as Promise<
+    PaginationResult<Row>
+  >;
 }
 
 /** Every row of a drill-down, in its order, read in one go for comparison. */
@@ -94,14 +124,25 @@ class PagedView {
   /** Re-runs every page (a reactive update), splitting grown pages as the hook does. */
   async update(): Promise<void> {
     for (let round = 0; round < 10; round++) {
-      this.results = await Promise.all(this.pages.map((opts) => page(this.name, opts)));
+      this.results = await Promise.all(
+        this.pages.map((opts) => page(this.name, opts)),
+      );
       const index = this.results.findIndex(
-        (r) => r.splitCursor && (r.pageStatus === "SplitRecommended" || r.pageStatus === "SplitRequired" || r.page.length > this.initialNumItems),
+        (r) =>
+          r.splitCursor &&
+          (r.pageStatus === "SplitRecommended" ||
+            r.pageStatus === "SplitRequired" ||
+            r.page.length > this.initialNumItems),
       );
       if (index < 0) return;
       const opts = this.pages[index];
       const { splitCursor, continueCursor } = this.results[index];
-      this.pages.splice(index, 1, { ...opts, endCursor: splitCursor }, { ...opts, cursor: splitCursor!, endCursor: continueCursor });
+      this.pages.splice(
+        index,
+        1,
+        { ...opts, endCursor: splitCursor },
+        { ...opts, cursor: splitCursor!, endCursor: continueCursor },
+      );
       this.splits++;
     }
     throw new Error("pages kept splitting");
@@ -109,7 +150,10 @@ class PagedView {
   async loadMore(numItems: number): Promise<void> {
     const last = this.results.at(-1)!;
     expect(last.isDone).toBe(false);
-    this.pages[this.pages.length - 1] = { ...this.pages.at(-1)!, endCursor: last.continueCursor };
+    this.pages[this.pages.length - 1] = {
+      ...this.pages.at(-1)!,
+      endCursor: last.continueCursor,
+    };
     this.pages.push({ cursor: last.continueCursor, numItems });
     await this.update();
   }
@@ -129,7 +173,11 @@ describe.each(NAMES)("%s through paginationOpts", (name) => {
     expect(first.isDone).toBe(false);
     expect(typeof first.continueCursor).toBe("string");
     // The built-in hook also sends `id`; it is accepted and ignored.
-    const withId = await page(name, { cursor: null, numItems: 3, id: 7 } as Opts);
+    const withId = await page(name, {
+      cursor: null,
+      numItems: 3,
+      id: 7,
+    } as Opts);
     expect(withId.page.map((r) => r._id)).toEqual(first.page.map((r) => r._id));
   });
 
@@ -150,7 +198,8 @@ describe.each(NAMES)("%s through paginationOpts", (name) => {
     expect(after.filter((id) => shown.includes(id))).toEqual(shown);
     // Newest-first lists grow at the top (the pinned first page grew and was
     // split); exportEvents, in arrival order, keeps its pinned pages as they were.
-    if (name === "exportEvents") expect(after.slice(0, shown.length)).toEqual(shown);
+    if (name === "exportEvents")
+      expect(after.slice(0, shown.length)).toEqual(shown);
     else {
       expect(after.slice(after.length - shown.length)).toEqual(shown);
       expect(view.splits).toBeGreaterThan(0);
@@ -167,14 +216,28 @@ test("a pinned page that grew reports where to split it, and its two halves equa
   const first = await page("listRawEvents", { cursor: null, numItems: 4 });
   // 12 new events land above the first page's pinned end.
   await visitsThenAggregate(4);
-  const pinned = await page("listRawEvents", { cursor: null, numItems: 4, endCursor: first.continueCursor });
+  const pinned = await page("listRawEvents", {
+    cursor: null,
+    numItems: 4,
+    endCursor: first.continueCursor,
+  });
   expect(pinned.page).toHaveLength(16);
   expect(pinned.continueCursor).toBe(first.continueCursor);
   expect(pinned.pageStatus).toBe("SplitRecommended");
   expect(pinned.splitCursor).toEqual(expect.any(String));
-  const head = await page("listRawEvents", { cursor: null, numItems: 4, endCursor: pinned.splitCursor });
-  const tail = await page("listRawEvents", { cursor: pinned.splitCursor!, numItems: 4, endCursor: pinned.continueCursor });
-  expect([...head.page, ...tail.page].map((r) => r._id)).toEqual(pinned.page.map((r) => r._id));
+  const head = await page("listRawEvents", {
+    cursor: null,
+    numItems: 4,
+    endCursor: pinned.splitCursor,
+  });
+  const tail = await page("listRawEvents", {
+    cursor: pinned.splitCursor!,
+    numItems: 4,
+    endCursor: pinned.continueCursor,
+  });
+  expect([...head.page, ...tail.page].map((r) => r._id)).toEqual(
+    pinned.page.map((r) => r._id),
+  );
 });
 
 test("without endCursor (what the built-in usePaginatedQuery sends) a new event would push a row out of the gap between pages", async () => {
@@ -183,13 +246,24 @@ test("without endCursor (what the built-in usePaginatedQuery sends) a new event 
   // which the component's paginator pages do not have.
   await visitsThenAggregate(2);
   const first = await page("listRawEvents", { cursor: null, numItems: 4 });
-  const second = await page("listRawEvents", { cursor: first.continueCursor, numItems: 4 });
+  const second = await page("listRawEvents", {
+    cursor: first.continueCursor,
+    numItems: 4,
+  });
   await visitsThenAggregate(1);
   const firstAgain = await page("listRawEvents", { cursor: null, numItems: 4 });
   const shownUnpinned = [...firstAgain.page, ...second.page].map((r) => r._id);
-  const lost = first.page.map((r) => r._id).filter((id) => !shownUnpinned.includes(id));
+  const lost = first.page
+    .map((r) => r._id)
+    .filter((id) => !shownUnpinned.includes(id));
   expect(lost).toHaveLength(3);
   // Pinned, nothing is lost.
-  const pinned = await page("listRawEvents", { cursor: null, numItems: 4, endCursor: first.continueCursor });
-  expect(pinned.page.map((r) => r._id).slice(3)).toEqual(first.page.map((r) => r._id));
+  const pinned = await page("listRawEvents", {
+    cursor: null,
+    numItems: 4,
+    endCursor: first.continueCursor,
+  });
+  expect(pinned.page.map((r) => r._id).slice(3)).toEqual(
+    first.page.map((r) => r._id),
+  );
 });

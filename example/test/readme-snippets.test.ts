@@ -3,8 +3,11 @@
 // (which example/test/packed.test.ts installs and tests), so the docs cannot
 // drift from what works. `node scripts/readme-snippets.mjs --write` syncs them.
 import { expect, test } from "vitest";
-// @ts-expect-error: a plain .mjs script without type declarations
-import { checkReadme, readmeSnippets, snippetFiles } from "../../scripts/readme-snippets.mjs";
+import {
+  checkReadme,
+  readmeSnippets,
+  snippetFiles,
+} from "../../scripts/readme-snippets.mjs";
 
 type Snippet = { path: string; text: string };
 
@@ -22,9 +25,16 @@ test("the README shows every snippet file exactly as it is", () => {
 });
 
 test("the check notices a README block that drifted from its file", () => {
-  const readme = "```ts\n// convex/http.ts\nimport { httpRouter } from \"convex/server\";\n```\n";
-  expect((readmeSnippets(readme) as Snippet[]).map((block) => block.path)).toEqual(["convex/http.ts"]);
+  const readme =
+    '```ts\n// convex/http.ts\nimport { httpRouter } from "convex/server";\n```\n';
+  expect(
+    (readmeSnippets(readme) as Snippet[]).map((block) => block.path),
+  ).toEqual(["convex/http.ts"]);
   const problems: string[] = checkReadme(readme);
-  expect(problems).toContain("README.md's block for convex/http.ts differs from docs/snippets/convex/http.ts");
-  expect(problems).toContain("README.md does not show docs/snippets/convex/analytics.ts");
+  expect(problems).toContain(
+    "README.md's block for convex/http.ts differs from docs/snippets/convex/http.ts",
+  );
+  expect(problems).toContain(
+    "README.md does not show docs/snippets/convex/analytics.ts",
+  );
 });

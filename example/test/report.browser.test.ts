@@ -16,7 +16,10 @@ import { runDemo } from "../demo/demo";
 const CHROMIUM = "/usr/bin/chromium";
 const OUTPUT = `${process.cwd()}/.test-output/`;
 const runnable = existsSync(CHROMIUM) || !!process.env.CI;
-if (!runnable) console.warn(`report browser test skipped: ${CHROMIUM} missing (apt-get install -y chromium)`);
+if (!runnable)
+  console.warn(
+    `report browser test skipped: ${CHROMIUM} missing (apt-get install -y chromium)`,
+  );
 
 let demo: Awaited<ReturnType<typeof runDemo>>;
 
@@ -27,43 +30,72 @@ beforeAll(async () => {
 test.runIf(runnable).each([
   { width: 1280, height: 900 },
   { width: 360, height: 780 },
-])("the report shows the demo's figures at $width px", async ({ width, height }) => {
-  mkdirSync(OUTPUT, { recursive: true });
-  const userDataDir = await mkdtemp(join(tmpdir(), "convex-analytics-report-"));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60_000,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width, height },
-  });
-  try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
-    await page.goto(`file://${demo.reportPath}`);
-    for (const kpi of KPI_CARDS) {
-      const shown = await page.locator(`[data-metric="${kpi.metric}"] .ca-kpi-value`).first().innerText();
-      expect(shown.trim(), kpi.label).toBe(demo.headline[kpi.label]);
+])(
+  "the report shows the demo's figures at $width px",
+  async ({ width, height }) => {
+    mkdirSync(OUTPUT, { recursive: true });
+    const userDataDir = await mkdtemp(
+      join(tmpdir(), "convex-analytics-report-"),
+    );
+    const context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 60_000,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+      viewport: { width, height },
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      page.setDefaultTimeout(15_000);
+      await page.goto(`file://${demo.reportPath}`);
+      for (const kpi of KPI_CARDS) {
+        const shown = await page
+          .locator(`[data-metric="${kpi.metric}"] .ca-kpi-value`)
+          .first()
+          .innerText();
+        expect(shown.trim(), kpi.label).toBe(demo.headline[kpi.label]);
+      }
+      // The top page row shows the same count as the query returned.
+      const top = demo.data.topLists.page![0];
+      const row = page
+        .locator("tr", { has: page.getByText(top.key, { exact: true }) })
+        .first();
+      expect(await row.innerText()).toContain(formatNumber(top.count));
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - window.innerWidth,
+      );
+      expect(overflow, "no horizontal scrolling").toBeLessThanOrEqual(0);
+      await page.screenshot({
+        path: `${OUTPUT}report-${width}.png`,
+        fullPage: true,
+      });
+    } finally {
+      await context.close().catch(() => {});
+      await rm(userDataDir, { recursive: true, force: true });
     }
-    // The top page row shows the same count as the query returned.
-    const top = demo.data.topLists.page![0];
-    const row = page.locator("tr", { has: page.getByText(top.key, { exact: true }) }).first();
-    expect(await row.innerText()).toContain(formatNumber(top.count));
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, "no horizontal scrolling").toBeLessThanOrEqual(0);
-    await page.screenshot({ path: `${OUTPUT}report-${width}.png`, fullPage: true });
-  } finally {
-    await context.close().catch(() => {});
-    await rm(userDataDir, { recursive: true, force: true });
-  }
-}, 120_000);
+  },
+  120_000,
+);
 
 test("the demo's second site counts cookieless, and each report says how its site counts", () => {
   expect(demo.cookieless.data.counting?.visitorIdentity).toBe("cookieless");
   expect(demo.cookieless.visits).toBeGreaterThan(0);
   expect(demo.cookieless.data.overview.visitors).toBeGreaterThan(0);
-  expect(readFileSync(demo.cookieless.reportPath, "utf8")).toMatch(/data-counting="cookieless"[^>]*>Visitors counted without cookies/);
-  expect(readFileSync(demo.reportPath, "utf8")).toContain('data-counting="device"');
+  expect(readFileSync(demo.cookieless.reportPath, "utf8")).toMatch(
+    /data-counting="cookieless"[^>]*>Visitors counted without cookies/,
+  );
+  expect(readFileSync(demo.reportPath, "utf8")).toContain(
+    'data-counting="device"',
+  );
 });
 
 test("the demo's numbers are the queries' numbers", () => {

@@ -3,7 +3,10 @@ import { convexTest } from "convex-test";
 import { vi } from "vitest";
 import analyticsTest from "convex-analytics/test";
 
-const appModules = import.meta.glob(["../convex/**/*.ts", "!../convex/**/*.test.ts"]);
+const appModules = import.meta.glob([
+  "../convex/**/*.ts",
+  "!../convex/**/*.test.ts",
+]);
 
 export const ADMIN = { email: "owner@example.com", name: "Owner" };
 export const WRITE_KEY = "wk_example_0123456789abcdef";

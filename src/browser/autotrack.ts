@@ -18,11 +18,17 @@ export function listen(
  * routers often call `replaceState` for the page they are already on.
  * Returns a function that undoes all of it.
  */
-export function watchHistory(onNavigate: () => void, hash?: boolean): () => void {
+export function watchHistory(
+  onNavigate: () => void,
+  hash?: boolean,
+): () => void {
   let live = true;
   const undo = (["pushState", "replaceState"] as const).map((method) => {
     const original = history[method];
-    const wrapper = function (this: History, ...args: Parameters<History["pushState"]>) {
+    const wrapper = function (
+      this: History,
+      ...args: Parameters<History["pushState"]>
+    ) {
       original.apply(this, args);
       if (live) onNavigate();
     };
@@ -57,15 +63,23 @@ export function watchLinks(
   downloads?: RegExp,
 ): () => void {
   const onClick = (event: MouseEvent) => {
-    const link = (event.target as Element | null)?.closest?.("a[href]") as HTMLAnchorElement | null;
+    const link = (event.target as Element | null)?.closest?.(
+      "a[href]",
+    ) as HTMLAnchorElement | null;
     if (!link || (event.type == "auxclick" && event.button != 1)) return;
     const url = link.href;
-    if (downloads && (link.hasAttribute("download") || downloads.test(link.pathname))) {
+    if (
+      downloads &&
+      (link.hasAttribute("download") || downloads.test(link.pathname))
+    ) {
       track("File Download", { url });
     } else if (outbound && /^https?:/.test(url) && link.host != location.host) {
       track("Outbound Link", { url });
     }
   };
-  const off = [listen(document, "click", onClick, true), listen(document, "auxclick", onClick, true)];
+  const off = [
+    listen(document, "click", onClick, true),
+    listen(document, "auxclick", onClick, true),
+  ];
   return () => off.forEach((fn) => fn());
 }

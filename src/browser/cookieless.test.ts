@@ -13,7 +13,12 @@ let tracker: Analytics | undefined;
 
 function start() {
   const net = fakeNetwork();
-  tracker = createAnalytics({ endpoint: ENDPOINT, writeKey: "wk_test", spa: true, storage: "none" });
+  tracker = createAnalytics({
+    endpoint: ENDPOINT,
+    writeKey: "wk_test",
+    spa: true,
+    storage: "none",
+  });
   return { net, analytics: tracker };
 }
 
@@ -53,7 +58,13 @@ test("pageviews, SPA navigation, track, identify and reset store nothing and sen
     expect(request.body).not.toHaveProperty("visitorId");
     expect(request.body).not.toHaveProperty("sessionId");
   }
-  expect(net.events().map((e) => e.path ?? e.name ?? e.type)).toEqual(["/", "/pricing", "signup", "identify", "after-identify"]);
+  expect(net.events().map((e) => e.path ?? e.name ?? e.type)).toEqual([
+    "/",
+    "/pricing",
+    "signup",
+    "identify",
+    "after-identify",
+  ]);
   // The page's first pageview still opens the visit: it carries the UTM source; the user id lives in memory.
   expect(net.sent[0].body.context?.utmSource).toBe("news");
   expect(net.events().at(-1)?.userId).toBe("u_1");

@@ -7,12 +7,24 @@
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import {
+  afterAll,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  test,
+} from "vitest";
 import { buildEmbed } from "./testing/embed-build";
 import type { SentBody } from "./testing/harness";
 
@@ -21,7 +33,10 @@ const WRITE_KEY = "wk_e2e";
 const STEP_TIMEOUT_MS = 15_000;
 /** CI must run this test; a developer machine without Chromium skips it with a notice. */
 const runnable = existsSync(CHROMIUM) || !!process.env.CI;
-if (!runnable) console.warn(`e2e skipped: ${CHROMIUM} missing (apt-get install -y chromium)`);
+if (!runnable)
+  console.warn(
+    `e2e skipped: ${CHROMIUM} missing (apt-get install -y chromium)`,
+  );
 
 interface Arrival {
   via: "fetch" | "beacon";
@@ -60,18 +75,41 @@ function readBody(request: IncomingMessage): Promise<string> {
 }
 
 /** The ingest route's stand-in: CORS like the real route, records each body. */
-async function receive(request: IncomingMessage, response: ServerResponse): Promise<void> {
-  response.setHeader("access-control-allow-origin", request.headers.origin ?? "*");
+async function receive(
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  response.setHeader(
+    "access-control-allow-origin",
+    request.headers.origin ?? "*",
+  );
   response.setHeader("access-control-allow-methods", "POST, OPTIONS");
-  response.setHeader("access-control-allow-headers", "content-type, x-analytics-write-key");
+  response.setHeader(
+    "access-control-allow-headers",
+    "content-type, x-analytics-write-key",
+  );
   if (request.method == "OPTIONS") return void response.writeHead(204).end();
-  if (request.method != "POST" || request.url != "/analytics/ingest") return void response.writeHead(404).end();
+  if (request.method != "POST" || request.url != "/analytics/ingest")
+    return void response.writeHead(404).end();
   const text = await readBody(request);
-  const headerKey = request.headers["x-analytics-write-key"] as string | undefined;
+  const headerKey = request.headers["x-analytics-write-key"] as
+    string | undefined;
   const contentType = request.headers["content-type"] ?? "";
-  arrivals.push({ via: headerKey ? "fetch" : "beacon", contentType, headerKey, body: JSON.parse(text), at: Date.now() });
+  arrivals.push({
+    via: headerKey ? "fetch" : "beacon",
+    contentType,
+    headerKey,
+    body: JSON.parse(text),
+    at: Date.now(),
+  });
   response.writeHead(202, { "content-type": "application/json" });
-  response.end(JSON.stringify({ accepted: JSON.parse(text).events.length, duplicate: 0, rejected: 0 }));
+  response.end(
+    JSON.stringify({
+      accepted: JSON.parse(text).events.length,
+      duplicate: 0,
+      rejected: 0,
+    }),
+  );
 }
 
 /** A page with the embed and a minimal router: links with data-route use pushState. `cookieless` adds data-storage="none". */
@@ -99,20 +137,33 @@ function appHtml(flushInterval: number, cookieless = false): string {
 function servePage(request: IncomingMessage, response: ServerResponse): void {
   const url = new URL(request.url ?? "/", "http://x");
   if (url.pathname == "/convex-analytics.min.js") {
-    response.writeHead(200, { "content-type": "text/javascript" }).end(embedCode);
+    response
+      .writeHead(200, { "content-type": "text/javascript" })
+      .end(embedCode);
   } else if (url.pathname == "/outbound") {
-    response.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>Elsewhere</title>left");
+    response
+      .writeHead(200, { "content-type": "text/html" })
+      .end("<!doctype html><title>Elsewhere</title>left");
   } else {
     const interval = Number(url.searchParams.get("interval")) || 60_000;
-    response.writeHead(200, { "content-type": "text/html" }).end(appHtml(interval, url.searchParams.has("cookieless")));
+    response
+      .writeHead(200, { "content-type": "text/html" })
+      .end(appHtml(interval, url.searchParams.has("cookieless")));
   }
 }
 
 /** Polls (bounded) until `ready()` holds; then waits `settleMs` more to catch stragglers. */
-async function waitFor(ready: () => boolean, what: string, settleMs = 750): Promise<void> {
+async function waitFor(
+  ready: () => boolean,
+  what: string,
+  settleMs = 750,
+): Promise<void> {
   const deadline = Date.now() + STEP_TIMEOUT_MS;
   while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(arrivals)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}; got ${JSON.stringify(arrivals)}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await new Promise((resolve) => setTimeout(resolve, settleMs));
@@ -121,19 +172,28 @@ async function waitFor(ready: () => boolean, what: string, settleMs = 750): Prom
 /** Events that arrived, each eventId once (retries and re-sends are deduplicated server-side too). */
 function uniqueEvents() {
   const seen = new Map<string, SentBody["events"][number]>();
-  for (const arrival of arrivals) for (const event of arrival.body.events) seen.set(event.eventId!, event);
+  for (const arrival of arrivals)
+    for (const event of arrival.body.events) seen.set(event.eventId!, event);
   return [...seen.values()];
 }
 
-async function withBrowser(run: (context: BrowserContext, page: Page) => Promise<void>): Promise<void> {
+async function withBrowser(
+  run: (context: BrowserContext, page: Page) => Promise<void>,
+): Promise<void> {
   const userDataDir = await mkdtemp(join(tmpdir(), "convex-analytics-e2e-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
     timeout: 60_000,
     args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
     ],
     locale: "de-DE",
     timezoneId: "Europe/Berlin",
@@ -165,7 +225,9 @@ describe.runIf(runnable)("embed in headless Chromium", () => {
 
   afterAll(async () => {
     await Promise.all(
-      [pageServer, receiver].map((server) => new Promise((resolve) => server?.close(resolve))),
+      [pageServer, receiver].map(
+        (server) => new Promise((resolve) => server?.close(resolve)),
+      ),
     );
   });
 
@@ -191,12 +253,24 @@ describe.runIf(runnable)("embed in headless Chromium", () => {
       await waitFor(() => uniqueEvents().length >= 5, "five events");
     });
 
-    expect(uniqueEvents().map(({ type, name, path, title, properties }) => ({ type, name, path, title, properties }))).toEqual([
+    expect(
+      uniqueEvents().map(({ type, name, path, title, properties }) => ({
+        type,
+        name,
+        path,
+        title,
+        properties,
+      })),
+    ).toEqual([
       { type: "pageview", path: "/", title: "Home" },
       { type: "pageview", path: "/route-a", title: "Route A" },
       { type: "pageview", path: "/route-b", title: "Route B" },
       { type: "track", name: "signup", properties: { plan: "pro" } },
-      { type: "track", name: "Outbound Link", properties: { url: `${otherOrigin}/outbound` } },
+      {
+        type: "track",
+        name: "Outbound Link",
+        properties: { url: `${otherOrigin}/outbound` },
+      },
     ]);
     expect(arrivals.flatMap((a) => a.body.events)).toHaveLength(5); // each event exactly once
     for (const arrival of arrivals) {
@@ -204,9 +278,15 @@ describe.runIf(runnable)("embed in headless Chromium", () => {
       expect(arrival.contentType).toMatch(/^text\/plain/);
       expect(arrival.body.writeKey).toBe(WRITE_KEY);
     }
-    const ids = new Set(arrivals.map((a) => `${a.body.visitorId}/${a.body.sessionId}`));
+    const ids = new Set(
+      arrivals.map((a) => `${a.body.visitorId}/${a.body.sessionId}`),
+    );
     expect(ids.size).toBe(1);
-    expect(arrivals[0].body.context).toEqual({ language: "de-DE", screen: "1280x720", timezone: "Europe/Berlin" });
+    expect(arrivals[0].body.context).toEqual({
+      language: "de-DE",
+      screen: "1280x720",
+      timezone: "Europe/Berlin",
+    });
     const times = uniqueEvents().map((e) => e.occurredAt!);
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
@@ -232,22 +312,40 @@ describe.runIf(runnable)("embed in headless Chromium", () => {
       await page.click("#to-b");
       await page.waitForURL(`${pageOrigin}/route-b`);
       await page.click("#signup");
-      await page.evaluate(() => (window as any).ConvexAnalytics.identify("u_1"));
+      await page.evaluate(() =>
+        (window as any).ConvexAnalytics.identify("u_1"),
+      );
       await waitFor(() => uniqueEvents().length >= 5, "the interval flushes");
       // A full page load of the same site: a new page, still nothing stored.
       await page.goto(`${pageOrigin}/route-a?interval=200&cookieless`);
       await page.waitForFunction(() => "ConvexAnalytics" in window);
-      await waitFor(() => uniqueEvents().length >= 6, "the second page's pageview");
+      await waitFor(
+        () => uniqueEvents().length >= 6,
+        "the second page's pageview",
+      );
       stored = await inspect(page);
       cookies = await context.cookies();
       await page.evaluate(() => (window as any).ConvexAnalytics.optOut());
       afterOptOut = await inspect(page);
     });
 
-    expect(stored).toEqual({ local: [], session: [], cookie: "", indexedDb: [], caches: [] });
+    expect(stored).toEqual({
+      local: [],
+      session: [],
+      cookie: "",
+      indexedDb: [],
+      caches: [],
+    });
     expect(cookies).toEqual([]);
     expect(afterOptOut?.local).toEqual(["ca_optout"]); // stored only because the visitor chose it
-    expect(uniqueEvents().map((e) => e.path ?? e.name ?? e.type)).toEqual(["/", "/route-a", "/route-b", "signup", "identify", "/route-a"]);
+    expect(uniqueEvents().map((e) => e.path ?? e.name ?? e.type)).toEqual([
+      "/",
+      "/route-a",
+      "/route-b",
+      "signup",
+      "identify",
+      "/route-a",
+    ]);
     for (const arrival of arrivals) {
       expect(arrival.body).not.toHaveProperty("visitorId");
       expect(arrival.body).not.toHaveProperty("sessionId");
@@ -265,7 +363,11 @@ describe.runIf(runnable)("embed in headless Chromium", () => {
       await waitFor(() => uniqueEvents().length >= 3, "the closing beacon");
     });
 
-    expect(uniqueEvents().map((e) => e.name ?? e.path)).toEqual(["/", "/route-a", "bye"]);
+    expect(uniqueEvents().map((e) => e.name ?? e.path)).toEqual([
+      "/",
+      "/route-a",
+      "bye",
+    ]);
     const fetched = arrivals.filter((a) => a.via == "fetch");
     expect(fetched.length).toBeGreaterThan(0);
     for (const arrival of fetched) {

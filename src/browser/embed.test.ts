@@ -5,11 +5,15 @@ import { fakeNetwork, resetPage, setProperty } from "./testing/harness";
 
 function scriptTag(attributes: Record<string, string>): HTMLScriptElement {
   const script = document.createElement("script");
-  for (const [name, value] of Object.entries(attributes)) script.setAttribute(name, value);
+  for (const [name, value] of Object.entries(attributes))
+    script.setAttribute(name, value);
   return script;
 }
 
-const required = { "data-endpoint": "https://app.example/analytics/ingest", "data-write-key": "wk_1" };
+const required = {
+  "data-endpoint": "https://app.example/analytics/ingest",
+  "data-write-key": "wk_1",
+};
 
 describe("readScriptOptions", () => {
   test("reads endpoint and write key, with defaults for everything else", () => {
@@ -32,7 +36,10 @@ describe("readScriptOptions", () => {
   });
 
   test('data-storage="none" asks for the cookieless tracker', () => {
-    expect(readScriptOptions(scriptTag({ ...required, "data-storage": "none" }))?.storage).toBe("none");
+    expect(
+      readScriptOptions(scriptTag({ ...required, "data-storage": "none" }))
+        ?.storage,
+    ).toBe("none");
   });
 
   test("switches are on when present and off when set to false", () => {
@@ -68,7 +75,11 @@ describe("readScriptOptions", () => {
   });
 
   test("returns null without endpoint or write key", () => {
-    expect(readScriptOptions(scriptTag({ "data-endpoint": required["data-endpoint"] }))).toBeNull();
+    expect(
+      readScriptOptions(
+        scriptTag({ "data-endpoint": required["data-endpoint"] }),
+      ),
+    ).toBeNull();
     expect(readScriptOptions(scriptTag({ "data-write-key": "wk" }))).toBeNull();
   });
 });
@@ -89,7 +100,11 @@ describe("loading the script", () => {
 
   test("starts a tracker from document.currentScript and exposes it once", async () => {
     const net = fakeNetwork();
-    setProperty(document, "currentScript", scriptTag({ ...required, "data-spa": "" }));
+    setProperty(
+      document,
+      "currentScript",
+      scriptTag({ ...required, "data-spa": "" }),
+    );
     await import("./embed");
     const first = window.ConvexAnalytics!;
     expect(first).toBeDefined();
@@ -97,12 +112,18 @@ describe("loading the script", () => {
     await import("./embed"); // the same script included twice
     expect(window.ConvexAnalytics).toBe(first);
     await first.flush();
-    expect(net.events().map((e) => [e.type, e.path])).toEqual([["pageview", "/"]]);
+    expect(net.events().map((e) => [e.type, e.path])).toEqual([
+      ["pageview", "/"],
+    ]);
   });
 
   test("warns instead of starting when attributes are missing", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    setProperty(document, "currentScript", scriptTag({ "data-endpoint": "https://app.example/analytics/ingest" }));
+    setProperty(
+      document,
+      "currentScript",
+      scriptTag({ "data-endpoint": "https://app.example/analytics/ingest" }),
+    );
     await import("./embed");
     expect(window.ConvexAnalytics).toBeUndefined();
     expect(warn).toHaveBeenCalledOnce();

@@ -3,7 +3,11 @@
  * data-endpoint="…" data-write-key="…"></script>` starts a tracker and
  * exposes it as `window.ConvexAnalytics`.
  */
-import { createTracker, type Analytics, type AnalyticsOptions } from "./tracker";
+import {
+  createTracker,
+  type Analytics,
+  type AnalyticsOptions,
+} from "./tracker";
 
 declare global {
   interface Window {
@@ -44,6 +48,10 @@ export function readScriptOptions(script: Element): AnalyticsOptions | null {
 
 const script = document.currentScript;
 const options = script && readScriptOptions(script);
-if (script && !options) console.warn("convex-analytics: data-endpoint and data-write-key are required");
+if (script && !options)
+  console.warn(
+    "convex-analytics: data-endpoint and data-write-key are required",
+  );
 // A second copy of the script must not start a second tracker.
-if (options && !window.ConvexAnalytics) window.ConvexAnalytics = createTracker(options);
+if (options && !window.ConvexAnalytics)
+  window.ConvexAnalytics = createTracker(options);

@@ -1,6 +1,13 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { getUserId, randomId, resetIdentity, SESSION_TIMEOUT_MS, setUserId, touchVisit } from "./identity";
+import {
+  getUserId,
+  randomId,
+  resetIdentity,
+  SESSION_TIMEOUT_MS,
+  setUserId,
+  touchVisit,
+} from "./identity";
 import { resetPage } from "./testing/harness";
 
 const MINUTE = 60_000;
@@ -21,9 +28,15 @@ describe("touchVisit", () => {
   test("keeps the visitor id in localStorage and the session in sessionStorage", () => {
     const first = touchVisit(T0, true);
     expect(localStorage.getItem("ca_vid")).toBe(first.visitorId);
-    expect(sessionStorage.getItem("ca_sid")).toMatch(new RegExp(`^${first.sessionId}\\.${T0}\\.1$`));
+    expect(sessionStorage.getItem("ca_sid")).toMatch(
+      new RegExp(`^${first.sessionId}\\.${T0}\\.1$`),
+    );
     const again = touchVisit(T0 + MINUTE, false);
-    expect(again).toEqual({ visitorId: first.visitorId, sessionId: first.sessionId, entry: false });
+    expect(again).toEqual({
+      visitorId: first.visitorId,
+      sessionId: first.sessionId,
+      entry: false,
+    });
   });
 
   test("rotates the session only after more than 30 minutes idle", () => {
@@ -53,7 +66,12 @@ describe("touchVisit", () => {
 
   test("falls back to memory when storage throws, keeping ids stable", () => {
     // What Safari and sandboxed iframes do: touching the storage throws.
-    const blocked = { get: () => { throw new DOMException("blocked", "SecurityError"); }, configurable: true };
+    const blocked = {
+      get: () => {
+        throw new DOMException("blocked", "SecurityError");
+      },
+      configurable: true,
+    };
     const saved = ["localStorage", "sessionStorage"].map((name) => {
       const descriptor = Object.getOwnPropertyDescriptor(window, name);
       Object.defineProperty(window, name, blocked);

@@ -39,7 +39,11 @@ export function load(store: StoreName, key: string): string | null {
 }
 
 /** Writes (or with `null` removes) a key, in memory when storage throws. */
-export function save(store: StoreName, key: string, value: string | null): void {
+export function save(
+  store: StoreName,
+  key: string,
+  value: string | null,
+): void {
   try {
     if (memoryOnly && key != OPT_OUT_KEY) throw 0;
     if (value == null) window[store].removeItem(key);
@@ -75,13 +79,19 @@ export interface Visit {
 export function touchVisit(now: number, pageview: boolean): Visit {
   let visitorId = load("localStorage", VISITOR_KEY);
   if (!visitorId) save("localStorage", VISITOR_KEY, (visitorId = randomId()));
-  let [sessionId, last, seen] = (load("sessionStorage", SESSION_KEY) || "").split(".");
+  let [sessionId, last, seen] = (
+    load("sessionStorage", SESSION_KEY) || ""
+  ).split(".");
   if (!sessionId || !(now - +last <= SESSION_TIMEOUT_MS)) {
     sessionId = randomId();
     seen = "";
   }
   const entry = pageview && !seen;
-  save("sessionStorage", SESSION_KEY, [sessionId, now, seen || (pageview ? 1 : "")].join("."));
+  save(
+    "sessionStorage",
+    SESSION_KEY,
+    [sessionId, now, seen || (pageview ? 1 : "")].join("."),
+  );
   return { visitorId, sessionId, entry };
 }
 

@@ -1,7 +1,17 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { createAnalytics, type Analytics, type AnalyticsOptions } from "./index";
-import { fakeNetwork, resetPage, setProperty, settle, type Reply } from "./testing/harness";
+import {
+  createAnalytics,
+  type Analytics,
+  type AnalyticsOptions,
+} from "./index";
+import {
+  fakeNetwork,
+  resetPage,
+  setProperty,
+  settle,
+  type Reply,
+} from "./testing/harness";
 
 const ENDPOINT = "https://app.example/analytics/ingest";
 const KEY = "wk_test";
@@ -13,7 +23,12 @@ let tracker: Analytics | undefined;
 /** Starts a tracker with a fake network; pageviews are manual unless asked for. */
 function start(options: Partial<AnalyticsOptions> = {}, replies: Reply[] = []) {
   const net = fakeNetwork(replies);
-  tracker = createAnalytics({ endpoint: ENDPOINT, writeKey: KEY, autoPageview: false, ...options });
+  tracker = createAnalytics({
+    endpoint: ENDPOINT,
+    writeKey: KEY,
+    autoPageview: false,
+    ...options,
+  });
   return { net, analytics: tracker };
 }
 
@@ -57,22 +72,47 @@ describe("events and context", () => {
       timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     });
     expect(request.body.events).toEqual([
-      { type: "pageview", path: "/", title: "Welcome", occurredAt: T0, eventId: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      {
+        type: "pageview",
+        path: "/",
+        title: "Welcome",
+        occurredAt: T0,
+        eventId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      },
     ]);
   });
 
   test("track, identify and page with overrides; later events carry the user id", async () => {
     const { net, analytics } = start();
-    analytics.track("signup", { plan: "pro", seats: 3, trial: false, coupon: null });
+    analytics.track("signup", {
+      plan: "pro",
+      seats: 3,
+      trial: false,
+      coupon: null,
+    });
     analytics.identify("u_1", { tier: "pro" });
-    analytics.page({ path: "/virtual", title: "Virtual", properties: { variant: "b" } });
+    analytics.page({
+      path: "/virtual",
+      title: "Virtual",
+      properties: { variant: "b" },
+    });
     analytics.track("x".repeat(200));
     await analytics.flush();
     const events = net.events();
     expect(events.map(({ eventId, occurredAt, ...rest }) => rest)).toEqual([
-      { type: "track", name: "signup", properties: { plan: "pro", seats: 3, trial: false, coupon: null } },
+      {
+        type: "track",
+        name: "signup",
+        properties: { plan: "pro", seats: 3, trial: false, coupon: null },
+      },
       { type: "identify", userId: "u_1", properties: { tier: "pro" } },
-      { type: "pageview", path: "/virtual", title: "Virtual", properties: { variant: "b" }, userId: "u_1" },
+      {
+        type: "pageview",
+        path: "/virtual",
+        title: "Virtual",
+        properties: { variant: "b" },
+        userId: "u_1",
+      },
       { type: "track", name: "x".repeat(120), userId: "u_1" },
     ]);
     expect(new Set(events.map((e) => e.eventId)).size).toBe(4);
@@ -87,7 +127,9 @@ describe("events and context", () => {
   });
 
   test("UTM parameters and an external referrer go with the first pageview of a session only", async () => {
-    resetPage("https://shop.example/landing?utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=t&utm_content=c");
+    resetPage(
+      "https://shop.example/landing?utm_source=news&utm_medium=email&utm_campaign=spring&utm_term=t&utm_content=c",
+    );
     setProperty(document, "referrer", "https://www.google.com/search?q=shop");
     const { net, analytics } = start({ spa: true });
     analytics.page();
@@ -96,9 +138,15 @@ describe("events and context", () => {
     await analytics.flush();
     const [first, second] = net.sent;
     expect(first.body.context).toMatchObject({
-      utmSource: "news", utmMedium: "email", utmCampaign: "spring", utmTerm: "t", utmContent: "c",
+      utmSource: "news",
+      utmMedium: "email",
+      utmCampaign: "spring",
+      utmTerm: "t",
+      utmContent: "c",
     });
-    expect(first.body.events[0].referrer).toBe("https://www.google.com/search?q=shop");
+    expect(first.body.events[0].referrer).toBe(
+      "https://www.google.com/search?q=shop",
+    );
     expect(second.body.context?.utmSource).toBeUndefined();
     expect(second.body.events[0]).toMatchObject({ path: "/next" });
     expect(second.body.events[0].referrer).toBeUndefined();
@@ -114,7 +162,10 @@ describe("events and context", () => {
   });
 
   test("the session rotates after 30 idle minutes; requests never mix sessions", async () => {
-    const { net, analytics } = start({ flushInterval: 60 * MINUTE, batchSize: 50 });
+    const { net, analytics } = start({
+      flushInterval: 60 * MINUTE,
+      batchSize: 50,
+    });
     analytics.page();
     vi.setSystemTime(T0 + 29 * MINUTE);
     analytics.track("still-here");
@@ -167,11 +218,16 @@ describe("batching and flush triggers", () => {
   });
 
   test("splits a large queue into requests of at most 50 events", async () => {
-    const { net, analytics } = start({ batchSize: 1000, flushInterval: 60_000 });
+    const { net, analytics } = start({
+      batchSize: 1000,
+      flushInterval: 60_000,
+    });
     for (let n = 0; n < 120; n++) analytics.track(`e${n}`);
     await analytics.flush();
     expect(net.sent.map((r) => r.body.events.length)).toEqual([50, 50, 20]);
-    expect(net.events().map((e) => e.name)).toEqual(Array.from({ length: 120 }, (_, n) => `e${n}`));
+    expect(net.events().map((e) => e.name)).toEqual(
+      Array.from({ length: 120 }, (_, n) => `e${n}`),
+    );
   });
 
   test.each(["pagehide", "visibilitychange"] as const)(
@@ -186,7 +242,10 @@ describe("batching and flush triggers", () => {
       expect(request.via).toBe("beacon");
       expect(typeof net.sendBeacon.mock.calls[0][1]).toBe("string"); // sent as text/plain
       expect(request.body.writeKey).toBe(KEY);
-      expect(request.body.events.map((e) => e.type)).toEqual(["pageview", "track"]);
+      expect(request.body.events.map((e) => e.type)).toEqual([
+        "pageview",
+        "track",
+      ]);
       await vi.advanceTimersByTimeAsync(120_000);
       expect(net.sent).toHaveLength(1); // nothing left to send twice
     },
@@ -201,7 +260,11 @@ describe("batching and flush triggers", () => {
 
   test("falls back to fetch keepalive when the beacon is refused", async () => {
     const net = fakeNetwork([], { beaconAccepts: false });
-    tracker = createAnalytics({ endpoint: ENDPOINT, writeKey: KEY, autoPageview: false });
+    tracker = createAnalytics({
+      endpoint: ENDPOINT,
+      writeKey: KEY,
+      autoPageview: false,
+    });
     tracker.track("a");
     hidePage();
     expect(net.sent.map((r) => r.via)).toEqual(["keepalive"]);
@@ -211,15 +274,24 @@ describe("batching and flush triggers", () => {
   test("a batch still in flight at pagehide is re-sent by beacon with the same eventIds", async () => {
     const { net, analytics } = start({ batchSize: 2 });
     let answer = (_: Response) => {};
-    net.fetch.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve))); // held open
+    net.fetch.mockImplementationOnce(
+      () => new Promise((resolve) => (answer = resolve)),
+    ); // held open
     analytics.track("a");
     analytics.track("b"); // triggers the fetch that hangs
     analytics.track("c");
     hidePage();
-    const [fetched, beaconed] = [net.fetch.mock.calls[0][1], net.sent.find((r) => r.via == "beacon")!];
-    const fetchedIds = JSON.parse(String(fetched.body)).events.map((e: { eventId: string }) => e.eventId);
+    const [fetched, beaconed] = [
+      net.fetch.mock.calls[0][1],
+      net.sent.find((r) => r.via == "beacon")!,
+    ];
+    const fetchedIds = JSON.parse(String(fetched.body)).events.map(
+      (e: { eventId: string }) => e.eventId,
+    );
     expect(beaconed.body.events.map((e) => e.name)).toEqual(["a", "b", "c"]);
-    expect(beaconed.body.events.slice(0, 2).map((e) => e.eventId)).toEqual(fetchedIds);
+    expect(beaconed.body.events.slice(0, 2).map((e) => e.eventId)).toEqual(
+      fetchedIds,
+    );
     answer(new Response(null, { status: 503 })); // the fetch fails after all...
     await vi.advanceTimersByTimeAsync(5 * MINUTE);
     expect(net.fetch).toHaveBeenCalledTimes(1); // ...but the beacon already owns its events
@@ -229,7 +301,11 @@ describe("batching and flush triggers", () => {
 describe("retries", () => {
   test("5xx and network errors are retried with backoff, keeping eventIds", async () => {
     vi.spyOn(Math, "random").mockReturnValue(0.999999); // jitter at its maximum: 1 s, then 2 s
-    const { net, analytics } = start({}, [{ status: 503 }, "network-error", { status: 202 }]);
+    const { net, analytics } = start({}, [
+      { status: 503 },
+      "network-error",
+      { status: 202 },
+    ]);
     analytics.track("a");
     analytics.track("b");
     await analytics.flush();
@@ -249,7 +325,9 @@ describe("retries", () => {
   });
 
   test("429 waits for Retry-After, even when more events arrive meanwhile", async () => {
-    const { net, analytics } = start({ batchSize: 2 }, [{ status: 429, headers: { "retry-after": "30" } }]);
+    const { net, analytics } = start({ batchSize: 2 }, [
+      { status: 429, headers: { "retry-after": "30" } },
+    ]);
     analytics.track("a");
     analytics.track("b");
     await settle();
@@ -258,33 +336,52 @@ describe("retries", () => {
     expect(net.fetch).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(net.fetch).toHaveBeenCalledTimes(2);
-    expect(net.sent[1].body.events.map((e) => e.name)).toEqual(["a", "b", ...Array.from({ length: 10 }, (_, n) => `more${n}`)]);
+    expect(net.sent[1].body.events.map((e) => e.name)).toEqual([
+      "a",
+      "b",
+      ...Array.from({ length: 10 }, (_, n) => `more${n}`),
+    ]);
   });
 
-  test.each([400, 401, 403, 413])("%i drops the batch without retrying", async (status) => {
-    const { net, analytics } = start({}, [{ status }]);
-    analytics.track("a");
-    await analytics.flush();
-    await vi.advanceTimersByTimeAsync(10 * MINUTE);
-    expect(net.fetch).toHaveBeenCalledTimes(1);
-    analytics.track("b"); // the next batch goes out normally
-    await analytics.flush();
-    expect(net.events().map((e) => e.name)).toEqual(["a", "b"]);
-  });
+  test.each([400, 401, 403, 413])(
+    "%i drops the batch without retrying",
+    async (status) => {
+      const { net, analytics } = start({}, [{ status }]);
+      analytics.track("a");
+      await analytics.flush();
+      await vi.advanceTimersByTimeAsync(10 * MINUTE);
+      expect(net.fetch).toHaveBeenCalledTimes(1);
+      analytics.track("b"); // the next batch goes out normally
+      await analytics.flush();
+      expect(net.events().map((e) => e.name)).toEqual(["a", "b"]);
+    },
+  );
 
   test("an offline tab keeps at most maxQueueSize events, the newest", async () => {
-    const offline: Reply[] = Array.from({ length: 1000 }, () => "network-error" as const);
-    const { net, analytics } = start({ maxQueueSize: 20, batchSize: 5 }, offline);
+    const offline: Reply[] = Array.from(
+      { length: 1000 },
+      () => "network-error" as const,
+    );
+    const { net, analytics } = start(
+      { maxQueueSize: 20, batchSize: 5 },
+      offline,
+    );
     for (let n = 0; n < 200; n++) {
       analytics.track(`e${n}`);
       await vi.advanceTimersByTimeAsync(10_000);
     }
     expect(net.sent.length).toBeGreaterThan(10); // it kept retrying...
-    expect(Math.max(...net.sent.map((r) => r.body.events.length))).toBeLessThanOrEqual(20); // ...bounded
+    expect(
+      Math.max(...net.sent.map((r) => r.body.events.length)),
+    ).toBeLessThanOrEqual(20); // ...bounded
     offline.length = 0; // back online
     await vi.advanceTimersByTimeAsync(2 * MINUTE);
-    const delivered = net.sent.filter((r) => r.status == 202).flatMap((r) => r.body.events.map((e) => e.name));
-    expect(delivered).toEqual(Array.from({ length: 20 }, (_, n) => `e${n + 180}`));
+    const delivered = net.sent
+      .filter((r) => r.status == 202)
+      .flatMap((r) => r.body.events.map((e) => e.name));
+    expect(delivered).toEqual(
+      Array.from({ length: 20 }, (_, n) => `e${n + 180}`),
+    );
     await analytics.flush();
     const lastBatch = net.sent.length;
     await vi.advanceTimersByTimeAsync(10 * MINUTE);
@@ -321,7 +418,10 @@ describe("single-page apps", () => {
     window.dispatchEvent(new HashChangeEvent("hashchange"));
     window.dispatchEvent(new HashChangeEvent("hashchange")); // repeated event, same path
     await analytics.flush();
-    expect(net.events().map((e) => e.path)).toEqual(["/app#/home", "/app#/settings"]);
+    expect(net.events().map((e) => e.path)).toEqual([
+      "/app#/home",
+      "/app#/settings",
+    ]);
   });
 
   test("without the spa option, navigation is not tracked", async () => {
@@ -353,21 +453,35 @@ describe("single-page apps", () => {
 });
 
 describe("links", () => {
-  function click(href: string, attributes: Record<string, string> = {}, init: MouseEventInit = {}) {
+  function click(
+    href: string,
+    attributes: Record<string, string> = {},
+    init: MouseEventInit = {},
+  ) {
     const link = document.createElement("a");
     link.href = href;
-    for (const [name, value] of Object.entries(attributes)) link.setAttribute(name, value);
+    for (const [name, value] of Object.entries(attributes))
+      link.setAttribute(name, value);
     const inner = document.createElement("span");
     link.append(inner);
     document.body.append(link);
     // Links usually navigate; the listener only reads, so cancel to stay on the page.
     link.addEventListener("click", (event) => event.preventDefault());
-    inner.dispatchEvent(new MouseEvent(init.button == 1 ? "auxclick" : "click", { bubbles: true, cancelable: true, ...init }));
+    inner.dispatchEvent(
+      new MouseEvent(init.button == 1 ? "auxclick" : "click", {
+        bubbles: true,
+        cancelable: true,
+        ...init,
+      }),
+    );
     link.remove();
   }
 
   test("outbound links and downloads are tracked with their url", async () => {
-    const { net, analytics } = start({ outboundLinks: true, fileDownloads: true });
+    const { net, analytics } = start({
+      outboundLinks: true,
+      fileDownloads: true,
+    });
     click("https://other.example/page?x=1");
     click("/inside");
     click("https://shop.example/about");
@@ -392,7 +506,9 @@ describe("links", () => {
     click("/files/report.pdf");
     click("https://other.example/"); // outbound off
     await analytics.flush();
-    expect(net.events().map((e) => e.properties?.url)).toEqual(["https://shop.example/models/part.stl"]);
+    expect(net.events().map((e) => e.properties?.url)).toEqual([
+      "https://shop.example/models/part.stl",
+    ]);
   });
 
   test("link clicks are not tracked unless enabled", async () => {
@@ -405,7 +521,9 @@ describe("links", () => {
 });
 
 describe("privacy", () => {
-  async function sendsAnything(options: Partial<AnalyticsOptions> = {}): Promise<boolean> {
+  async function sendsAnything(
+    options: Partial<AnalyticsOptions> = {},
+  ): Promise<boolean> {
     const { net, analytics } = start({ autoPageview: true, ...options });
     analytics.track("t");
     analytics.identify("u");
@@ -449,14 +567,16 @@ describe("privacy", () => {
     expect(net.events().map((e) => e.name)).toEqual(["after-opt-in"]);
   });
 
-  test.each(["http://localhost:3000/", "http://127.0.0.1:8080/", "http://app.localhost/", "http://[::1]:5173/"])(
-    "no tracking on %s unless trackLocalhost",
-    async (url) => {
-      resetPage(url);
-      expect(await sendsAnything()).toBe(false);
-      expect(await sendsAnything({ trackLocalhost: true })).toBe(true);
-    },
-  );
+  test.each([
+    "http://localhost:3000/",
+    "http://127.0.0.1:8080/",
+    "http://app.localhost/",
+    "http://[::1]:5173/",
+  ])("no tracking on %s unless trackLocalhost", async (url) => {
+    resetPage(url);
+    expect(await sendsAnything()).toBe(false);
+    expect(await sendsAnything({ trackLocalhost: true })).toBe(true);
+  });
 
   test("nothing is sent from automated browsers unless trackAutomation", async () => {
     setProperty(navigator, "webdriver", true);

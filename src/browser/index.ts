@@ -3,11 +3,20 @@
  * cookies; events are queued, batched and posted to the app's
  * `/analytics/ingest` route (see `registerRoutes` in `convex-analytics`).
  */
-import { createTracker, type Analytics, type AnalyticsOptions } from "./tracker";
+import {
+  createTracker,
+  type Analytics,
+  type AnalyticsOptions,
+} from "./tracker";
 
 export type { Analytics, AnalyticsOptions, PageOptions } from "./tracker";
 export type { PrivacyOptions } from "./privacy";
-export type { Properties, PropertyValue, WireContext, WireEvent } from "./types";
+export type {
+  Properties,
+  PropertyValue,
+  WireContext,
+  WireEvent,
+} from "./types";
 
 /** A tracker that records nothing, for code evaluated outside a browser. */
 function inertAnalytics(): Analytics {

@@ -24,19 +24,31 @@ afterEach(async () => {
  */
 test("the tracker cuts UTM values, names, paths, titles and referrers exactly where the server does", async () => {
   const long = (c: string) => c.repeat(3_000);
-  const utm = ["source", "medium", "campaign", "term", "content"].map((k) => `utm_${k}=${long(k[0])}`).join("&");
+  const utm = ["source", "medium", "campaign", "term", "content"]
+    .map((k) => `utm_${k}=${long(k[0])}`)
+    .join("&");
   resetPage(`https://shop.example/${long("p")}?${utm}`);
   setProperty(document, "referrer", `https://elsewhere.example/${long("r")}`);
   document.title = long("t");
   const net = fakeNetwork();
-  tracker = createAnalytics({ endpoint: "https://app.example/analytics/ingest", writeKey: "wk_test", autoPageview: false });
+  tracker = createAnalytics({
+    endpoint: "https://app.example/analytics/ingest",
+    writeKey: "wk_test",
+    autoPageview: false,
+  });
   tracker.page();
   tracker.track(long("n"));
   await tracker.flush();
 
   const [request] = net.sent;
   const context = request.body.context as Record<string, string>;
-  for (const field of ["utmSource", "utmMedium", "utmCampaign", "utmTerm", "utmContent"]) {
+  for (const field of [
+    "utmSource",
+    "utmMedium",
+    "utmCampaign",
+    "utmTerm",
+    "utmContent",
+  ]) {
     expect(context[field], field).toHaveLength(LIMITS.maxContextValueLength);
   }
   const [pageview, track] = request.body.events;
@@ -55,5 +67,7 @@ test("the tracker cuts UTM values, names, paths, titles and referrers exactly wh
   }
   // One more character would be cut by the server.
   const longer = { utmSource: "x".repeat(LIMITS.maxContextValueLength + 1) };
-  expect(cleanContext(longer)?.utmSource).toHaveLength(LIMITS.maxContextValueLength);
+  expect(cleanContext(longer)?.utmSource).toHaveLength(
+    LIMITS.maxContextValueLength,
+  );
 });

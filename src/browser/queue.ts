@@ -9,7 +9,11 @@ const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text).length;
 
 /** Appends an event, dropping the oldest ones once `max` is exceeded. */
-export function pushBounded(queue: QueuedEvent[], item: QueuedEvent, max: number): void {
+export function pushBounded(
+  queue: QueuedEvent[],
+  item: QueuedEvent,
+  max: number,
+): void {
   queue.push(item);
   trim(queue, max);
 }
@@ -20,7 +24,11 @@ export function trim(queue: QueuedEvent[], max: number): void {
 }
 
 /** The JSON body of one request. `writeKey` goes in only for header-less deliveries. */
-export function encodeBatch(batch: QueuedEvent[], base: WireContext, writeKey?: string): string {
+export function encodeBatch(
+  batch: QueuedEvent[],
+  base: WireContext,
+  writeKey?: string,
+): string {
   return JSON.stringify({
     writeKey,
     visitorId: batch[0].v,
@@ -37,14 +45,23 @@ export function encodeBatch(batch: QueuedEvent[], base: WireContext, writeKey?: 
  * the write key included, so the same batch also fits a beacon. An event too
  * large to ever fit is dropped, since the route would answer 413 forever.
  */
-export function takeBatch(queue: QueuedEvent[], base: WireContext, writeKey: string): QueuedEvent[] {
+export function takeBatch(
+  queue: QueuedEvent[],
+  base: WireContext,
+  writeKey: string,
+): QueuedEvent[] {
   const first = queue[0];
   if (!first) return [];
-  let size = bytes(encodeBatch([first], base, writeKey)) - bytes(JSON.stringify(first.e));
+  let size =
+    bytes(encodeBatch([first], base, writeKey)) -
+    bytes(JSON.stringify(first.e));
   let count = 0;
   for (const item of queue) {
     if (count == MAX_EVENTS || item.v != first.v || item.s != first.s) break;
-    size += bytes(JSON.stringify(item.e)) + 1 + (item.u ? bytes(JSON.stringify(item.u)) : 0);
+    size +=
+      bytes(JSON.stringify(item.e)) +
+      1 +
+      (item.u ? bytes(JSON.stringify(item.u)) : 0);
     if (size > MAX_BYTES) break;
     count++;
   }

@@ -4,7 +4,10 @@ import { createAnalytics } from "./index";
 
 test("outside a browser createAnalytics returns a tracker that does nothing", async () => {
   expect(typeof window).toBe("undefined");
-  const analytics = createAnalytics({ endpoint: "https://app.example/analytics/ingest", writeKey: "wk" });
+  const analytics = createAnalytics({
+    endpoint: "https://app.example/analytics/ingest",
+    writeKey: "wk",
+  });
   analytics.page();
   analytics.track("signup", { plan: "pro" });
   analytics.identify("u_1");

@@ -3,8 +3,22 @@
  * `index.ts` is the public entry; the embed imports this module directly so
  * it does not carry the server-rendering guard it never needs.
  */
-import { DOWNLOAD_EXTENSIONS, listen, watchHistory, watchLinks } from "./autotrack";
-import { getUserId, keepInMemory, OPT_OUT_KEY, randomId, resetIdentity, save, setUserId, touchVisit } from "./identity";
+import {
+  DOWNLOAD_EXTENSIONS,
+  listen,
+  watchHistory,
+  watchLinks,
+} from "./autotrack";
+import {
+  getUserId,
+  keepInMemory,
+  OPT_OUT_KEY,
+  randomId,
+  resetIdentity,
+  save,
+  setUserId,
+  touchVisit,
+} from "./identity";
 import { isBlocked, type PrivacyOptions } from "./privacy";
 import { encodeBatch, MAX_EVENTS, pushBounded, takeBatch, trim } from "./queue";
 import { beacon, post } from "./transport";
@@ -75,7 +89,8 @@ export interface Analytics {
 }
 
 /** Cuts optional text to the route's length limits so it is never rejected for length. */
-const cut = (text: string | undefined, max: number) => text?.slice(0, max) || undefined;
+const cut = (text: string | undefined, max: number) =>
+  text?.slice(0, max) || undefined;
 
 /** Language, screen size and IANA timezone: the same for every event of the page. */
 function baseContext(): WireContext {
@@ -100,7 +115,8 @@ function utmContext(): WireContext {
 /** `document.referrer`, but only when it is another site: internal referrers are noise. */
 function externalReferrer(): string | undefined {
   try {
-    if (new URL(document.referrer).host != location.host) return cut(document.referrer, 2000);
+    if (new URL(document.referrer).host != location.host)
+      return cut(document.referrer, 2000);
   } catch {
     // Empty or unparsable referrer: nothing to report.
   }
@@ -125,7 +141,9 @@ export function createTracker(options: AnalyticsOptions): Analytics {
   let stopped = false;
 
   const currentPath = () =>
-    location.pathname + (options.includeSearch ? location.search : "") + (options.hash ? location.hash : "");
+    location.pathname +
+    (options.includeSearch ? location.search : "") +
+    (options.hash ? location.hash : "");
   const blocked = () => stopped || isBlocked(options);
   const onTimer = () => {
     timer = undefined;
@@ -137,7 +155,12 @@ export function createTracker(options: AnalyticsOptions): Analytics {
     const now = Date.now();
     const visit = touchVisit(now, event.type == "pageview");
     const item: QueuedEvent = {
-      e: { userId: getUserId(), ...event, occurredAt: now, eventId: randomId() },
+      e: {
+        userId: getUserId(),
+        ...event,
+        occurredAt: now,
+        eventId: randomId(),
+      },
     };
     // Without storage the server derives the ids; in-memory ones only mark the page's first pageview.
     if (!anonymous) {
@@ -165,7 +188,12 @@ export function createTracker(options: AnalyticsOptions): Analytics {
       }
       const batch = (inFlight = takeBatch(queue, base, writeKey));
       if (!batch.length) continue;
-      const delay = await post(endpoint, writeKey, encodeBatch(batch, base), failures);
+      const delay = await post(
+        endpoint,
+        writeKey,
+        encodeBatch(batch, base),
+        failures,
+      );
       const stillOurs = inFlight == batch;
       inFlight = null;
       if (!delay) failures = 0;
@@ -195,7 +223,10 @@ export function createTracker(options: AnalyticsOptions): Analytics {
     queue = [];
     while (pending.length) {
       const batch = takeBatch(pending, base, writeKey);
-      if (batch.length && !beacon(endpoint, encodeBatch(batch, base, writeKey))) {
+      if (
+        batch.length &&
+        !beacon(endpoint, encodeBatch(batch, base, writeKey))
+      ) {
         queue = batch.concat(pending);
         break;
       }
@@ -218,19 +249,35 @@ export function createTracker(options: AnalyticsOptions): Analytics {
 
   const cleanups = [
     listen(window, "pagehide", sendNow),
-    listen(document, "visibilitychange", () => document.visibilityState == "hidden" && sendNow()),
+    listen(
+      document,
+      "visibilitychange",
+      () => document.visibilityState == "hidden" && sendNow(),
+    ),
   ];
   if (options.autoPageview != false) {
     // A page restored from the back/forward cache is a new view of it.
-    cleanups.push(listen(window, "pageshow", (event: PageTransitionEvent) => event.persisted && page()));
+    cleanups.push(
+      listen(
+        window,
+        "pageshow",
+        (event: PageTransitionEvent) => event.persisted && page(),
+      ),
+    );
   }
   if (options.spa || options.hash) {
-    cleanups.push(watchHistory(() => currentPath() != lastPath && page(), options.hash));
+    cleanups.push(
+      watchHistory(() => currentPath() != lastPath && page(), options.hash),
+    );
   }
   const downloads = options.fileDownloads;
   if (options.outboundLinks || downloads) {
-    const extensions = Array.isArray(downloads) ? downloads.join("|") : DOWNLOAD_EXTENSIONS;
-    const pattern = downloads ? new RegExp("\\.(" + extensions + ")$", "i") : undefined;
+    const extensions = Array.isArray(downloads)
+      ? downloads.join("|")
+      : DOWNLOAD_EXTENSIONS;
+    const pattern = downloads
+      ? new RegExp("\\.(" + extensions + ")$", "i")
+      : undefined;
     cleanups.push(watchLinks(track, options.outboundLinks, pattern));
   }
   if (options.autoPageview != false) page();

@@ -4,7 +4,11 @@ import { fakeNetwork, resetPage, setProperty } from "./testing/harness";
 import { beacon, post, retryDelay } from "./transport";
 
 const URL = "https://app.example/analytics/ingest";
-const BODY = JSON.stringify({ visitorId: "v", sessionId: "s", events: [{ type: "pageview", path: "/" }] });
+const BODY = JSON.stringify({
+  visitorId: "v",
+  sessionId: "s",
+  events: [{ type: "pageview", path: "/" }],
+});
 
 beforeEach(() => resetPage());
 afterEach(() => {
@@ -19,14 +23,24 @@ describe("post", () => {
     expect(await post(URL, "wk_1", BODY, 0)).toBe(0);
     expect(net.fetch).toHaveBeenCalledOnce();
     const init = net.fetch.mock.calls[0][1];
-    expect(init).toMatchObject({ method: "POST", credentials: "omit", body: BODY });
-    expect(init.headers).toEqual({ "content-type": "application/json", "x-analytics-write-key": "wk_1" });
+    expect(init).toMatchObject({
+      method: "POST",
+      credentials: "omit",
+      body: BODY,
+    });
+    expect(init.headers).toEqual({
+      "content-type": "application/json",
+      "x-analytics-write-key": "wk_1",
+    });
   });
 
-  test.each([400, 401, 403, 413])("treats %i as final: no retry", async (status) => {
-    fakeNetwork([{ status }]);
-    expect(await post(URL, "wk", BODY, 0)).toBe(0);
-  });
+  test.each([400, 401, 403, 413])(
+    "treats %i as final: no retry",
+    async (status) => {
+      fakeNetwork([{ status }]);
+      expect(await post(URL, "wk", BODY, 0)).toBe(0);
+    },
+  );
 
   test.each([429, 500, 502, 503])("retries %i", async (status) => {
     fakeNetwork([{ status }]);
@@ -48,9 +62,13 @@ describe("retryDelay", () => {
   test("doubles per failure, with jitter between half and the full step, capped at a minute", () => {
     const random = vi.spyOn(Math, "random");
     random.mockReturnValue(0.999999);
-    expect([0, 1, 2, 3, 10].map((f) => Math.round(retryDelay(f)))).toEqual([1000, 2000, 4000, 8000, 60000]);
+    expect([0, 1, 2, 3, 10].map((f) => Math.round(retryDelay(f)))).toEqual([
+      1000, 2000, 4000, 8000, 60000,
+    ]);
     random.mockReturnValue(0);
-    expect([0, 1, 2, 3, 10].map((f) => retryDelay(f))).toEqual([500, 1000, 2000, 4000, 30000]);
+    expect([0, 1, 2, 3, 10].map((f) => retryDelay(f))).toEqual([
+      500, 1000, 2000, 4000, 30000,
+    ]);
   });
 
   test("honours Retry-After in seconds or as an HTTP date, within an hour", () => {
@@ -80,7 +98,12 @@ describe("beacon", () => {
     const net = fakeNetwork([], { beaconAccepts: false });
     expect(beacon(URL, BODY)).toBe(true);
     const init = net.fetch.mock.calls[0][1];
-    expect(init).toEqual({ method: "POST", body: BODY, keepalive: true, credentials: "omit" });
+    expect(init).toEqual({
+      method: "POST",
+      body: BODY,
+      keepalive: true,
+      credentials: "omit",
+    });
   });
 
   test("reports failure when neither path exists", () => {

@@ -15,7 +15,10 @@ const MAX_RETRY_AFTER_MS = 3_600_000;
  * backoff capped at a minute, with jitter so many tabs that failed together
  * do not retry together. Never 0, because 0 means "done" to callers.
  */
-export function retryDelay(failures: number, retryAfter?: string | null): number {
+export function retryDelay(
+  failures: number,
+  retryAfter?: string | null,
+): number {
   const asked = retryAfter
     ? isNaN(+retryAfter)
       ? Date.parse(retryAfter) - Date.now()
@@ -24,7 +27,8 @@ export function retryDelay(failures: number, retryAfter?: string | null): number
   const delay =
     asked >= 0
       ? Math.min(asked, MAX_RETRY_AFTER_MS)
-      : Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** failures) * (0.5 + Math.random() / 2);
+      : Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** failures) *
+        (0.5 + Math.random() / 2);
   return Math.max(1, delay);
 }
 
@@ -46,7 +50,10 @@ export async function post(
       method: "POST",
       body,
       credentials: "omit",
-      headers: { "content-type": "application/json", "x-analytics-write-key": writeKey },
+      headers: {
+        "content-type": "application/json",
+        "x-analytics-write-key": writeKey,
+      },
     });
   } catch {
     return retryDelay(failures);
@@ -71,7 +78,12 @@ export function beacon(endpoint: string, body: string): boolean {
     // No sendBeacon (or it threw): fall through to keepalive fetch.
   }
   try {
-    fetch(endpoint, { method: "POST", body, keepalive: true, credentials: "omit" }).catch(() => {});
+    fetch(endpoint, {
+      method: "POST",
+      body,
+      keepalive: true,
+      credentials: "omit",
+    }).catch(() => {});
     return true;
   } catch {
     return false;

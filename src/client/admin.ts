@@ -15,7 +15,9 @@ const MIN_WRITE_KEY_LENGTH = 16;
 
 async function hashChecked(writeKey: string): Promise<string> {
   if (writeKey.length < MIN_WRITE_KEY_LENGTH) {
-    throw new ConvexError(`A write key needs at least ${MIN_WRITE_KEY_LENGTH} characters`);
+    throw new ConvexError(
+      `A write key needs at least ${MIN_WRITE_KEY_LENGTH} characters`,
+    );
   }
   return await hashWriteKey(writeKey);
 }
@@ -28,12 +30,18 @@ type SettingName = keyof typeof vSiteSettings;
  * The settings passed to provisionSite whose values differ from the stored
  * site's (arrays compared element by element, in order), in a stable order.
  */
-export function settingsThatDiffer(site: Site, settings: { [K in SettingName]?: unknown }): SettingName[] {
-  const differs = (stored: unknown, wanted: unknown) => JSON.stringify(stored) !== JSON.stringify(wanted);
+export function settingsThatDiffer(
+  site: Site,
+  settings: { [K in SettingName]?: unknown },
+): SettingName[] {
+  const differs = (stored: unknown, wanted: unknown) =>
+    JSON.stringify(stored) !== JSON.stringify(wanted);
   // Sites created before `visitorIdentity` existed count by device (as updateSite reads them).
   const stored = { ...site, visitorIdentity: site.visitorIdentity ?? "device" };
   return (Object.keys(vSiteSettings) as SettingName[]).filter(
-    (field) => settings[field] !== undefined && differs(stored[field as keyof Site], settings[field]),
+    (field) =>
+      settings[field] !== undefined &&
+      differs(stored[field as keyof Site], settings[field]),
   );
 }
 
@@ -48,10 +56,9 @@ export type AdminOptions<DataModel extends GenericDataModel> = {
  * keys are hashed here, so only their SHA-256 reaches the component; every
  * function first awaits `auth(ctx, { operation, siteId })`.
  */
-export function exposeAdminApi<DataModel extends GenericDataModel = GenericDataModel>(
-  component: ComponentApi,
-  options: AdminOptions<DataModel>,
-) {
+export function exposeAdminApi<
+  DataModel extends GenericDataModel = GenericDataModel,
+>(component: ComponentApi, options: AdminOptions<DataModel>) {
   const { auth } = options;
   const envVar = options.writeKeyEnvVar ?? "ANALYTICS_WRITE_KEY";
   return {
@@ -59,18 +66,30 @@ export function exposeAdminApi<DataModel extends GenericDataModel = GenericDataM
     createSite: mutationGeneric({
       args: { ...siteArgs, writeKey: v.string() },
       returns: v.string(),
-      handler: async (ctx: GenericMutationCtx<DataModel>, { writeKey, ...site }): Promise<string> => {
+      handler: async (
+        ctx: GenericMutationCtx<DataModel>,
+        { writeKey, ...site },
+      ): Promise<string> => {
         await auth(ctx, { operation: "createSite" });
-        return await ctx.runMutation(component.sites.createSite, { ...site, writeKeyHash: await hashChecked(writeKey) });
+        return await ctx.runMutation(component.sites.createSite, {
+          ...site,
+          writeKeyHash: await hashChecked(writeKey),
+        });
       },
     }),
     /** Returns the site with this slug, creating it if missing. */
     ensureSite: mutationGeneric({
       args: { ...siteArgs, writeKey: v.string() },
       returns: v.object({ siteId: v.string(), created: v.boolean() }),
-      handler: async (ctx: GenericMutationCtx<DataModel>, { writeKey, ...site }) => {
+      handler: async (
+        ctx: GenericMutationCtx<DataModel>,
+        { writeKey, ...site },
+      ) => {
         await auth(ctx, { operation: "ensureSite" });
-        return await ctx.runMutation(component.sites.ensureSite, { ...site, writeKeyHash: await hashChecked(writeKey) });
+        return await ctx.runMutation(component.sites.ensureSite, {
+          ...site,
+          writeKeyHash: await hashChecked(writeKey),
+        });
       },
     }),
     /**
@@ -82,20 +101,43 @@ export function exposeAdminApi<DataModel extends GenericDataModel = GenericDataM
      */
     provisionSite: mutationGeneric({
       args: siteArgs,
-      returns: v.object({ siteId: v.string(), created: v.boolean(), rotated: v.boolean(), updated: v.array(v.string()) }),
-      handler: async (ctx: GenericMutationCtx<DataModel>, { slug, ...settings }) => {
+      returns: v.object({
+        siteId: v.string(),
+        created: v.boolean(),
+        rotated: v.boolean(),
+        updated: v.array(v.string()),
+      }),
+      handler: async (
+        ctx: GenericMutationCtx<DataModel>,
+        { slug, ...settings },
+      ) => {
         await auth(ctx, { operation: "provisionSite" });
         const writeKey = process.env[envVar];
-        if (!writeKey) throw new ConvexError(`Set the ${envVar} environment variable to the site's write key`);
+        if (!writeKey)
+          throw new ConvexError(
+            `Set the ${envVar} environment variable to the site's write key`,
+          );
         const writeKeyHash = await hashChecked(writeKey);
-        const { siteId, created } = await ctx.runMutation(component.sites.ensureSite, { slug, ...settings, writeKeyHash });
+        const { siteId, created } = await ctx.runMutation(
+          component.sites.ensureSite,
+          { slug, ...settings, writeKeyHash },
+        );
         if (created) return { siteId, created, rotated: false, updated: [] };
-        const rotated = await ctx.runMutation(component.sites.rotateWriteKey, { siteId, writeKeyHash, onlyIfChanged: true });
+        const rotated = await ctx.runMutation(component.sites.rotateWriteKey, {
+          siteId,
+          writeKeyHash,
+          onlyIfChanged: true,
+        });
         const site = await ctx.runQuery(component.sites.getSite, { siteId });
         const updated = site ? settingsThatDiffer(site, settings) : [];
         if (updated.length > 0) {
-          const patch = Object.fromEntries(updated.map((field) => [field, settings[field]]));
-          await ctx.runMutation(component.sites.updateSite, { siteId, ...patch });
+          const patch = Object.fromEntries(
+            updated.map((field) => [field, settings[field]]),
+          );
+          await ctx.runMutation(component.sites.updateSite, {
+            siteId,
+            ...patch,
+          });
         }
         return { siteId, created, rotated, updated };
       },
@@ -115,12 +157,23 @@ export function exposeAdminApi<DataModel extends GenericDataModel = GenericDataM
      * and returns false), as the component does.
      */
     rotateWriteKey: mutationGeneric({
-      args: { siteId: v.string(), writeKey: v.string(), onlyIfChanged: v.optional(v.boolean()) },
+      args: {
+        siteId: v.string(),
+        writeKey: v.string(),
+        onlyIfChanged: v.optional(v.boolean()),
+      },
       returns: v.boolean(),
-      handler: async (ctx: GenericMutationCtx<DataModel>, { siteId, writeKey, onlyIfChanged }): Promise<boolean> => {
+      handler: async (
+        ctx: GenericMutationCtx<DataModel>,
+        { siteId, writeKey, onlyIfChanged },
+      ): Promise<boolean> => {
         await auth(ctx, { operation: "rotateWriteKey", siteId });
         const writeKeyHash = await hashChecked(writeKey);
-        return await ctx.runMutation(component.sites.rotateWriteKey, { siteId, writeKeyHash, onlyIfChanged });
+        return await ctx.runMutation(component.sites.rotateWriteKey, {
+          siteId,
+          writeKeyHash,
+          onlyIfChanged,
+        });
       },
     }),
     getSite: queryGeneric({

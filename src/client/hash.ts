@@ -4,7 +4,9 @@ export const HASH_CACHE_SIZE = 256;
 const cache = new Map<string, string>();
 
 function toHex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return [...new Uint8Array(buffer)]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 /**
@@ -15,7 +17,10 @@ function toHex(buffer: ArrayBuffer): string {
 export async function hashWriteKey(writeKey: string): Promise<string> {
   const cached = cache.get(writeKey);
   if (cached !== undefined) return cached;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(writeKey));
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(writeKey),
+  );
   const hash = toHex(digest);
   if (cache.size >= HASH_CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(writeKey, hash);

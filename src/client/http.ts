@@ -1,15 +1,34 @@
 import { ConvexError } from "convex/values";
-import { httpActionGeneric, type GenericActionCtx, type GenericDataModel, type HttpRouter } from "convex/server";
+import {
+  httpActionGeneric,
+  type GenericActionCtx,
+  type GenericDataModel,
+  type HttpRouter,
+} from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
 import type { IngestResult } from "../component/validators.js";
-import { clientIp, cookielessVisitorId, DEFAULT_IP_HEADERS, randomSalt } from "./cookieless.js";
+import {
+  clientIp,
+  cookielessVisitorId,
+  DEFAULT_IP_HEADERS,
+  randomSalt,
+} from "./cookieless.js";
 import { floorToLocalDay } from "../component/lib/time.js";
 import type { VisitorIdentity } from "../component/validators.js";
 import { hashWriteKey } from "./hash.js";
-import { countryOf, DEFAULT_GEO_HEADERS, describeUserAgent, isBotUserAgent } from "./userAgent.js";
+import {
+  countryOf,
+  DEFAULT_GEO_HEADERS,
+  describeUserAgent,
+  isBotUserAgent,
+} from "./userAgent.js";
 import { BadRequest, parseWireBatch, type WireBatch } from "./wire.js";
 
-export type RateLimitSetting = { rate: number; periodMs: number; capacity?: number };
+export type RateLimitSetting = {
+  rate: number;
+  periodMs: number;
+  capacity?: number;
+};
 
 export type IngestRouteOptions = {
   /** Route path; default "/analytics/ingest". */
@@ -24,7 +43,12 @@ export type IngestRouteOptions = {
    */
   ipHeaders?: string[];
   /** Token buckets per visitor and per site, or false to turn rate limiting off. */
-  rateLimit?: false | { perVisitor?: RateLimitSetting | false; perSite?: RateLimitSetting | false };
+  rateLimit?:
+    | false
+    | {
+        perVisitor?: RateLimitSetting | false;
+        perSite?: RateLimitSetting | false;
+      };
 };
 
 export const DEFAULT_INGEST_PATH = "/analytics/ingest";
@@ -35,15 +59,27 @@ export const DEFAULT_RATE_LIMITS = {
 
 type ActionCtx = GenericActionCtx<GenericDataModel>;
 type Site = { siteId: string; active: boolean; allowedOrigins: string[] };
-type ResolvedSite = Site & { hash: string; visitorIdentity: VisitorIdentity; timezone: string };
+type ResolvedSite = Site & {
+  hash: string;
+  visitorIdentity: VisitorIdentity;
+  timezone: string;
+};
 
 const WRITE_KEY_HEADER = "x-analytics-write-key";
 
-function corsHeaders(origin: string | null, site: Site | null): Record<string, string> {
+function corsHeaders(
+  origin: string | null,
+  site: Site | null,
+): Record<string, string> {
   if (!origin) return {};
   // A known site answers only its own origins; before the site is known the
   // origin is echoed so the browser can read why the request failed.
-  if (site && site.allowedOrigins.length > 0 && !site.allowedOrigins.includes(origin)) return {};
+  if (
+    site &&
+    site.allowedOrigins.length > 0 &&
+    !site.allowedOrigins.includes(origin)
+  )
+    return {};
   return {
     "Access-Control-Allow-Origin": origin,
     "Access-Control-Allow-Methods": "POST, OPTIONS",
@@ -53,17 +89,33 @@ function corsHeaders(origin: string | null, site: Site | null): Record<string, s
   };
 }
 
-function respond(status: number, body: unknown, origin: string | null, site: Site | null, extra: Record<string, string> = {}) {
+function respond(
+  status: number,
+  body: unknown,
+  origin: string | null,
+  site: Site | null,
+  extra: Record<string, string> = {},
+) {
   return new Response(body === null ? null : JSON.stringify(body), {
     status,
-    headers: { "Content-Type": "application/json", ...corsHeaders(origin, site), ...extra },
+    headers: {
+      "Content-Type": "application/json",
+      ...corsHeaders(origin, site),
+      ...extra,
+    },
   });
 }
 
-async function resolveSite(ctx: ActionCtx, component: ComponentApi, writeKey: string | null | undefined): Promise<ResolvedSite | null> {
+async function resolveSite(
+  ctx: ActionCtx,
+  component: ComponentApi,
+  writeKey: string | null | undefined,
+): Promise<ResolvedSite | null> {
   if (!writeKey) return null;
   const hash = await hashWriteKey(writeKey);
-  const site = await ctx.runQuery(component.ingest.resolveWriteKey, { writeKeyHash: hash });
+  const site = await ctx.runQuery(component.ingest.resolveWriteKey, {
+    writeKeyHash: hash,
+  });
   return site ? { ...site, hash } : null;
 }
 
@@ -95,18 +147,34 @@ function hostnameOf(origin: string | null): string | undefined {
 }
 
 /** The server-side half of the context: parsed from headers, never sent by the client. */
-function serverContext(request: Request, batch: WireBatch, options: IngestRouteOptions) {
+function serverContext(
+  request: Request,
+  batch: WireBatch,
+  options: IngestRouteOptions,
+) {
   const userAgent = describeUserAgent(request.headers.get("user-agent"));
-  const country = countryOf(request.headers, options.geoHeaders ?? DEFAULT_GEO_HEADERS, batch.context.timezone);
+  const country = countryOf(
+    request.headers,
+    options.geoHeaders ?? DEFAULT_GEO_HEADERS,
+    batch.context.timezone,
+  );
   const hostname = hostnameOf(request.headers.get("origin"));
-  return { ...batch.context, ...userAgent, ...(country ? { country } : {}), ...(hostname ? { hostname } : {}) };
+  return {
+    ...batch.context,
+    ...userAgent,
+    ...(country ? { country } : {}),
+    ...(hostname ? { hostname } : {}),
+  };
 }
 
-function statusOfConvexError(error: unknown): { status: number; message: string } | null {
+function statusOfConvexError(
+  error: unknown,
+): { status: number; message: string } | null {
   if (!(error instanceof ConvexError)) return null;
   const data = error.data as { code?: string; message?: string } | string;
   if (typeof data === "string") return { status: 400, message: data };
-  const status = data.code === "unauthorized" ? 401 : data.code === "forbidden" ? 403 : 400;
+  const status =
+    data.code === "unauthorized" ? 401 : data.code === "forbidden" ? 403 : 400;
   return { status, message: data.message ?? "Bad request" };
 }
 
@@ -125,36 +193,83 @@ export async function ingestFromHttp(
   const origin = request.headers.get("origin");
   const url = new URL(request.url);
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > 64 * 1024) return respond(413, { error: "The body is larger than 65536 bytes" }, origin, null);
+  if (declared > 64 * 1024)
+    return respond(
+      413,
+      { error: "The body is larger than 65536 bytes" },
+      origin,
+      null,
+    );
   let batch: WireBatch;
   try {
     batch = parseWireBatch(await request.text());
   } catch (error) {
-    if (error instanceof BadRequest) return respond(error.status, { error: error.message }, origin, null);
+    if (error instanceof BadRequest)
+      return respond(error.status, { error: error.message }, origin, null);
     throw error;
   }
-  const writeKey = request.headers.get(WRITE_KEY_HEADER) ?? batch.writeKey ?? url.searchParams.get("key");
+  const writeKey =
+    request.headers.get(WRITE_KEY_HEADER) ??
+    batch.writeKey ??
+    url.searchParams.get("key");
   const site = await resolveSite(ctx, component, writeKey);
-  if (!site || !site.active) return respond(401, { error: "Unknown or disabled write key" }, origin, null);
-  if (site.allowedOrigins.length > 0 && !(origin && site.allowedOrigins.includes(origin))) {
-    return respond(403, { error: "This origin may not send events to this site" }, origin, site);
+  if (!site || !site.active)
+    return respond(
+      401,
+      { error: "Unknown or disabled write key" },
+      origin,
+      null,
+    );
+  if (
+    site.allowedOrigins.length > 0 &&
+    !(origin && site.allowedOrigins.includes(origin))
+  ) {
+    return respond(
+      403,
+      { error: "This origin may not send events to this site" },
+      origin,
+      site,
+    );
   }
   if (isBotUserAgent(request.headers.get("user-agent"))) {
-    await ctx.runMutation(component.ingest.recordBots, { writeKeyHash: site.hash, events: batch.events.length });
-    return respond(202, { accepted: 0, duplicate: 0, rejected: 0, bot: true }, origin, site);
+    await ctx.runMutation(component.ingest.recordBots, {
+      writeKeyHash: site.hash,
+      events: batch.events.length,
+    });
+    return respond(
+      202,
+      { accepted: 0, duplicate: 0, rejected: 0, bot: true },
+      origin,
+      site,
+    );
   }
   if (site.visitorIdentity === "cookieless") {
     // The client's ids, if an older tracker still sends them, are ignored.
-    const visitorId = await cookielessId(ctx, component, request, site, options);
-    if (!visitorId) return respond(400, { error: noIpMessage(options) }, origin, site);
+    const visitorId = await cookielessId(
+      ctx,
+      component,
+      request,
+      site,
+      options,
+    );
+    if (!visitorId)
+      return respond(400, { error: noIpMessage(options) }, origin, site);
     batch = { ...batch, visitorId, sessionId: visitorId };
   } else if (!batch.visitorId || !batch.sessionId) {
     return respond(400, { error: MISSING_IDS }, origin, site);
   }
-  const quota = await checkRateLimit(ctx, component, options, site.siteId, batch.visitorId!);
+  const quota = await checkRateLimit(
+    ctx,
+    component,
+    options,
+    site.siteId,
+    batch.visitorId!,
+  );
   if (!quota.ok) {
     const seconds = Math.max(1, Math.ceil((quota.retryAfterMs ?? 1000) / 1000));
-    return respond(429, { error: "Too many requests" }, origin, site, { "Retry-After": String(seconds) });
+    return respond(429, { error: "Too many requests" }, origin, site, {
+      "Retry-After": String(seconds),
+    });
   }
   return await forwardBatch(ctx, component, request, batch, site, options);
 }
@@ -168,7 +283,12 @@ async function forwardBatch(
   options: IngestRouteOptions,
 ): Promise<Response> {
   const origin = request.headers.get("origin");
-  let result: IngestResult = { accepted: 0, duplicate: 0, rejected: 0, errors: [] };
+  let result: IngestResult = {
+    accepted: 0,
+    duplicate: 0,
+    rejected: 0,
+    errors: [],
+  };
   try {
     if (batch.events.length > 0) {
       result = await ctx.runMutation(component.ingest.ingestBatch, {
@@ -187,9 +307,16 @@ async function forwardBatch(
   }
   const errors = [
     ...batch.malformed,
-    ...result.errors.map((e) => ({ index: batch.indexes[e.index], reason: e.reason })),
+    ...result.errors.map((e) => ({
+      index: batch.indexes[e.index],
+      reason: e.reason,
+    })),
   ].sort((a, b) => a.index - b.index);
-  const body = { ...result, rejected: result.rejected + batch.malformed.length, errors };
+  const body = {
+    ...result,
+    rejected: result.rejected + batch.malformed.length,
+    errors,
+  };
   return respond(202, body, origin, site);
 }
 
@@ -224,33 +351,59 @@ async function cookielessId(
   if (!ip) return null;
   const dayStart = floorToLocalDay(Date.now(), site.timezone);
   const salt =
-    (await ctx.runQuery(component.salts.getDaySalt, { siteId: site.siteId, dayStart })) ??
-    (await ctx.runMutation(component.salts.ensureDaySalt, { siteId: site.siteId, candidate: randomSalt() }));
-  return await cookielessVisitorId(salt.salt, site.siteId, ip, request.headers.get("user-agent") ?? "");
+    (await ctx.runQuery(component.salts.getDaySalt, {
+      siteId: site.siteId,
+      dayStart,
+    })) ??
+    (await ctx.runMutation(component.salts.ensureDaySalt, {
+      siteId: site.siteId,
+      candidate: randomSalt(),
+    }));
+  return await cookielessVisitorId(
+    salt.salt,
+    site.siteId,
+    ip,
+    request.headers.get("user-agent") ?? "",
+  );
 }
 
 /** Answers a CORS preflight; with `?key=` it answers only the site's own origins. */
-export async function preflight(ctx: ActionCtx, component: ComponentApi, request: Request): Promise<Response> {
+export async function preflight(
+  ctx: ActionCtx,
+  component: ComponentApi,
+  request: Request,
+): Promise<Response> {
   const origin = request.headers.get("origin");
   const key = new URL(request.url).searchParams.get("key");
   const site = key ? await resolveSite(ctx, component, key) : null;
-  return new Response(null, { status: 204, headers: corsHeaders(origin, site) });
+  return new Response(null, {
+    status: 204,
+    headers: corsHeaders(origin, site),
+  });
 }
 
 /**
  * Mounts `POST` and `OPTIONS` on the ingest path (default
  * `/analytics/ingest`) of the app's HTTP router.
  */
-export function registerRoutes(http: HttpRouter, component: ComponentApi, options: IngestRouteOptions = {}): void {
+export function registerRoutes(
+  http: HttpRouter,
+  component: ComponentApi,
+  options: IngestRouteOptions = {},
+): void {
   const path = options.path ?? DEFAULT_INGEST_PATH;
   http.route({
     path,
     method: "POST",
-    handler: httpActionGeneric((ctx, request) => ingestFromHttp(ctx, component, request, options)),
+    handler: httpActionGeneric((ctx, request) =>
+      ingestFromHttp(ctx, component, request, options),
+    ),
   });
   http.route({
     path,
     method: "OPTIONS",
-    handler: httpActionGeneric((ctx, request) => preflight(ctx, component, request)),
+    handler: httpActionGeneric((ctx, request) =>
+      preflight(ctx, component, request),
+    ),
   });
 }

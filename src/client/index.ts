@@ -6,7 +6,13 @@
  *   report queries and site administration functions.
  * - Maintenance lives in `convex-analytics/maintenance`.
  */
-export { registerRoutes, ingestFromHttp, preflight, DEFAULT_INGEST_PATH, DEFAULT_RATE_LIMITS } from "./http.js";
+export {
+  registerRoutes,
+  ingestFromHttp,
+  preflight,
+  DEFAULT_INGEST_PATH,
+  DEFAULT_RATE_LIMITS,
+} from "./http.js";
 export type { IngestRouteOptions, RateLimitSetting } from "./http.js";
 export { exposeAnalyticsApi } from "./reports.js";
 export type { AnalyticsApi, AuthCheck, AuthOperation } from "./reports.js";

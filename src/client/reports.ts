@@ -17,7 +17,10 @@ import {
 export type AuthOperation = { operation: string; siteId?: string };
 
 /** Throws (or rejects) to refuse the call; whatever it throws reaches the caller. */
-export type AuthCheck<Ctx> = (ctx: Ctx, operation: AuthOperation) => void | Promise<void>;
+export type AuthCheck<Ctx> = (
+  ctx: Ctx,
+  operation: AuthOperation,
+) => void | Promise<void>;
 
 type Specs = typeof APP_REPORT_QUERIES;
 
@@ -28,10 +31,16 @@ type Specs = typeof APP_REPORT_QUERIES;
  * that alias, and an alias of it would hide them.)
  */
 export type AnalyticsApi = {
-  [K in ReportQueryName]: RegisteredQuery<"public", ObjectType<Specs[K]["args"]>, Promise<Infer<Specs[K]["returns"]>>>;
+  [K in ReportQueryName]: RegisteredQuery<
+    "public",
+    ObjectType<Specs[K]["args"]>,
+    Promise<Infer<Specs[K]["returns"]>>
+  >;
 };
 
-const DRILL_DOWNS: ReadonlySet<string> = new Set<DrillDownQueryName>(DRILL_DOWN_QUERY_NAMES);
+const DRILL_DOWNS: ReadonlySet<string> = new Set<DrillDownQueryName>(
+  DRILL_DOWN_QUERY_NAMES,
+);
 
 type AppPageArgs = ObjectType<Specs["listRawEvents"]["args"]>;
 
@@ -73,22 +82,34 @@ function componentPageArgs({ paginationOpts, ...range }: AppPageArgs) {
  *   api.analytics.listSessions, { siteId }, { initialNumItems: 25 });
  * ```
  */
-export function exposeAnalyticsApi<DataModel extends GenericDataModel = GenericDataModel>(
+export function exposeAnalyticsApi<
+  DataModel extends GenericDataModel = GenericDataModel,
+>(
   component: ComponentApi,
   options: { auth: AuthCheck<GenericQueryCtx<DataModel>> },
 ): AnalyticsApi {
-  const entries = (Object.keys(APP_REPORT_QUERIES) as ReportQueryName[]).map((name) => {
-    const spec = APP_REPORT_QUERIES[name];
-    const wrapped = queryGeneric({
-      args: spec.args,
-      returns: spec.returns,
-      handler: async (ctx: GenericQueryCtx<DataModel>, args: { siteId: string }) => {
-        await options.auth(ctx, { operation: name, siteId: args.siteId });
-        const forwarded = DRILL_DOWNS.has(name) ? componentPageArgs(args as AppPageArgs) : args;
-        return await ctx.runQuery(component.analytics[name] as never, forwarded as never);
-      },
-    });
-    return [name, wrapped] as const;
-  });
+  const entries = (Object.keys(APP_REPORT_QUERIES) as ReportQueryName[]).map(
+    (name) => {
+      const spec = APP_REPORT_QUERIES[name];
+      const wrapped = queryGeneric({
+        args: spec.args,
+        returns: spec.returns,
+        handler: async (
+          ctx: GenericQueryCtx<DataModel>,
+          args: { siteId: string },
+        ) => {
+          await options.auth(ctx, { operation: name, siteId: args.siteId });
+          const forwarded = DRILL_DOWNS.has(name)
+            ? componentPageArgs(args as AppPageArgs)
+            : args;
+          return await ctx.runQuery(
+            component.analytics[name] as never,
+            forwarded as never,
+          );
+        },
+      });
+      return [name, wrapped] as const;
+    },
+  );
   return Object.fromEntries(entries) as unknown as AnalyticsApi;
 }

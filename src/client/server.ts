@@ -1,6 +1,14 @@
-import type { GenericActionCtx, GenericDataModel, GenericMutationCtx } from "convex/server";
+import type {
+  GenericActionCtx,
+  GenericDataModel,
+  GenericMutationCtx,
+} from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
-import type { Context, IncomingEvent, IngestResult } from "../component/validators.js";
+import type {
+  Context,
+  IncomingEvent,
+  IngestResult,
+} from "../component/validators.js";
 import { hashWriteKey } from "./hash.js";
 
 /**
@@ -10,10 +18,21 @@ import { hashWriteKey } from "./hash.js";
  * `allowedOrigins` must list none to accept them.
  */
 export async function ingestEvents(
-  ctx: GenericActionCtx<GenericDataModel> | GenericMutationCtx<GenericDataModel>,
+  ctx:
+    GenericActionCtx<GenericDataModel> | GenericMutationCtx<GenericDataModel>,
   component: ComponentApi,
-  batch: { writeKey: string; visitorId: string; sessionId: string; context?: Context; events: IncomingEvent[]; origin?: string },
+  batch: {
+    writeKey: string;
+    visitorId: string;
+    sessionId: string;
+    context?: Context;
+    events: IncomingEvent[];
+    origin?: string;
+  },
 ): Promise<IngestResult> {
   const { writeKey, ...rest } = batch;
-  return await ctx.runMutation(component.ingest.ingestBatch, { ...rest, writeKeyHash: await hashWriteKey(writeKey) });
+  return await ctx.runMutation(component.ingest.ingestBatch, {
+    ...rest,
+    writeKeyHash: await hashWriteKey(writeKey),
+  });
 }

@@ -24,22 +24,49 @@ export class BadRequest extends Error {
 }
 
 const EVENT_TYPES = new Set(["pageview", "track", "identify"]);
-const OPTIONAL_STRINGS = ["name", "path", "title", "referrer", "userId", "eventId"] as const;
-const CONTEXT_STRINGS = ["source", "utmSource", "utmMedium", "utmCampaign", "utmTerm", "utmContent", "language", "screen", "timezone"] as const;
+const OPTIONAL_STRINGS = [
+  "name",
+  "path",
+  "title",
+  "referrer",
+  "userId",
+  "eventId",
+] as const;
+const CONTEXT_STRINGS = [
+  "source",
+  "utmSource",
+  "utmMedium",
+  "utmCampaign",
+  "utmTerm",
+  "utmContent",
+  "language",
+  "screen",
+  "timezone",
+] as const;
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === "object" && x !== null && !Array.isArray(x);
 
 /** Checks one event's shape; values and limits are the component's job. */
 function eventShapeProblem(raw: unknown): string | null {
   if (!isObject(raw)) return "an event must be an object";
-  if (typeof raw.type !== "string" || !EVENT_TYPES.has(raw.type)) return `event type must be pageview, track or identify`;
+  if (typeof raw.type !== "string" || !EVENT_TYPES.has(raw.type))
+    return `event type must be pageview, track or identify`;
   for (const field of OPTIONAL_STRINGS) {
-    if (raw[field] !== undefined && typeof raw[field] !== "string") return `${field} must be a string`;
+    if (raw[field] !== undefined && typeof raw[field] !== "string")
+      return `${field} must be a string`;
   }
-  if (raw.occurredAt !== undefined && (typeof raw.occurredAt !== "number" || !Number.isFinite(raw.occurredAt))) {
+  if (
+    raw.occurredAt !== undefined &&
+    (typeof raw.occurredAt !== "number" || !Number.isFinite(raw.occurredAt))
+  ) {
     return "occurredAt must be a number (ms since the epoch)";
   }
-  if (raw.properties !== undefined && raw.properties !== null && !isObject(raw.properties)) {
+  if (
+    raw.properties !== undefined &&
+    raw.properties !== null &&
+    !isObject(raw.properties)
+  ) {
     return "properties must be an object";
   }
   return null;
@@ -47,8 +74,13 @@ function eventShapeProblem(raw: unknown): string | null {
 
 function pickEvent(raw: Record<string, unknown>): IncomingEvent {
   const event: Record<string, unknown> = { type: raw.type };
-  for (const field of [...OPTIONAL_STRINGS, "occurredAt", "properties"] as const) {
-    if (raw[field] !== undefined && raw[field] !== null) event[field] = raw[field];
+  for (const field of [
+    ...OPTIONAL_STRINGS,
+    "occurredAt",
+    "properties",
+  ] as const) {
+    if (raw[field] !== undefined && raw[field] !== null)
+      event[field] = raw[field];
   }
   return event as IncomingEvent;
 }
@@ -59,7 +91,8 @@ function pickClientContext(raw: unknown): Context {
   const context: Record<string, string> = {};
   for (const field of CONTEXT_STRINGS) {
     const value = raw[field];
-    if (typeof value === "string" && value.length > 0) context[field] = value.slice(0, LIMITS.maxContextValueLength);
+    if (typeof value === "string" && value.length > 0)
+      context[field] = value.slice(0, LIMITS.maxContextValueLength);
   }
   return context;
 }
@@ -71,7 +104,10 @@ function pickClientContext(raw: unknown): Context {
  */
 export function parseWireBatch(text: string): WireBatch {
   if (new TextEncoder().encode(text).byteLength > LIMITS.maxBodyBytes) {
-    throw new BadRequest(`The body is larger than ${LIMITS.maxBodyBytes} bytes`, 413);
+    throw new BadRequest(
+      `The body is larger than ${LIMITS.maxBodyBytes} bytes`,
+      413,
+    );
   }
   let body: unknown;
   try {
@@ -83,13 +119,20 @@ export function parseWireBatch(text: string): WireBatch {
   // Ids may be left out (cookieless trackers); the route decides whether the site needs them.
   for (const field of ["visitorId", "sessionId"] as const) {
     if (body[field] == null) continue;
-    if (typeof body[field] !== "string" || (body[field] as string).length === 0) {
+    if (
+      typeof body[field] !== "string" ||
+      (body[field] as string).length === 0
+    ) {
       throw new BadRequest(`${field} must be a non-empty string`);
     }
   }
-  if (!Array.isArray(body.events)) throw new BadRequest("events must be an array");
+  if (!Array.isArray(body.events))
+    throw new BadRequest("events must be an array");
   if (body.events.length > LIMITS.maxEventsPerBatch) {
-    throw new BadRequest(`A batch holds at most ${LIMITS.maxEventsPerBatch} events`, 413);
+    throw new BadRequest(
+      `A batch holds at most ${LIMITS.maxEventsPerBatch} events`,
+      413,
+    );
   }
   const batch: WireBatch = {
     writeKey: typeof body.writeKey === "string" ? body.writeKey : undefined,

@@ -64,7 +64,10 @@ async function loadNearbySessions(
   const candidates = ctx.db
     .query("sessions")
     .withIndex("by_siteId_and_sessionId_and_startAt", (q) =>
-      q.eq("siteId", site._id).eq("sessionId", first.sessionId).lte("startAt", maxT + timeout),
+      q
+        .eq("siteId", site._id)
+        .eq("sessionId", first.sessionId)
+        .lte("startAt", maxT + timeout),
     )
     .order("desc");
   for await (const row of candidates) {
@@ -90,15 +93,29 @@ async function foldSessionEvents(
   const timeZone = site.timezone;
   const visitorHash = hashVisitor(events[0].visitorId);
   const times = events.map((e) => e.occurredAt);
-  const existing = await loadNearbySessions(ctx, site, events[0], Math.min(...times), Math.max(...times));
+  const existing = await loadNearbySessions(
+    ctx,
+    site,
+    events[0],
+    Math.min(...times),
+    Math.max(...times),
+  );
   const pieces: SessionPiece<SessionDoc>[] = [
     ...existing.map((doc) => ({ summary: summaryOfSessionDoc(doc), ref: doc })),
-    ...events.map((e) => ({ summary: summarizeEvent({ ...e, keys: eventSessionKeys(e) }, timeZone) })),
+    ...events.map((e) => ({
+      summary: summarizeEvent({ ...e, keys: eventSessionKeys(e) }, timeZone),
+    })),
   ];
   for (const cluster of clusterSessions(pieces, site.sessionTimeoutMs)) {
     if (cluster.pieces === cluster.refs.length) continue; // no new events here
     for (const ref of cluster.refs) {
-      addSessionContribution(deltas, summaryOfSessionDoc(ref), visitorHash, -1, timeZone);
+      addSessionContribution(
+        deltas,
+        summaryOfSessionDoc(ref),
+        visitorHash,
+        -1,
+        timeZone,
+      );
     }
     addSessionContribution(deltas, cluster.summary, visitorHash, 1, timeZone);
     const [keep, ...merged] = cluster.refs;
@@ -119,7 +136,12 @@ async function foldSessionEvents(
  * the visitor's `events` before (a rebuild replays them): first and last
  * seen and identity are idempotent, the count is not.
  */
-async function upsertVisitors(ctx: MutationCtx, siteId: string, events: EventDoc[], recounted: (e: EventDoc) => boolean): Promise<void> {
+async function upsertVisitors(
+  ctx: MutationCtx,
+  siteId: string,
+  events: EventDoc[],
+  recounted: (e: EventDoc) => boolean,
+): Promise<void> {
   const byVisitor = new Map<string, EventDoc[]>();
   for (const event of events) {
     const list = byVisitor.get(event.visitorId);
@@ -128,21 +150,44 @@ async function upsertVisitors(ctx: MutationCtx, siteId: string, events: EventDoc
   }
   for (const [visitorId, list] of byVisitor) {
     const times = list.map((e) => e.occurredAt);
-    const identify = list.filter((e) => e.type === "identify").sort((a, b) => a.occurredAt - b.occurredAt).pop();
+    const identify = list
+      .filter((e) => e.type === "identify")
+      .sort((a, b) => a.occurredAt - b.occurredAt)
+      .pop();
     const existing = await ctx.db
       .query("visitors")
-      .withIndex("by_siteId_and_visitorId", (q) => q.eq("siteId", siteId).eq("visitorId", visitorId))
+      .withIndex("by_siteId_and_visitorId", (q) =>
+        q.eq("siteId", siteId).eq("visitorId", visitorId),
+      )
       .unique();
     const firstSeenAt = Math.min(existing?.firstSeenAt ?? Infinity, ...times);
     const lastSeenAt = Math.max(existing?.lastSeenAt ?? -Infinity, ...times);
     const identity = identify
-      ? { userId: identify.userId, traits: { ...(existing?.traits ?? {}), ...(identify.properties ?? {}) } }
+      ? {
+          userId: identify.userId,
+          traits: {
+            ...(existing?.traits ?? {}),
+            ...(identify.properties ?? {}),
+          },
+        }
       : {};
     const added = list.filter((e) => !recounted(e)).length;
     if (existing) {
-      await ctx.db.patch(existing._id, { firstSeenAt, lastSeenAt, events: existing.events + added, ...identity });
+      await ctx.db.patch(existing._id, {
+        firstSeenAt,
+        lastSeenAt,
+        events: existing.events + added,
+        ...identity,
+      });
     } else {
-      await ctx.db.insert("visitors", { siteId, visitorId, firstSeenAt, lastSeenAt, events: list.length, ...identity });
+      await ctx.db.insert("visitors", {
+        siteId,
+        visitorId,
+        firstSeenAt,
+        lastSeenAt,
+        events: list.length,
+        ...identity,
+      });
     }
   }
 }
@@ -150,10 +195,16 @@ async function upsertVisitors(ctx: MutationCtx, siteId: string, events: EventDoc
 export type RunResult = { processed: number; more: boolean };
 export type StreamDoc = Doc<"aggregationStreams">;
 
-export async function getStream(ctx: MutationCtx, siteId: string, shard: number): Promise<StreamDoc | null> {
+export async function getStream(
+  ctx: MutationCtx,
+  siteId: string,
+  shard: number,
+): Promise<StreamDoc | null> {
   return await ctx.db
     .query("aggregationStreams")
-    .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", siteId).eq("shard", shard))
+    .withIndex("by_siteId_and_shard", (q) =>
+      q.eq("siteId", siteId).eq("shard", shard),
+    )
     .unique();
 }
 
@@ -178,21 +229,35 @@ export async function aggregateStream(
   const page = await ctx.db
     .query("events")
     .withIndex("by_siteId_and_shard", (q) =>
-      q.eq("siteId", site._id).eq("shard", shard).gt("_creationTime", after).lte("_creationTime", horizon),
+      q
+        .eq("siteId", site._id)
+        .eq("shard", shard)
+        .gt("_creationTime", after)
+        .lte("_creationTime", horizon),
     )
     .take(maxEvents + 1);
   const more = page.length > maxEvents;
   const taken = page.slice(0, maxEvents);
   if (taken.length === 0) return { processed: 0, more: false, cursor: after };
   const cursor = taken[taken.length - 1]._creationTime;
-  const replayed = (e: EventDoc) => replay !== undefined && e._creationTime <= replay.until;
+  const replayed = (e: EventDoc) =>
+    replay !== undefined && e._creationTime <= replay.until;
   // A replay skips what the rebuild kept: events before the rebuilt range.
-  const events = taken.filter((e) => !replayed(e) || e.occurredAt >= replay!.from);
+  const events = taken.filter(
+    (e) => !replayed(e) || e.occurredAt >= replay!.from,
+  );
   if (events.length === 0) return { processed: taken.length, more, cursor };
 
   const deltas = new RollupDeltas();
-  for (const event of events) addEventContribution(deltas, event, hashVisitor(event.visitorId), site.timezone);
-  for (const group of groupBySession(events).values()) await foldSessionEvents(ctx, site, group, deltas);
+  for (const event of events)
+    addEventContribution(
+      deltas,
+      event,
+      hashVisitor(event.visitorId),
+      site.timezone,
+    );
+  for (const group of groupBySession(events).values())
+    await foldSessionEvents(ctx, site, group, deltas);
   await upsertVisitors(ctx, site._id, events, replayed);
   await flushDeltas(ctx, site._id, shard, deltas);
   return { processed: taken.length, more, cursor };
@@ -204,9 +269,16 @@ export async function aggregateStream(
  * conflicting with the run, except when the stream looked empty: exactly the
  * case where an ingest must learn that no job is scheduled any more.
  */
-export async function firstPendingEvent(ctx: MutationCtx, siteId: string, shard: number, cursor: number) {
+export async function firstPendingEvent(
+  ctx: MutationCtx,
+  siteId: string,
+  shard: number,
+  cursor: number,
+) {
   return await ctx.db
     .query("events")
-    .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", siteId).eq("shard", shard).gt("_creationTime", cursor))
+    .withIndex("by_siteId_and_shard", (q) =>
+      q.eq("siteId", siteId).eq("shard", shard).gt("_creationTime", cursor),
+    )
     .first();
 }

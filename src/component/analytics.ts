@@ -12,16 +12,24 @@ import { isSessionLevel } from "./lib/dimensions.js";
 import { sessionDurationMs } from "./lib/sessions.js";
 import { HOUR_MS, MINUTE_MS } from "./lib/time.js";
 import { getSiteDoc } from "./sites.js";
-import { REPORT_QUERIES, TOP_QUERY_NAMES, type TopDimension, type TopRow } from "./validators.js";
+import {
+  REPORT_QUERIES,
+  TOP_QUERY_NAMES,
+  type TopDimension,
+  type TopRow,
+} from "./validators.js";
 
 /** Longest range a report answers: daily rows stay in the hundreds. */
 const MAX_RANGE_MS = 800 * 24 * HOUR_MS;
 const MAX_TIMESERIES_BUCKETS = 2_000;
 
 function checkRange(from: number, to: number): void {
-  if (!Number.isFinite(from) || !Number.isFinite(to)) throw new ConvexError("from and to must be finite numbers");
-  if (to <= from) throw new ConvexError("The range is empty: `to` must be after `from`");
-  if (to - from > MAX_RANGE_MS) throw new ConvexError("The range is longer than 800 days");
+  if (!Number.isFinite(from) || !Number.isFinite(to))
+    throw new ConvexError("from and to must be finite numbers");
+  if (to <= from)
+    throw new ConvexError("The range is empty: `to` must be after `from`");
+  if (to - from > MAX_RANGE_MS)
+    throw new ConvexError("The range is longer than 800 days");
 }
 
 /** Headline figures for `[from, to)`; with `compare`, also the preceding range of equal length. */
@@ -32,7 +40,10 @@ export const getOverview = query({
     const site = await getSiteDoc(ctx, siteId);
     const current = await overviewOf(ctx, site, from, to);
     if (!compare) return current;
-    return { ...current, previous: await overviewOf(ctx, site, from - (to - from), from) };
+    return {
+      ...current,
+      previous: await overviewOf(ctx, site, from - (to - from), from),
+    };
   },
 });
 
@@ -44,14 +55,20 @@ export const getTimeseries = query({
     const site = await getSiteDoc(ctx, siteId);
     const spans = bucketSpans(from, to, interval, site.timezone);
     if (spans.length > MAX_TIMESERIES_BUCKETS) {
-      throw new ConvexError(`The range has ${spans.length} ${interval} buckets; at most ${MAX_TIMESERIES_BUCKETS} are allowed`);
+      throw new ConvexError(
+        `The range has ${spans.length} ${interval} buckets; at most ${MAX_TIMESERIES_BUCKETS} are allowed`,
+      );
     }
-    const plans = spans.map((s) => planExactRange(s.start, s.end, site.timezone));
+    const plans = spans.map((s) =>
+      planExactRange(s.start, s.end, site.timezone),
+    );
     const figures = await overviewsOf(ctx, site, plans);
-    return figures.map(({ viewsPerSession: _v, ...f }, i) => ({ bucketStart: spans[i].start, ...f }));
+    return figures.map(({ viewsPerSession: _v, ...f }, i) => ({
+      bucketStart: spans[i].start,
+      ...f,
+    }));
   },
 });
-
 
 async function topList(
   ctx: QueryCtx,
@@ -59,9 +76,19 @@ async function topList(
   dimension: TopDimension,
 ): Promise<TopRow[]> {
   checkRange(args.from, args.to);
-  const limit = Math.min(Math.max(Math.floor(args.limit ?? LIMITS.defaultTopLimit), 1), LIMITS.maxTopLimit);
+  const limit = Math.min(
+    Math.max(Math.floor(args.limit ?? LIMITS.defaultTopLimit), 1),
+    LIMITS.maxTopLimit,
+  );
   const site = await getSiteDoc(ctx, args.siteId);
-  const { rows, exact } = await rankedKeys(ctx, site, args.from, args.to, dimension, limit);
+  const { rows, exact } = await rankedKeys(
+    ctx,
+    site,
+    args.from,
+    args.to,
+    dimension,
+    limit,
+  );
   return rows.map((r) => ({
     key: r.key,
     count: r.events,
@@ -114,7 +141,11 @@ export const getEventPropertyBreakdown = query({
     const events = await ctx.db
       .query("events")
       .withIndex("by_siteId_and_name_and_occurredAt", (q) =>
-        q.eq("siteId", site._id).eq("name", eventName).gte("occurredAt", from).lt("occurredAt", to),
+        q
+          .eq("siteId", site._id)
+          .eq("name", eventName)
+          .gte("occurredAt", from)
+          .lt("occurredAt", to),
       )
       .take(MAX_BREAKDOWN_EVENTS + 1);
     if (events.length > MAX_BREAKDOWN_EVENTS) {
@@ -133,10 +164,21 @@ export const getEventPropertyBreakdown = query({
       row.count++;
       row.visitors.add(e.visitorId);
     }
-    const cap = Math.min(Math.max(Math.floor(limit ?? LIMITS.defaultTopLimit), 1), LIMITS.maxTopLimit);
+    const cap = Math.min(
+      Math.max(Math.floor(limit ?? LIMITS.defaultTopLimit), 1),
+      LIMITS.maxTopLimit,
+    );
     return [...byValue]
-      .map(([value, r]) => ({ value, count: r.count, visitors: r.visitors.size }))
-      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+      .map(([value, r]) => ({
+        value,
+        count: r.count,
+        visitors: r.visitors.size,
+      }))
+      .sort(
+        (a, b) =>
+          b.count - a.count ||
+          (a.value < b.value ? -1 : a.value > b.value ? 1 : 0),
+      )
       .slice(0, cap);
   },
 });
@@ -158,15 +200,25 @@ export const getRealtime = query({
     const start = end - REALTIME_WINDOW_MS;
     const events = await ctx.db
       .query("events")
-      .withIndex("by_siteId_and_occurredAt", (q) => q.eq("siteId", site._id).gte("occurredAt", start).lt("occurredAt", end))
+      .withIndex("by_siteId_and_occurredAt", (q) =>
+        q.eq("siteId", site._id).gte("occurredAt", start).lt("occurredAt", end),
+      )
       .take(MAX_BREAKDOWN_EVENTS);
-    const visitors = new Set(events.filter((e) => e.occurredAt >= at - REALTIME_VISITOR_MS).map((e) => e.visitorId));
-    const perMinute = Array.from({ length: REALTIME_WINDOW_MS / MINUTE_MS }, (_, i) => ({
-      minuteStart: start + i * MINUTE_MS,
-      pageviews: 0,
-    }));
+    const visitors = new Set(
+      events
+        .filter((e) => e.occurredAt >= at - REALTIME_VISITOR_MS)
+        .map((e) => e.visitorId),
+    );
+    const perMinute = Array.from(
+      { length: REALTIME_WINDOW_MS / MINUTE_MS },
+      (_, i) => ({
+        minuteStart: start + i * MINUTE_MS,
+        pageviews: 0,
+      }),
+    );
     for (const e of events) {
-      if (e.type === "pageview") perMinute[Math.floor((e.occurredAt - start) / MINUTE_MS)].pageviews++;
+      if (e.type === "pageview")
+        perMinute[Math.floor((e.occurredAt - start) / MINUTE_MS)].pageviews++;
     }
     return { visitors: visitors.size, pageviewsPerMinute: perMinute };
   },
@@ -181,20 +233,30 @@ export const getBotCounts = query({
     const rows = await ctx.db
       .query("botCounters")
       .withIndex("by_siteId_and_hourStart", (q) =>
-        q.eq("siteId", site._id).gt("hourStart", from - HOUR_MS).lt("hourStart", to),
+        q
+          .eq("siteId", site._id)
+          .gt("hourStart", from - HOUR_MS)
+          .lt("hourStart", to),
       )
       .collect();
-    return rows.reduce((sum, r) => ({ requests: sum.requests + r.requests, events: sum.events + r.events }), {
-      requests: 0,
-      events: 0,
-    });
+    return rows.reduce(
+      (sum, r) => ({
+        requests: sum.requests + r.requests,
+        events: sum.events + r.events,
+      }),
+      {
+        requests: 0,
+        events: 0,
+      },
+    );
   },
 });
 
 // ---------------------------------------------------------------- drill-downs
 
 function pageSize(numItems: number): number {
-  if (!Number.isFinite(numItems) || numItems < 1) throw new ConvexError("numItems must be at least 1");
+  if (!Number.isFinite(numItems) || numItems < 1)
+    throw new ConvexError("numItems must be at least 1");
   return Math.min(Math.floor(numItems), LIMITS.maxPageItems);
 }
 
@@ -214,7 +276,11 @@ function timeBounds(args: PageArgs) {
 
 type Pageable<T> = {
   order(order: "asc" | "desc"): {
-    paginate(opts: { cursor: string | null; numItems: number; endCursor?: string | null }): Promise<PaginationResult<T>>;
+    paginate(opts: {
+      cursor: string | null;
+      numItems: number;
+      endCursor?: string | null;
+    }): Promise<PaginationResult<T>>;
   };
 };
 
@@ -230,10 +296,18 @@ type Pageable<T> = {
  * and a `splitCursor`, and convex-helpers' `usePaginatedQuery` splits it in
  * two, so a pinned page grows only by what arrived between two updates.
  */
-function readPage<T>(query: Pageable<T>, order: "asc" | "desc", args: PageArgs) {
+function readPage<T>(
+  query: Pageable<T>,
+  order: "asc" | "desc",
+  args: PageArgs,
+) {
   const numItems = pageSize(args.numItems);
   const endCursor = args.endCursor ?? undefined;
-  return query.order(order).paginate({ cursor: args.cursor, numItems, ...(endCursor ? { endCursor } : {}) });
+  return query.order(order).paginate({
+    cursor: args.cursor,
+    numItems,
+    ...(endCursor ? { endCursor } : {}),
+  });
 }
 
 async function pageOfEvents(ctx: QueryCtx, args: PageArgs, type?: "pageview") {
@@ -241,12 +315,20 @@ async function pageOfEvents(ctx: QueryCtx, args: PageArgs, type?: "pageview") {
   const { from, to } = timeBounds(args);
   const db = paginator(ctx.db, schema);
   const q = type
-    ? db.query("events").withIndex("by_siteId_and_type_and_occurredAt", (q) =>
-        q.eq("siteId", site._id).eq("type", type).gte("occurredAt", from).lt("occurredAt", to),
-      )
-    : db.query("events").withIndex("by_siteId_and_occurredAt", (q) =>
-        q.eq("siteId", site._id).gte("occurredAt", from).lt("occurredAt", to),
-      );
+    ? db
+        .query("events")
+        .withIndex("by_siteId_and_type_and_occurredAt", (q) =>
+          q
+            .eq("siteId", site._id)
+            .eq("type", type)
+            .gte("occurredAt", from)
+            .lt("occurredAt", to),
+        )
+    : db
+        .query("events")
+        .withIndex("by_siteId_and_occurredAt", (q) =>
+          q.eq("siteId", site._id).gte("occurredAt", from).lt("occurredAt", to),
+        );
   return await readPage(q, "desc", args);
 }
 
@@ -264,8 +346,20 @@ export const listPageviews = query({
 
 /** A session as drill-downs show it: bookkeeping out, duration and bounce in. */
 function sessionView(s: Doc<"sessions">) {
-  const { _creationTime, siteId, interactions, buckets, entryAt, exitAt, ...shown } = s;
-  return { ...shown, durationMs: sessionDurationMs(s), bounced: interactions <= 1 };
+  const {
+    _creationTime,
+    siteId,
+    interactions,
+    buckets,
+    entryAt,
+    exitAt,
+    ...shown
+  } = s;
+  return {
+    ...shown,
+    durationMs: sessionDurationMs(s),
+    bounced: interactions <= 1,
+  };
 }
 
 /** Sessions by start time, newest first. */
@@ -276,7 +370,9 @@ export const listSessions = query({
     const { from, to } = timeBounds(args);
     const sessions = paginator(ctx.db, schema)
       .query("sessions")
-      .withIndex("by_siteId_and_startAt", (q) => q.eq("siteId", site._id).gte("startAt", from).lt("startAt", to));
+      .withIndex("by_siteId_and_startAt", (q) =>
+        q.eq("siteId", site._id).gte("startAt", from).lt("startAt", to),
+      );
     const page = await readPage(sessions, "desc", args);
     return { ...page, page: page.page.map(sessionView) };
   },
@@ -296,7 +392,9 @@ export const listVisitors = query({
     const page = await readPage(visitors, "desc", args);
     return {
       ...page,
-      page: page.page.map(({ siteId: _s, _creationTime: _c, ...visitor }) => visitor),
+      page: page.page.map(
+        ({ siteId: _s, _creationTime: _c, ...visitor }) => visitor,
+      ),
     };
   },
 });

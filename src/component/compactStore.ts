@@ -6,7 +6,13 @@
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { OVERVIEW } from "./lib/rollupDelta.js";
-import { decodeSketch, encodeSketch, isEmptySketch, sketchCardinality, type Sketch } from "./lib/sketch.js";
+import {
+  decodeSketch,
+  encodeSketch,
+  isEmptySketch,
+  sketchCardinality,
+  type Sketch,
+} from "./lib/sketch.js";
 import { floorToLocalDay, zoneOffsetMs, DAY_MS, HOUR_MS } from "./lib/time.js";
 import {
   INLINE_SKETCH_BYTES,
@@ -49,7 +55,9 @@ export function blockDays(level: number): number {
 
 /** Days since 1970-01-01 of the local calendar date that starts at `dayStart`. */
 export function localDayNumber(dayStart: number, timeZone: string): number {
-  return Math.round((dayStart + zoneOffsetMs(dayStart + HOUR_MS * 12, timeZone)) / DAY_MS);
+  return Math.round(
+    (dayStart + zoneOffsetMs(dayStart + HOUR_MS * 12, timeZone)) / DAY_MS,
+  );
 }
 
 /** The first instant of local day number `n`. */
@@ -58,7 +66,12 @@ export function localDayStart(n: number, timeZone: string): number {
   return floorToLocalDay(noonUtc - zoneOffsetMs(noonUtc, timeZone), timeZone);
 }
 
-export type UnitRef = { siteId: string; dimension: string; level: number; bucketStart: number };
+export type UnitRef = {
+  siteId: string;
+  dimension: string;
+  level: number;
+  bucketStart: number;
+};
 
 /**
  * The dimension name of a bucket's shared row. A unit that is complete (no
@@ -72,33 +85,56 @@ export const SHARED = "*";
 export const SHARED_UNIT_BYTES = 2 * 1024;
 
 const unitIndex = (ref: UnitRef) => (q: any) =>
-  q.eq("siteId", ref.siteId).eq("dimension", ref.dimension).eq("level", ref.level).eq("bucketStart", ref.bucketStart);
+  q
+    .eq("siteId", ref.siteId)
+    .eq("dimension", ref.dimension)
+    .eq("level", ref.level)
+    .eq("bucketStart", ref.bucketStart);
 
 /** The unit a stored row belongs to. */
 export function slotRef(row: TopsRow): UnitRef {
-  return { siteId: row.siteId, dimension: row.dimension, level: row.level, bucketStart: row.bucketStart };
+  return {
+    siteId: row.siteId,
+    dimension: row.dimension,
+    level: row.level,
+    bucketStart: row.bucketStart,
+  };
 }
 
-export async function readTopsRow(ctx: QueryCtx, ref: UnitRef): Promise<TopsRow | null> {
+export async function readTopsRow(
+  ctx: QueryCtx,
+  ref: UnitRef,
+): Promise<TopsRow | null> {
   return await ctx.db
     .query("rollupTops")
-    .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", unitIndex(ref))
+    .withIndex(
+      "by_siteId_and_dimension_and_level_and_bucketStart",
+      unitIndex(ref),
+    )
     .unique();
 }
 
-export async function readSketchRows(ctx: QueryCtx, ref: UnitRef, bands?: number[]): Promise<SketchRow[]> {
+export async function readSketchRows(
+  ctx: QueryCtx,
+  ref: UnitRef,
+  bands?: number[],
+): Promise<SketchRow[]> {
   if (bands === undefined) {
     return await ctx.db
       .query("rollupSketches")
-      .withIndex("by_siteId_and_dimension_and_level_and_bucketStart_and_band", unitIndex(ref))
+      .withIndex(
+        "by_siteId_and_dimension_and_level_and_bucketStart_and_band",
+        unitIndex(ref),
+      )
       .collect();
   }
   const rows: SketchRow[] = [];
   for (const band of bands) {
     const row = await ctx.db
       .query("rollupSketches")
-      .withIndex("by_siteId_and_dimension_and_level_and_bucketStart_and_band", (q) =>
-        unitIndex(ref)(q).eq("band", band),
+      .withIndex(
+        "by_siteId_and_dimension_and_level_and_bucketStart_and_band",
+        (q) => unitIndex(ref)(q).eq("band", band),
       )
       .unique();
     if (row) rows.push(row);
@@ -134,22 +170,38 @@ export function rankUnitOf(row: TopsRow): RankUnit {
  * its own row, or from the bucket's shared row (`row` is then null: the
  * unit has no row of its own).
  */
-export async function readUnit(ctx: QueryCtx, ref: UnitRef): Promise<{ unit: Unit; row: TopsRow | null; sketchRows: SketchRow[] }> {
+export async function readUnit(
+  ctx: QueryCtx,
+  ref: UnitRef,
+): Promise<{ unit: Unit; row: TopsRow | null; sketchRows: SketchRow[] }> {
   const row = await readTopsRow(ctx, ref);
   if (!row) {
-    const shared = ref.dimension === SHARED ? null : await readTopsRow(ctx, { ...ref, dimension: SHARED });
+    const shared =
+      ref.dimension === SHARED
+        ? null
+        : await readTopsRow(ctx, { ...ref, dimension: SHARED });
     const view = shared && viewOfShared(shared, ref.dimension);
-    return { unit: view ? unitOfInlineRow(view) : emptyUnit(), row: null, sketchRows: [] };
+    return {
+      unit: view ? unitOfInlineRow(view) : emptyUnit(),
+      row: null,
+      sketchRows: [],
+    };
   }
   const sketchRows = row.sketches ? [] : await readSketchRows(ctx, ref);
   const sketches = new Map<string, ArrayBuffer>();
   row.sketches?.forEach((encoded, i) => sketches.set(row.keys[i], encoded));
-  for (const s of sketchRows) s.keys.forEach((k, i) => sketches.set(k, s.sketches[i]));
+  for (const s of sketchRows)
+    s.keys.forEach((k, i) => sketches.set(k, s.sketches[i]));
   const unit = emptyUnit();
   unit.restMax = row.restMax;
   for (const [key, c] of countersOf(row)) {
     const encoded = sketches.get(key);
-    unit.entries.set(key, { key, ...c, sketch: encoded && encoded.byteLength > 0 ? decodeSketch(encoded) : undefined });
+    unit.entries.set(key, {
+      key,
+      ...c,
+      sketch:
+        encoded && encoded.byteLength > 0 ? decodeSketch(encoded) : undefined,
+    });
   }
   return { unit, row, sketchRows };
 }
@@ -158,25 +210,38 @@ export async function readUnit(ctx: QueryCtx, ref: UnitRef): Promise<{ unit: Uni
  * The encoded sketches of `keys` in `row`: inline ones directly, banded ones
  * by reading only the bands that hold those keys' ranks.
  */
-export async function sketchesOfKeys(ctx: QueryCtx, row: TopsRow, keys: string[]): Promise<Map<string, ArrayBuffer>> {
+export async function sketchesOfKeys(
+  ctx: QueryCtx,
+  row: TopsRow,
+  keys: string[],
+): Promise<Map<string, ArrayBuffer>> {
   const found = new Map<string, ArrayBuffer>();
   const rank = new Map(row.keys.map((k, i) => [k, i]));
   const ranks = keys.flatMap((k) => (rank.has(k) ? [rank.get(k)!] : []));
   if (ranks.length === 0) return found;
   if (row.sketches) {
-    for (const r of ranks) if (row.sketches[r].byteLength > 0) found.set(row.keys[r], row.sketches[r]);
+    for (const r of ranks)
+      if (row.sketches[r].byteLength > 0)
+        found.set(row.keys[r], row.sketches[r]);
     return found;
   }
-  const bands = [...new Set(ranks.map((r) => bandOfRank(r, row.bandStarts ?? [0])))].sort((a, b) => a - b);
+  const bands = [
+    ...new Set(ranks.map((r) => bandOfRank(r, row.bandStarts ?? [0]))),
+  ].sort((a, b) => a - b);
   const wanted = new Set(keys);
   for (const band of await readSketchRows(ctx, slotRef(row), bands)) {
-    band.keys.forEach((k, i) => wanted.has(k) && found.set(k, band.sketches[i]));
+    band.keys.forEach(
+      (k, i) => wanted.has(k) && found.set(k, band.sketches[i]),
+    );
   }
   return found;
 }
 
 /** One dimension's part of a shared row, shaped as a row of its own (restMax 0, sketches inline). */
-export function viewOfShared(shared: TopsRow, dimension: string): TopsRow | null {
+export function viewOfShared(
+  shared: TopsRow,
+  dimension: string,
+): TopsRow | null {
   const prefix = `${dimension}\t`;
   const keys: string[] = [];
   const values: number[] = [];
@@ -197,7 +262,12 @@ function unitOfInlineRow(row: TopsRow): Unit {
   const counters = countersOf(row);
   row.keys.forEach((key, i) => {
     const encoded = row.sketches?.[i];
-    unit.entries.set(key, { key, ...counters.get(key)!, sketch: encoded && encoded.byteLength > 0 ? decodeSketch(encoded) : undefined });
+    unit.entries.set(key, {
+      key,
+      ...counters.get(key)!,
+      sketch:
+        encoded && encoded.byteLength > 0 ? decodeSketch(encoded) : undefined,
+    });
   });
   return unit;
 }
@@ -206,17 +276,29 @@ function unitOfInlineRow(row: TopsRow): Unit {
 export function unitsOfShared(shared: TopsRow | null): Map<string, Unit> {
   const units = new Map<string, Unit>();
   if (!shared) return units;
-  const dimensions = new Set(shared.keys.map((k) => k.slice(0, k.indexOf("\t"))));
-  for (const d of dimensions) units.set(d, unitOfInlineRow(viewOfShared(shared, d)!));
+  const dimensions = new Set(
+    shared.keys.map((k) => k.slice(0, k.indexOf("\t"))),
+  );
+  for (const d of dimensions)
+    units.set(d, unitOfInlineRow(viewOfShared(shared, d)!));
   return units;
 }
 
 /** The unit's entries and encoded sketches when it may live in the shared row, else null. */
-export function sharedForm(unit: Unit, level: number): { entries: UnitEntry[]; encoded: ArrayBuffer[] } | null {
+export function sharedForm(
+  unit: Unit,
+  level: number,
+): { entries: UnitEntry[]; encoded: ArrayBuffer[] } | null {
   const { entries, restMax } = truncateUnit(unit, keyLimit(level));
   if (restMax > 0 || entries.some((e) => e.slack > 0)) return null;
-  const encoded = entries.map((e) => (e.sketch && !isEmptySketch(e.sketch) ? encodeSketch(e.sketch) : EMPTY));
-  const bytes = entries.reduce((n, e, i) => n + e.key.length + 8 * VALUE_FIELDS.length + encoded[i].byteLength, 0);
+  const encoded = entries.map((e) =>
+    e.sketch && !isEmptySketch(e.sketch) ? encodeSketch(e.sketch) : EMPTY,
+  );
+  const bytes = entries.reduce(
+    (n, e, i) =>
+      n + e.key.length + 8 * VALUE_FIELDS.length + encoded[i].byteLength,
+    0,
+  );
   return bytes <= SHARED_UNIT_BYTES ? { entries, encoded } : null;
 }
 
@@ -230,7 +312,9 @@ export async function writeShared(
   const keys: string[] = [];
   const values: number[] = [];
   const sketches: ArrayBuffer[] = [];
-  for (const [dimension, form] of [...units].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [dimension, form] of [...units].sort(([a], [b]) =>
+    a < b ? -1 : 1,
+  )) {
     form.entries.forEach((e, i) => {
       keys.push(`${dimension}\t${e.key}`);
       for (const f of VALUE_FIELDS) values.push(e[f]);
@@ -242,15 +326,28 @@ export async function writeShared(
     await ctx.db.delete(previous._id);
     return 1;
   }
-  const bytes = keys.reduce((n, k) => n + k.length + 8 * VALUE_FIELDS.length, 64) + sketches.reduce((n, b) => n + b.byteLength, 0);
-  const doc = { ...ref, dimension: SHARED, keys, values, restMax: 0, sketches, bytes };
+  const bytes =
+    keys.reduce((n, k) => n + k.length + 8 * VALUE_FIELDS.length, 64) +
+    sketches.reduce((n, b) => n + b.byteLength, 0);
+  const doc = {
+    ...ref,
+    dimension: SHARED,
+    keys,
+    values,
+    restMax: 0,
+    sketches,
+    bytes,
+  };
   if (previous) await ctx.db.replace(previous._id, doc);
   else await ctx.db.insert("rollupTops", doc);
   return 1;
 }
 
 /** Deletes a unit's own rows (it moved into the shared row). */
-export async function deleteOwnRows(ctx: MutationCtx, previous: { row: TopsRow | null; sketchRows: SketchRow[] }): Promise<number> {
+export async function deleteOwnRows(
+  ctx: MutationCtx,
+  previous: { row: TopsRow | null; sketchRows: SketchRow[] },
+): Promise<number> {
   if (previous.row) await ctx.db.delete(previous.row._id);
   for (const r of previous.sketchRows) await ctx.db.delete(r._id);
   return (previous.row ? 1 : 0) + previous.sketchRows.length;
@@ -282,19 +379,28 @@ export async function writeUnit(
     return (previous.row ? 1 : 0) + previous.sketchRows.length;
   }
   const keys = entries.map((e) => e.key);
-  const encoded = entries.map((e) => (e.sketch && !isEmptySketch(e.sketch) ? encodeSketch(e.sketch) : EMPTY));
+  const encoded = entries.map((e) =>
+    e.sketch && !isEmptySketch(e.sketch) ? encodeSketch(e.sketch) : EMPTY,
+  );
   const sketchBytes = encoded.reduce((n, b) => n + b.byteLength, 0);
   const inline = sketchBytes <= INLINE_SKETCH_BYTES;
-  const bandStarts = inline ? [] : bandStartsFor(encoded.map((b) => b.byteLength));
-  const overviewSketch = ref.dimension === OVERVIEW ? entries[0]?.sketch : undefined;
+  const bandStarts = inline
+    ? []
+    : bandStartsFor(encoded.map((b) => b.byteLength));
+  const overviewSketch =
+    ref.dimension === OVERVIEW ? entries[0]?.sketch : undefined;
   const counts = {
     ...ref,
     keys,
     values: packValues(entries),
     restMax,
     ...(inline ? { sketches: encoded } : { bandStarts }),
-    ...(ref.dimension === OVERVIEW ? { visitors: overviewSketch ? sketchCardinality(overviewSketch) : 0 } : {}),
-    bytes: keys.reduce((n, k) => n + k.length + 8 * VALUE_FIELDS.length, 64) + (inline ? sketchBytes : 0),
+    ...(ref.dimension === OVERVIEW
+      ? { visitors: overviewSketch ? sketchCardinality(overviewSketch) : 0 }
+      : {}),
+    bytes:
+      keys.reduce((n, k) => n + k.length + 8 * VALUE_FIELDS.length, 64) +
+      (inline ? sketchBytes : 0),
   };
   if (previous.row) await ctx.db.replace(previous.row._id, counts);
   else await ctx.db.insert("rollupTops", counts);
@@ -304,7 +410,13 @@ export async function writeUnit(
     const from = bandStarts[band];
     const to = bandStarts[band + 1] ?? keys.length;
     const sketches = encoded.slice(from, to);
-    const doc = { ...ref, band, keys: keys.slice(from, to), sketches, bytes: sketches.reduce((n, b) => n + b.byteLength + 16, 64) };
+    const doc = {
+      ...ref,
+      band,
+      keys: keys.slice(from, to),
+      sketches,
+      bytes: sketches.reduce((n, b) => n + b.byteLength + 16, 64),
+    };
     const old = previous.sketchRows.find((r) => r.band === band);
     if (old) await ctx.db.replace(old._id, doc);
     else await ctx.db.insert("rollupSketches", doc);
@@ -328,7 +440,8 @@ export function unitsOfLiveRows(rows: RollupRow[]): Map<string, Unit> {
   for (const row of rows) {
     for (const entry of row.entries) {
       const tab = entry.key.indexOf("\t");
-      const dimension = row.dimension === OVERVIEW ? OVERVIEW : entry.key.slice(0, tab);
+      const dimension =
+        row.dimension === OVERVIEW ? OVERVIEW : entry.key.slice(0, tab);
       const key = row.dimension === OVERVIEW ? "" : entry.key.slice(tab + 1);
       let unit = units.get(dimension);
       if (!unit) units.set(dimension, (unit = emptyUnit()));

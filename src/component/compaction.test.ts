@@ -1,8 +1,17 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api.js";
-import { COMPACTION_PAGE_BYTES, COMPACTION_PAGE_ROWS, SETTLE_GRACE_MS } from "./compaction.js";
+import {
+  COMPACTION_PAGE_BYTES,
+  COMPACTION_PAGE_ROWS,
+  SETTLE_GRACE_MS,
+} from "./compaction.js";
 import { ROLLUP_ROW_BUDGET_BYTES } from "./rollups.js";
-import { addToSketch, emptySketch, encodeSketch, hashVisitor } from "./lib/sketch.js";
+import {
+  addToSketch,
+  emptySketch,
+  encodeSketch,
+  hashVisitor,
+} from "./lib/sketch.js";
 import { bigKeyedEntries, visitorSketch } from "./testing/bigRows.js";
 import { measure, type Usage } from "./testing/meter.js";
 import { replay } from "./testing/replay.js";
@@ -14,7 +23,13 @@ import {
   shardsPerGroup,
   type Range,
 } from "./testing/reports.js";
-import { createTestSite, drain, setupComponent, WRITE_KEY_HASH, type TestInstance } from "./testing/setup.js";
+import {
+  createTestSite,
+  drain,
+  setupComponent,
+  WRITE_KEY_HASH,
+  type TestInstance,
+} from "./testing/setup.js";
 import { generateTraffic, uniqueEvents } from "./testing/traffic.js";
 import { buildSessions, truthTop, type SentEvent } from "./testing/truth.js";
 import { shardFor } from "./ingest.js";
@@ -57,11 +72,14 @@ async function siteWithTraffic(seed: number, visitors: number) {
 }
 
 async function compactUnitCount(t: TestInstance): Promise<number> {
-  return (await t.run(async (ctx) => ctx.db.query("rollupTops").collect())).length;
+  return (await t.run(async (ctx) => ctx.db.query("rollupTops").collect()))
+    .length;
 }
 
 async function leaseCount(t: TestInstance): Promise<number> {
-  return (await t.run(async (ctx) => ctx.db.query("maintenanceLeases").collect())).length;
+  return (
+    await t.run(async (ctx) => ctx.db.query("maintenanceLeases").collect())
+  ).length;
 }
 
 function groupsWithSeveralShards(groups: Map<string, Set<number>>): number {
@@ -85,7 +103,8 @@ describe("compaction of generated traffic (8 shards)", () => {
     expect(await compactUnitCount(t)).toBeGreaterThan(groupsBefore.size / 2);
     const after = await reportsFor(t, siteId, RANGES);
     expect(after).toEqual(before);
-    for (const report of after) expectReportMatchesTruth(report, events, sessions);
+    for (const report of after)
+      expectReportMatchesTruth(report, events, sessions);
     expect(await leaseCount(t)).toBe(0);
   });
 
@@ -102,18 +121,24 @@ describe("compaction of generated traffic (8 shards)", () => {
     expect(runs.find((r) => r.ran)!.merged).toBeGreaterThan(0);
 
     expect(await rollupRows(t, siteId)).toEqual([]);
-    for (const report of await reportsFor(t, siteId, RANGES)) expectReportMatchesTruth(report, events, sessions);
+    for (const report of await reportsFor(t, siteId, RANGES))
+      expectReportMatchesTruth(report, events, sessions);
     expect(await leaseCount(t)).toBe(0);
   });
 
   test("compact called twice before draining merges once; reports equal the truth", async () => {
     const { t, siteId, events, sessions } = await siteWithTraffic(13, 20);
     vi.setSystemTime(SETTLED_AT);
-    expect(await t.mutation(api.compaction.compact, { siteId, since: 0 })).toEqual({ scheduled: 1 });
-    expect(await t.mutation(api.compaction.compact, { siteId, since: 0 })).toEqual({ scheduled: 1 });
+    expect(
+      await t.mutation(api.compaction.compact, { siteId, since: 0 }),
+    ).toEqual({ scheduled: 1 });
+    expect(
+      await t.mutation(api.compaction.compact, { siteId, since: 0 }),
+    ).toEqual({ scheduled: 1 });
     await drain(t);
     expect(await rollupRows(t, siteId)).toEqual([]);
-    for (const report of await reportsFor(t, siteId, RANGES)) expectReportMatchesTruth(report, events, sessions);
+    for (const report of await reportsFor(t, siteId, RANGES))
+      expectReportMatchesTruth(report, events, sessions);
     expect(await leaseCount(t)).toBe(0);
   });
 
@@ -121,17 +146,33 @@ describe("compaction of generated traffic (8 shards)", () => {
     const { t, siteId } = await siteWithTraffic(17, 10);
     vi.setSystemTime(SETTLED_AT);
     const rowsBefore = await rollupRows(t, siteId);
-    const horizon = await t.mutation(internal.compaction.claimCompaction, { siteId, runId: "holder" });
+    const horizon = await t.mutation(internal.compaction.claimCompaction, {
+      siteId,
+      runId: "holder",
+    });
     expect(horizon).toBe(SETTLED_AT - SETTLE_GRACE_MS);
 
-    const blocked = await t.action(internal.compaction.compactShards, { siteId, since: 0 });
+    const blocked = await t.action(internal.compaction.compactShards, {
+      siteId,
+      since: 0,
+    });
     expect(blocked).toEqual({ merged: 0, pages: 0, ran: false });
     // A continuation of a run that lost the lease to a live run exits too.
     const position = { phase: 0 };
-    const orphan = await t.action(internal.compaction.compactShards, { siteId, since: 0, runId: "orphan", position });
+    const orphan = await t.action(internal.compaction.compactShards, {
+      siteId,
+      since: 0,
+      runId: "orphan",
+      position,
+    });
     expect(orphan).toEqual({ merged: 0, pages: 0, ran: false });
     // A page of a run that lost its lease mid-chain reports it and touches nothing.
-    const page = await t.mutation(internal.compaction.compactPage, { siteId, runId: "orphan", horizon: horizon!, position });
+    const page = await t.mutation(internal.compaction.compactPage, {
+      siteId,
+      runId: "orphan",
+      horizon: horizon!,
+      position,
+    });
     expect(page).toEqual({ next: null, merged: 0, lost: true });
     await drain(t);
     expect(await rollupRows(t, siteId)).toEqual(rowsBefore);
@@ -147,21 +188,52 @@ const OVERVIEW_SHARDS = 600;
 const KEYED_SHARDS = 300;
 const PAGES = 37;
 
-type SeedEntry = { key: string; events: number; pageviews: number; sessions: number; bounces: number; durationMs: number; visitor: string };
+type SeedEntry = {
+  key: string;
+  events: number;
+  pageviews: number;
+  sessions: number;
+  bounces: number;
+  durationMs: number;
+  visitor: string;
+};
 
 function sketchOf(visitor: string): ArrayBuffer {
   return encodeSketch(addToSketch(emptySketch(), hashVisitor(visitor), 1));
 }
 
 function overviewSeed(shard: number): SeedEntry {
-  return { key: "", events: 1 + (shard % 7), pageviews: shard % 5, sessions: 1, bounces: shard % 2, durationMs: shard * 1000, visitor: `v${shard % 90}` };
+  return {
+    key: "",
+    events: 1 + (shard % 7),
+    pageviews: shard % 5,
+    sessions: 1,
+    bounces: shard % 2,
+    durationMs: shard * 1000,
+    visitor: `v${shard % 90}`,
+  };
 }
 
 /** Two parts per keyed shard: page keys in part 0, event keys in part 1. */
 function keyedSeed(shard: number): SeedEntry[][] {
-  const counters = { sessions: 0, bounces: 0, durationMs: 0, visitor: `v${shard % 70}` };
-  const page = { key: `page\t/p${shard % PAGES}`, events: 1 + (shard % 3), pageviews: 1 + (shard % 3), ...counters };
-  const event = { key: `event\t${shard % 2 ? "signup" : "click"}`, events: 2, pageviews: 0, ...counters };
+  const counters = {
+    sessions: 0,
+    bounces: 0,
+    durationMs: 0,
+    visitor: `v${shard % 70}`,
+  };
+  const page = {
+    key: `page\t/p${shard % PAGES}`,
+    events: 1 + (shard % 3),
+    pageviews: 1 + (shard % 3),
+    ...counters,
+  };
+  const event = {
+    key: `event\t${shard % 2 ? "signup" : "click"}`,
+    events: 2,
+    pageviews: 0,
+    ...counters,
+  };
   return [[page], [event]];
 }
 
@@ -170,19 +242,41 @@ function toEntry({ visitor, ...counters }: SeedEntry) {
 }
 
 /** Writes rollup rows directly: ~600 overview and ~600 keyed rows in one bucket, a few in the next. */
-async function seedManyShardRows(t: TestInstance, siteId: string): Promise<number> {
+async function seedManyShardRows(
+  t: TestInstance,
+  siteId: string,
+): Promise<number> {
   return await t.run(async (ctx) => {
     let rows = 0;
-    const insert = async (bucketStart: number, dimension: string, shard: number, part: number, entries: SeedEntry[]) => {
-      await ctx.db.insert("rollupShards", { siteId, interval: "hour", bucketStart, dimension, shard, part, entries: entries.map(toEntry), bytes: 100 });
+    const insert = async (
+      bucketStart: number,
+      dimension: string,
+      shard: number,
+      part: number,
+      entries: SeedEntry[],
+    ) => {
+      await ctx.db.insert("rollupShards", {
+        siteId,
+        interval: "hour",
+        bucketStart,
+        dimension,
+        shard,
+        part,
+        entries: entries.map(toEntry),
+        bytes: 100,
+      });
       rows++;
     };
-    for (let i = 0; i < OVERVIEW_SHARDS; i++) await insert(STRESS_BUCKET, "overview", i * 3, 0, [overviewSeed(i * 3)]);
+    for (let i = 0; i < OVERVIEW_SHARDS; i++)
+      await insert(STRESS_BUCKET, "overview", i * 3, 0, [overviewSeed(i * 3)]);
     for (let i = 0; i < KEYED_SHARDS; i++) {
-      for (const [part, entries] of keyedSeed(i * 5).entries()) await insert(STRESS_BUCKET, "keyed", i * 5, part, entries);
+      for (const [part, entries] of keyedSeed(i * 5).entries())
+        await insert(STRESS_BUCKET, "keyed", i * 5, part, entries);
     }
     for (const shard of [2, 9, 70, 71, 130]) {
-      await insert(NEIGHBOUR_BUCKET, "overview", shard, 0, [overviewSeed(shard)]);
+      await insert(NEIGHBOUR_BUCKET, "overview", shard, 0, [
+        overviewSeed(shard),
+      ]);
       await insert(NEIGHBOUR_BUCKET, "keyed", shard, 0, keyedSeed(shard)[0]);
     }
     return rows;
@@ -191,23 +285,40 @@ async function seedManyShardRows(t: TestInstance, siteId: string): Promise<numbe
 
 /** SPEC §5 figures of the seeded rows, computed from the seed definitions alone. */
 function seededExpectation() {
-  const overview = [...Array.from({ length: OVERVIEW_SHARDS }, (_, i) => overviewSeed(i * 3)), ...[2, 9, 70, 71, 130].map(overviewSeed)];
-  const sum = (key: "events" | "pageviews" | "sessions" | "bounces" | "durationMs") => overview.reduce((n, e) => n + e[key], 0);
+  const overview = [
+    ...Array.from({ length: OVERVIEW_SHARDS }, (_, i) => overviewSeed(i * 3)),
+    ...[2, 9, 70, 71, 130].map(overviewSeed),
+  ];
+  const sum = (
+    key: "events" | "pageviews" | "sessions" | "bounces" | "durationMs",
+  ) => overview.reduce((n, e) => n + e[key], 0);
   const pageEntries = [
     ...Array.from({ length: KEYED_SHARDS }, (_, i) => keyedSeed(i * 5)[0][0]),
     ...[2, 9, 70, 71, 130].map((shard) => keyedSeed(shard)[0][0]),
   ];
-  const pages = new Map<string, { count: number; pageviewCount: number; visitors: Set<string> }>();
+  const pages = new Map<
+    string,
+    { count: number; pageviewCount: number; visitors: Set<string> }
+  >();
   for (const e of pageEntries) {
     const key = e.key.split("\t")[1];
-    const row = pages.get(key) ?? { count: 0, pageviewCount: 0, visitors: new Set<string>() };
+    const row = pages.get(key) ?? {
+      count: 0,
+      pageviewCount: 0,
+      visitors: new Set<string>(),
+    };
     row.count += e.events;
     row.pageviewCount += e.pageviews;
     row.visitors.add(e.visitor);
     pages.set(key, row);
   }
   const topPages = [...pages]
-    .map(([key, r]) => ({ key, count: r.count, pageviewCount: r.pageviewCount, visitors: r.visitors.size }))
+    .map(([key, r]) => ({
+      key,
+      count: r.count,
+      pageviewCount: r.pageviewCount,
+      visitors: r.visitors.size,
+    }))
     .sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
   return {
     events: sum("events"),
@@ -228,28 +339,45 @@ async function stressSite() {
   return { t, siteId, seeded };
 }
 
-const STRESS_RANGE: Range = { from: STRESS_BUCKET, to: NEIGHBOUR_BUCKET + HOUR };
+const STRESS_RANGE: Range = {
+  from: STRESS_BUCKET,
+  to: NEIGHBOUR_BUCKET + HOUR,
+};
 
 function expectSeededTotals(report: Awaited<ReturnType<typeof reportFor>>) {
   const expected = seededExpectation();
   const { topPages, ...overview } = expected;
-  for (const [key, value] of Object.entries(overview)) expect(report.overview[key], key).toBeCloseTo(value, 6);
+  for (const [key, value] of Object.entries(overview))
+    expect(report.overview[key], key).toBeCloseTo(value, 6);
   expect(report.top.page).toEqual(topPages);
 }
 
 /** Runs the chain page by page (as compactShards does), measuring each page transaction. */
-async function compactPageByPage(t: TestInstance, siteId: string): Promise<Usage[]> {
+async function compactPageByPage(
+  t: TestInstance,
+  siteId: string,
+): Promise<Usage[]> {
   const runId = "metered";
-  const horizon = await t.mutation(internal.compaction.claimCompaction, { siteId, runId });
+  const horizon = await t.mutation(internal.compaction.claimCompaction, {
+    siteId,
+    runId,
+  });
   expect(horizon).not.toBeNull();
   const usages: Usage[] = [];
   type Position = { phase: number; day?: number; level?: number; dim?: number };
   let position: Position | null = { phase: 0 };
   while (position) {
-    const args: { siteId: string; runId: string; horizon: number; position: Position } = { siteId, runId, horizon: horizon!, position };
-    const { result, usage }: { result: { next: Position | null; lost: boolean }; usage: Usage } = await measure(() =>
-      t.mutation(internal.compaction.compactPage, args),
-    );
+    const args: {
+      siteId: string;
+      runId: string;
+      horizon: number;
+      position: Position;
+    } = { siteId, runId, horizon: horizon!, position };
+    const {
+      result,
+      usage,
+    }: { result: { next: Position | null; lost: boolean }; usage: Usage } =
+      await measure(() => t.mutation(internal.compaction.compactPage, args));
     expect(result.lost).toBe(false);
     usages.push(usage);
     position = result.next;
@@ -267,12 +395,17 @@ describe("compaction of one bucket with ~600 shard rows per row group", () => {
     expectSeededTotals(before);
 
     const usages = await compactPageByPage(t, siteId);
-    console.log(`stress: ${usages.length} pages`, usages.map((u) => `${u.documentsRead}r/${u.documentsWritten}w`).join(" "));
+    console.log(
+      `stress: ${usages.length} pages`,
+      usages.map((u) => `${u.documentsRead}r/${u.documentsWritten}w`).join(" "),
+    );
     // A page reads and deletes at most COMPACTION_PAGE_ROWS live rows and
     // writes the bucket's compact units (a counts row and a few sketch bands
     // per dimension) besides.
     for (const usage of usages) {
-      expect(usage.documentsWritten).toBeLessThanOrEqual(COMPACTION_PAGE_ROWS + 100);
+      expect(usage.documentsWritten).toBeLessThanOrEqual(
+        COMPACTION_PAGE_ROWS + 100,
+      );
       expect(usage.bytesRead).toBeLessThan(1024 * 1024);
     }
     expect(await rollupRows(t, siteId)).toEqual([]);
@@ -296,15 +429,29 @@ describe("compaction of one bucket with ~600 shard rows per row group", () => {
 
 /** Two client sessions of one hour whose shards differ, the grower on the higher shard. */
 function sessionsOnDifferentShards() {
-  const ids = Array.from({ length: 40 }, (_, i) => ({ visitorId: `visitor-${i}`, sessionId: `session-${i}` }));
-  const withShard = ids.map((id) => ({ ...id, shard: shardFor(id.visitorId, id.sessionId, 8) }));
-  const low = withShard.find((id) => id.shard === Math.min(...withShard.map((x) => x.shard)))!;
+  const ids = Array.from({ length: 40 }, (_, i) => ({
+    visitorId: `visitor-${i}`,
+    sessionId: `session-${i}`,
+  }));
+  const withShard = ids.map((id) => ({
+    ...id,
+    shard: shardFor(id.visitorId, id.sessionId, 8),
+  }));
+  const low = withShard.find(
+    (id) => id.shard === Math.min(...withShard.map((x) => x.shard)),
+  )!;
   const high = withShard.find((id) => id.shard > low.shard)!;
   return { bouncer: low, grower: high };
 }
 
 /** Ingests one event at `arrival` (default: a second after it occurred) and aggregates it. */
-async function sendEvent(t: TestInstance, who: Who, event: SentEvent, sent: SentEvent[], arrival = event.occurredAt + 1000) {
+async function sendEvent(
+  t: TestInstance,
+  who: Who,
+  event: SentEvent,
+  sent: SentEvent[],
+  arrival = event.occurredAt + 1000,
+) {
   vi.setSystemTime(arrival);
   const { visitorId: _v, sessionId: _s, ...wire } = event;
   await t.mutation(api.ingest.ingestBatch, {
@@ -345,15 +492,36 @@ async function twoSessionsAtTen(t: TestInstance, sent: SentEvent[]) {
 }
 
 /** Shards with live rows for 10:00 (compacted buckets have none until a change arrives). */
-async function shardsOfTenOClock(t: TestInstance, siteId: string): Promise<number[]> {
-  return [...(shardsPerGroup(await rollupRows(t, siteId)).get(`hour|${at(10, 0)}|keyed`) ?? [])].sort((a, b) => a - b);
+async function shardsOfTenOClock(
+  t: TestInstance,
+  siteId: string,
+): Promise<number[]> {
+  return [
+    ...(shardsPerGroup(await rollupRows(t, siteId)).get(
+      `hour|${at(10, 0)}|keyed`,
+    ) ?? []),
+  ].sort((a, b) => a - b);
 }
 
 /** Top exit pages of 10:00–11:00 from the component and from the raw-event truth. */
-async function exitPagesOfTen(t: TestInstance, siteId: string, sent: SentEvent[]) {
+async function exitPagesOfTen(
+  t: TestInstance,
+  siteId: string,
+  sent: SentEvent[],
+) {
   const range = { siteId, from: at(10, 0), to: at(11, 0), limit: 100 };
-  const expected = truthTop("exitPage", sent, buildSessions(sent, 30 * MINUTE), range.from, range.to, 100);
-  return { actual: await t.query(api.analytics.getTopExitPages, range), expected };
+  const expected = truthTop(
+    "exitPage",
+    sent,
+    buildSessions(sent, 30 * MINUTE),
+    range.from,
+    range.to,
+    100,
+  );
+  return {
+    actual: await t.query(api.analytics.getTopExitPages, range),
+    expected,
+  };
 }
 
 const EXIT_PAGES_AFTER_GROWTH = [
@@ -362,7 +530,10 @@ const EXIT_PAGES_AFTER_GROWTH = [
 ];
 
 async function compactNow(t: TestInstance, siteId: string) {
-  const run = await t.action(internal.compaction.compactShards, { siteId, since: 0 });
+  const run = await t.action(internal.compaction.compactShards, {
+    siteId,
+    since: 0,
+  });
   expect(run.ran).toBe(true);
 }
 
@@ -377,7 +548,8 @@ describe("sessions that change after their start bucket was compacted", () => {
     const siteId = await createTestSite(t, { rollupShardCount: 8 });
     const sent: SentEvent[] = [];
     const { bouncer, grower } = await twoSessionsAtTen(t, sent);
-    for (let m = 35; m <= 3 * 60 + 5; m += 20) await sendEvent(t, grower, track(grower, at(10, m)), sent);
+    for (let m = 35; m <= 3 * 60 + 5; m += 20)
+      await sendEvent(t, grower, track(grower, at(10, m)), sent);
     await compactNow(t, siteId);
     expect(await shardsOfTenOClock(t, siteId)).toEqual([]);
 
@@ -390,7 +562,9 @@ describe("sessions that change after their start bucket was compacted", () => {
     vi.setSystemTime(at(16, 0));
     await compactNow(t, siteId);
     expect(await shardsOfTenOClock(t, siteId)).toEqual([]);
-    expect((await exitPagesOfTen(t, siteId, sent)).actual).toEqual(EXIT_PAGES_AFTER_GROWTH);
+    expect((await exitPagesOfTen(t, siteId, sent)).actual).toEqual(
+      EXIT_PAGES_AFTER_GROWTH,
+    );
   });
 
   test("a late event aggregated after its bucket was compacted moves the exit page exactly", async () => {
@@ -403,14 +577,22 @@ describe("sessions that change after their start bucket was compacted", () => {
     expect(await shardsOfTenOClock(t, siteId)).toEqual([]);
 
     // Arrives 19 h late, within SPEC §6's 24 h, and joins the grower's session.
-    await sendEvent(t, grower, pageview(grower, "/z", at(10, 40)), sent, at(30, 0));
+    await sendEvent(
+      t,
+      grower,
+      pageview(grower, "/z", at(10, 40)),
+      sent,
+      at(30, 0),
+    );
     const late = await exitPagesOfTen(t, siteId, sent);
     expect(late.expected).toEqual(EXIT_PAGES_AFTER_GROWTH);
     expect(late.actual).toEqual(late.expected);
 
     await compactNow(t, siteId);
     expect(await shardsOfTenOClock(t, siteId)).toEqual([]);
-    expect((await exitPagesOfTen(t, siteId, sent)).actual).toEqual(EXIT_PAGES_AFTER_GROWTH);
+    expect((await exitPagesOfTen(t, siteId, sent)).actual).toEqual(
+      EXIT_PAGES_AFTER_GROWTH,
+    );
   });
 });
 
@@ -425,12 +607,24 @@ const VISITOR_STRIDE = 600;
 async function seedLargeRows(t: TestInstance, siteId: string) {
   for (let first = 0; first < LARGE_SHARDS; first += 10) {
     const rows = Array.from({ length: 10 }, (_, i) =>
-      bigKeyedEntries(LARGE_KEYS, visitorSketch((first + i) * VISITOR_STRIDE, VISITORS_PER_SHARD)),
+      bigKeyedEntries(
+        LARGE_KEYS,
+        visitorSketch((first + i) * VISITOR_STRIDE, VISITORS_PER_SHARD),
+      ),
     );
     await t.run(async (ctx) => {
       for (let i = 0; i < 10; i++) {
         const { entries, bytes } = rows[i];
-        await ctx.db.insert("rollupShards", { siteId, interval: "hour", bucketStart: STRESS_BUCKET, dimension: "keyed", shard: first + i, part: 0, entries, bytes });
+        await ctx.db.insert("rollupShards", {
+          siteId,
+          interval: "hour",
+          bucketStart: STRESS_BUCKET,
+          dimension: "keyed",
+          shard: first + i,
+          part: 0,
+          entries,
+          bytes,
+        });
       }
     });
   }
@@ -444,20 +638,39 @@ describe("compaction of one bucket whose shard rows are large", () => {
     vi.setSystemTime(SETTLED_AT);
 
     const usages = await compactPageByPage(t, siteId);
-    console.log(`large rows: ${usages.length} pages`, usages.map((u) => `${(u.bytesRead / 2 ** 20).toFixed(1)} MiB read`).join(", "));
+    console.log(
+      `large rows: ${usages.length} pages`,
+      usages
+        .map((u) => `${(u.bytesRead / 2 ** 20).toFixed(1)} MiB read`)
+        .join(", "),
+    );
     // A page reads its rows up to the byte cap plus the one row past it; a
     // merge reads each row it deletes or patches once more.
     // Plus the bucket's compact units, read and rewritten (here well under 1 MiB).
-    const bound = 2 * (COMPACTION_PAGE_BYTES + ROLLUP_ROW_BUDGET_BYTES) + 1024 * 1024;
-    for (const usage of usages) expect(usage.bytesRead).toBeLessThanOrEqual(bound);
-    expect(usages.filter((u) => u.bytesRead > COMPACTION_PAGE_BYTES).length).toBeGreaterThanOrEqual(4);
+    const bound =
+      2 * (COMPACTION_PAGE_BYTES + ROLLUP_ROW_BUDGET_BYTES) + 1024 * 1024;
+    for (const usage of usages)
+      expect(usage.bytesRead).toBeLessThanOrEqual(bound);
+    expect(
+      usages.filter((u) => u.bytesRead > COMPACTION_PAGE_BYTES).length,
+    ).toBeGreaterThanOrEqual(4);
 
     expect(await rollupRows(t, siteId)).toEqual([]);
-    const top = await t.query(api.analytics.getTopPages, { siteId, from: STRESS_BUCKET, to: STRESS_BUCKET + HOUR, limit: 100 });
+    const top = await t.query(api.analytics.getTopPages, {
+      siteId,
+      from: STRESS_BUCKET,
+      to: STRESS_BUCKET + HOUR,
+      limit: 100,
+    });
     const distinct = (LARGE_SHARDS - 1) * VISITOR_STRIDE + VISITORS_PER_SHARD;
     expect(top.map((r) => [r.key, r.count, r.pageviewCount])).toEqual(
-      Array.from({ length: LARGE_KEYS }, (_, j) => [`/p${j}`, 3 * LARGE_SHARDS, 3 * LARGE_SHARDS]).sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+      Array.from({ length: LARGE_KEYS }, (_, j) => [
+        `/p${j}`,
+        3 * LARGE_SHARDS,
+        3 * LARGE_SHARDS,
+      ]).sort((a, b) => (a[0] < b[0] ? -1 : 1)),
     );
-    for (const row of top) expect(Math.abs(row.visitors - distinct) / distinct).toBeLessThan(0.02);
+    for (const row of top)
+      expect(Math.abs(row.visitors - distinct) / distinct).toBeLessThan(0.02);
   });
 });

@@ -1,7 +1,13 @@
 import { v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
-import { internalAction, internalMutation, mutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import {
+  internalAction,
+  internalMutation,
+  mutation,
+  type MutationCtx,
+  type QueryCtx,
+} from "./_generated/server.js";
 import {
   DAY_LEVEL,
   HOUR_LEVEL,
@@ -62,11 +68,21 @@ const PAGES_PER_RUN = 100;
 /** Every dimension compact units exist for. */
 export const UNIT_DIMENSIONS: readonly string[] = [OVERVIEW, ...TOP_DIMENSIONS];
 /** Every dimension name a stored unit row may carry (the shared row's too), for deleting them. */
-export const STORED_UNIT_DIMENSIONS: readonly string[] = [...UNIT_DIMENSIONS, SHARED];
+export const STORED_UNIT_DIMENSIONS: readonly string[] = [
+  ...UNIT_DIMENSIONS,
+  SHARED,
+];
 
-export type Watermark = { hoursBefore: number; daysBefore: number; blocksBeforeDay: number };
+export type Watermark = {
+  hoursBefore: number;
+  daysBefore: number;
+  blocksBeforeDay: number;
+};
 
-export async function readWatermark(ctx: QueryCtx, siteId: string): Promise<Doc<"rollupWatermarks"> | null> {
+export async function readWatermark(
+  ctx: QueryCtx,
+  siteId: string,
+): Promise<Doc<"rollupWatermarks"> | null> {
   return await ctx.db
     .query("rollupWatermarks")
     .withIndex("by_siteId", (q) => q.eq("siteId", siteId))
@@ -74,13 +90,23 @@ export async function readWatermark(ctx: QueryCtx, siteId: string): Promise<Doc<
 }
 
 /** A site compaction never ran for: nothing is compact, every bucket is live. */
-export const NO_WATERMARK: Watermark = { hoursBefore: 0, daysBefore: 0, blocksBeforeDay: -Infinity };
+export const NO_WATERMARK: Watermark = {
+  hoursBefore: 0,
+  daysBefore: 0,
+  blocksBeforeDay: -Infinity,
+};
 
-async function setWatermark(ctx: MutationCtx, site: Doc<"sites">, patch: Partial<Watermark>): Promise<void> {
+async function setWatermark(
+  ctx: MutationCtx,
+  site: Doc<"sites">,
+  patch: Partial<Watermark>,
+): Promise<void> {
   const existing = await readWatermark(ctx, site._id);
   if (existing) {
     // Unchanged marks are not rewritten: every query of the site reads this row.
-    const changed = Object.entries(patch).some(([k, v]) => existing[k as keyof Watermark] !== v);
+    const changed = Object.entries(patch).some(
+      ([k, v]) => existing[k as keyof Watermark] !== v,
+    );
     if (changed) await ctx.db.patch(existing._id, patch);
     return;
   }
@@ -90,8 +116,13 @@ async function setWatermark(ctx: MutationCtx, site: Doc<"sites">, patch: Partial
     for (const group of [OVERVIEW, KEYED]) {
       const row = await ctx.db
         .query("rollupShards")
-        .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
-          q.eq("siteId", site._id).eq("interval", interval).eq("dimension", group),
+        .withIndex(
+          "by_siteId_and_interval_and_dimension_and_bucketStart",
+          (q) =>
+            q
+              .eq("siteId", site._id)
+              .eq("interval", interval)
+              .eq("dimension", group),
         )
         .first();
       if (row) oldest = Math.min(oldest, row.bucketStart);
@@ -113,17 +144,28 @@ async function setWatermark(ctx: MutationCtx, site: Doc<"sites">, patch: Partial
  * Live rows of one bucket (both row groups, every shard and part) up to
  * `budget` bytes, at least one row; `all` tells whether that was all of them.
  */
-async function liveRowsOf(ctx: QueryCtx, siteId: string, interval: Interval, bucketStart: number, budget: number) {
+async function liveRowsOf(
+  ctx: QueryCtx,
+  siteId: string,
+  interval: Interval,
+  bucketStart: number,
+  budget: number,
+) {
   const rows: RollupRow[] = [];
   let bytes = 0;
   for (const group of [OVERVIEW, KEYED]) {
     const query = ctx.db
       .query("rollupShards")
       .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
-        q.eq("siteId", siteId).eq("interval", interval).eq("dimension", group).eq("bucketStart", bucketStart),
+        q
+          .eq("siteId", siteId)
+          .eq("interval", interval)
+          .eq("dimension", group)
+          .eq("bucketStart", bucketStart),
       );
     for await (const row of query) {
-      const full = bytes + row.bytes > budget || rows.length >= COMPACTION_PAGE_ROWS;
+      const full =
+        bytes + row.bytes > budget || rows.length >= COMPACTION_PAGE_ROWS;
       if (rows.length > 0 && full) return { rows, bytes, all: false };
       rows.push(row);
       bytes += row.bytes;
@@ -133,16 +175,28 @@ async function liveRowsOf(ctx: QueryCtx, siteId: string, interval: Interval, buc
 }
 
 /** The earliest bucket in [from, end) that still has live rows. */
-async function firstLiveBucket(ctx: QueryCtx, siteId: string, interval: Interval, from: number, end: number) {
+async function firstLiveBucket(
+  ctx: QueryCtx,
+  siteId: string,
+  interval: Interval,
+  from: number,
+  end: number,
+) {
   let first: number | null = null;
   for (const group of [OVERVIEW, KEYED]) {
     const row = await ctx.db
       .query("rollupShards")
       .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
-        q.eq("siteId", siteId).eq("interval", interval).eq("dimension", group).gte("bucketStart", from).lt("bucketStart", end),
+        q
+          .eq("siteId", siteId)
+          .eq("interval", interval)
+          .eq("dimension", group)
+          .gte("bucketStart", from)
+          .lt("bucketStart", end),
       )
       .first();
-    if (row && (first === null || row.bucketStart < first)) first = row.bucketStart;
+    if (row && (first === null || row.bucketStart < first))
+      first = row.bucketStart;
   }
   return first;
 }
@@ -152,19 +206,28 @@ async function firstLiveBucket(ctx: QueryCtx, siteId: string, interval: Interval
  * keeping small complete units in the slot's shared row. Returns documents
  * written.
  */
-async function foldIntoSlot(ctx: MutationCtx, slot: Omit<UnitRef, "dimension">, deltas: Map<string, Unit>): Promise<number> {
+async function foldIntoSlot(
+  ctx: MutationCtx,
+  slot: Omit<UnitRef, "dimension">,
+  deltas: Map<string, Unit>,
+): Promise<number> {
   const sharedRow = await readTopsRow(ctx, { ...slot, dimension: SHARED });
   const sharedUnits = unitsOfShared(sharedRow);
-  const shared = new Map([...sharedUnits].map(([d, u]) => [d, sharedForm(u, slot.level)!]));
+  const shared = new Map(
+    [...sharedUnits].map(([d, u]) => [d, sharedForm(u, slot.level)!]),
+  );
   let sharedChanged = false;
   let writes = 0;
   for (const [dimension, delta] of deltas) {
     const ref: UnitRef = { ...slot, dimension };
     const wasShared = shared.has(dimension);
-    const stored = wasShared ? { unit: sharedUnits.get(dimension)!, row: null, sketchRows: [] } : await readUnit(ctx, ref);
+    const stored = wasShared
+      ? { unit: sharedUnits.get(dimension)!, row: null, sketchRows: [] }
+      : await readUnit(ctx, ref);
     const merged = mergeUnits(stored.unit, delta);
     // The overview stays in its own row: every overview and timeseries query reads it.
-    const small = dimension === OVERVIEW ? null : sharedForm(merged, slot.level);
+    const small =
+      dimension === OVERVIEW ? null : sharedForm(merged, slot.level);
     if (small) {
       shared.set(dimension, small);
       sharedChanged = true;
@@ -196,17 +259,32 @@ export async function compactBucket(
   bucketStart: number,
   budget: number = COMPACTION_PAGE_BYTES,
 ): Promise<{ bytes: number; writes: number; all: boolean }> {
-  const { rows, bytes, all } = await liveRowsOf(ctx, site._id, interval, bucketStart, budget);
+  const { rows, bytes, all } = await liveRowsOf(
+    ctx,
+    site._id,
+    interval,
+    bucketStart,
+    budget,
+  );
   const deltas = unitsOfLiveRows(rows);
   const level = interval === "hour" ? HOUR_LEVEL : DAY_LEVEL;
-  let writes = await foldIntoSlot(ctx, { siteId: site._id, level, bucketStart }, deltas);
+  let writes = await foldIntoSlot(
+    ctx,
+    { siteId: site._id, level, bucketStart },
+    deltas,
+  );
   if (interval === "hour") {
     const day = floorToLocalDay(bucketStart, site.timezone);
     // Rows written before days were built from hours (0.1) carry a day's data in
     // day rows too: that day's unit comes from those instead, never from both.
-    const hasDayRows = (await firstLiveBucket(ctx, site._id, "day", day, day + 1)) !== null;
+    const hasDayRows =
+      (await firstLiveBucket(ctx, site._id, "day", day, day + 1)) !== null;
     if (dayIsItsHours(day) && !hasDayRows) {
-      writes += await foldIntoSlot(ctx, { siteId: site._id, level: DAY_LEVEL, bucketStart: day }, deltas);
+      writes += await foldIntoSlot(
+        ctx,
+        { siteId: site._id, level: DAY_LEVEL, bucketStart: day },
+        deltas,
+      );
     }
   }
   for (const row of rows) await ctx.db.delete(row._id);
@@ -219,7 +297,13 @@ export async function compactBucket(
  * Builds one dimension of the block of `level` starting at local day number
  * `firstDay` from its two halves (blocks one level down, or days).
  */
-async function buildBlock(ctx: MutationCtx, site: Doc<"sites">, level: number, firstDay: number, dimension: string) {
+async function buildBlock(
+  ctx: MutationCtx,
+  site: Doc<"sites">,
+  level: number,
+  firstDay: number,
+  dimension: string,
+) {
   const half = blockDays(level) / 2;
   const childLevel = level - 1;
   const ref = (lvl: number, day: number): UnitRef => ({
@@ -232,7 +316,8 @@ async function buildBlock(ctx: MutationCtx, site: Doc<"sites">, level: number, f
   const b = await readUnit(ctx, ref(childLevel, firstDay + half));
   const target = ref(level, firstDay);
   const existing = await readUnit(ctx, target);
-  if (a.unit.entries.size === 0 && b.unit.entries.size === 0 && !existing.row) return 0;
+  if (a.unit.entries.size === 0 && b.unit.entries.size === 0 && !existing.row)
+    return 0;
   return await writeUnit(ctx, target, mergeUnits(a.unit, b.unit), existing);
 }
 
@@ -268,9 +353,14 @@ function settleHorizon(now: number): number {
  * Days that already have blocks keep late changes in their live rows (which
  * every query reads next to the blocks): compaction starts after them.
  */
-async function firstUnblockedInstant(ctx: QueryCtx, site: Doc<"sites">): Promise<number> {
+async function firstUnblockedInstant(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+): Promise<number> {
   const mark = await readWatermark(ctx, site._id);
-  return mark && Number.isFinite(mark.blocksBeforeDay) ? localDayStart(mark.blocksBeforeDay, site.timezone) : 0;
+  return mark && Number.isFinite(mark.blocksBeforeDay)
+    ? localDayStart(mark.blocksBeforeDay, site.timezone)
+    : 0;
 }
 
 async function compactPhase(
@@ -285,7 +375,13 @@ async function compactPhase(
   while (bytes < COMPACTION_PAGE_BYTES && merged < COMPACTION_PAGE_BUCKETS) {
     const bucket = await firstLiveBucket(ctx, site._id, interval, from, end);
     if (bucket === null) return { merged, done: true };
-    const step = await compactBucket(ctx, site, interval, bucket, COMPACTION_PAGE_BYTES - bytes);
+    const step = await compactBucket(
+      ctx,
+      site,
+      interval,
+      bucket,
+      COMPACTION_PAGE_BYTES - bytes,
+    );
     bytes += step.bytes;
     merged++;
     if (!step.all) break;
@@ -293,7 +389,12 @@ async function compactPhase(
   return { merged, done: false };
 }
 
-async function blockPage(ctx: MutationCtx, site: Doc<"sites">, position: Position, lastDay: number): Promise<PageResult> {
+async function blockPage(
+  ctx: MutationCtx,
+  site: Doc<"sites">,
+  position: Position,
+  lastDay: number,
+): Promise<PageResult> {
   const mark = (await readWatermark(ctx, site._id))!;
   const day = position.day ?? mark.blocksBeforeDay;
   if (day > lastDay) return { next: null, merged: 0, lost: false };
@@ -305,7 +406,13 @@ async function blockPage(ctx: MutationCtx, site: Doc<"sites">, position: Positio
   }
   const level = levels[levelAt];
   const dim = position.dim ?? 0;
-  const writes = await buildBlock(ctx, site, level, day + 1 - blockDays(level), UNIT_DIMENSIONS[dim]);
+  const writes = await buildBlock(
+    ctx,
+    site,
+    level,
+    day + 1 - blockDays(level),
+    UNIT_DIMENSIONS[dim],
+  );
   const next =
     dim + 1 < UNIT_DIMENSIONS.length
       ? { phase: 2, day, level: levelAt, dim: dim + 1 }
@@ -319,29 +426,57 @@ async function blockPage(ctx: MutationCtx, site: Doc<"sites">, position: Positio
  * one block. Moves the site's watermark as each phase completes.
  */
 export const compactPage = internalMutation({
-  args: { siteId: v.string(), runId: v.string(), horizon: v.number(), position: vPosition },
-  returns: v.object({ next: v.union(vPosition, v.null()), merged: v.number(), lost: v.boolean() }),
-  handler: async (ctx, { siteId, runId, horizon, position }): Promise<PageResult> => {
-    if (!(await renewLease(ctx, siteId, CHAIN, runId))) return { next: null, merged: 0, lost: true };
+  args: {
+    siteId: v.string(),
+    runId: v.string(),
+    horizon: v.number(),
+    position: vPosition,
+  },
+  returns: v.object({
+    next: v.union(vPosition, v.null()),
+    merged: v.number(),
+    lost: v.boolean(),
+  }),
+  handler: async (
+    ctx,
+    { siteId, runId, horizon, position },
+  ): Promise<PageResult> => {
+    if (!(await renewLease(ctx, siteId, CHAIN, runId)))
+      return { next: null, merged: 0, lost: true };
     const site = await getSiteDoc(ctx, siteId);
     if (position.phase === 0) {
       // Before any live row is folded: a new watermark's blocks start at the oldest one's day.
       await setWatermark(ctx, site, {});
       // Hours starting before the horizon's hour have ended by the horizon.
       const end = Math.floor(horizon / HOUR_MS) * HOUR_MS;
-      const { merged, done } = await compactPhase(ctx, site, "hour", await firstUnblockedInstant(ctx, site), end);
+      const { merged, done } = await compactPhase(
+        ctx,
+        site,
+        "hour",
+        await firstUnblockedInstant(ctx, site),
+        end,
+      );
       if (done) await setWatermark(ctx, site, { hoursBefore: end });
       return { next: done ? { phase: 1 } : position, merged, lost: false };
     }
     if (position.phase === 1) {
       const end = floorToLocalDay(horizon, site.timezone);
-      const { merged, done } = await compactPhase(ctx, site, "day", await firstUnblockedInstant(ctx, site), end);
+      const { merged, done } = await compactPhase(
+        ctx,
+        site,
+        "day",
+        await firstUnblockedInstant(ctx, site),
+        end,
+      );
       if (done) await setWatermark(ctx, site, { daysBefore: end });
       return { next: done ? { phase: 2 } : position, merged, lost: false };
     }
     const mark = (await readWatermark(ctx, site._id))!;
     const blocksUntil = Math.min(
-      localDayNumber(floorToLocalDay(horizon - BLOCK_AFTER_MS, site.timezone), site.timezone),
+      localDayNumber(
+        floorToLocalDay(horizon - BLOCK_AFTER_MS, site.timezone),
+        site.timezone,
+      ),
       localDayNumber(mark.daysBefore, site.timezone),
     );
     return await blockPage(ctx, site, position, blocksUntil - 1);
@@ -389,30 +524,47 @@ export const compactShards = internalAction({
     runId: v.optional(v.string()),
     position: v.optional(vPosition),
   },
-  returns: v.object({ merged: v.number(), pages: v.number(), ran: v.boolean() }),
+  returns: v.object({
+    merged: v.number(),
+    pages: v.number(),
+    ran: v.boolean(),
+  }),
   handler: async (ctx, args) => {
     const runId = args.runId ?? newRunId();
-    const horizon = await ctx.runMutation(internal.compaction.claimCompaction, { siteId: args.siteId, runId });
+    const horizon = await ctx.runMutation(internal.compaction.claimCompaction, {
+      siteId: args.siteId,
+      runId,
+    });
     if (horizon === null) return { merged: 0, pages: 0, ran: false };
     let position: Position | null = args.position ?? { phase: 0 };
     let merged = 0;
     let pages = 0;
     while (position && pages < PAGES_PER_RUN) {
-      const page: PageResult = await ctx.runMutation(internal.compaction.compactPage, {
-        siteId: args.siteId,
-        runId,
-        horizon,
-        position,
-      });
+      const page: PageResult = await ctx.runMutation(
+        internal.compaction.compactPage,
+        {
+          siteId: args.siteId,
+          runId,
+          horizon,
+          position,
+        },
+      );
       pages++;
       merged += page.merged;
       if (page.lost) return { merged, pages, ran: true };
       position = page.next;
     }
     if (position) {
-      await ctx.scheduler.runAfter(0, internal.compaction.compactShards, { siteId: args.siteId, runId, position });
+      await ctx.scheduler.runAfter(0, internal.compaction.compactShards, {
+        siteId: args.siteId,
+        runId,
+        position,
+      });
     } else {
-      await ctx.runMutation(internal.compaction.releaseCompaction, { siteId: args.siteId, runId });
+      await ctx.runMutation(internal.compaction.releaseCompaction, {
+        siteId: args.siteId,
+        runId,
+      });
     }
     return { merged, pages, ran: true };
   },
@@ -429,9 +581,13 @@ export const compact = mutation({
   handler: async (ctx, { siteId, since }) => {
     const from = since ?? Date.now() - DEFAULT_LOOKBACK_MS;
     // Every site: a sweep over all sites, a page per transaction (compactionSweep.ts).
-    if (!siteId) return { scheduled: (await compactionSweepPage(ctx, from)).count };
+    if (!siteId)
+      return { scheduled: (await compactionSweepPage(ctx, from)).count };
     const site = await getSiteDoc(ctx, siteId);
-    await ctx.scheduler.runAfter(0, internal.compaction.compactShards, { siteId: site._id, since: from });
+    await ctx.scheduler.runAfter(0, internal.compaction.compactShards, {
+      siteId: site._id,
+      since: from,
+    });
     return { scheduled: 1 };
   },
 });

@@ -11,16 +11,26 @@ const COMPACTION_SWEEP = "sweep:compaction";
  * its sites' compaction chain (compaction.compactShards, which holds its own
  * per-site lease) for the buckets since `since`.
  */
-export async function compactionSweepPage(ctx: MutationCtx, since: number, position: { runId?: string; after?: number } = {}) {
+export async function compactionSweepPage(
+  ctx: MutationCtx,
+  since: number,
+  position: { runId?: string; after?: number } = {},
+) {
   return await sweepSitesPage(ctx, {
     chain: COMPACTION_SWEEP,
     ...position,
     perSite: async (site) => {
-      await ctx.scheduler.runAfter(0, internal.compaction.compactShards, { siteId: site._id, since });
+      await ctx.scheduler.runAfter(0, internal.compaction.compactShards, {
+        siteId: site._id,
+        since,
+      });
       return { count: 1, cost: 1 };
     },
     continueWith: async (next) => {
-      await ctx.scheduler.runAfter(0, internal.compactionSweep.compactSweep, { ...next, since });
+      await ctx.scheduler.runAfter(0, internal.compactionSweep.compactSweep, {
+        ...next,
+        since,
+      });
     },
   });
 }

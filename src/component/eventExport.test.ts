@@ -1,7 +1,16 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
-import { decodeExportCursor, encodeExportCursor, EXPORT_SETTLE_MS } from "./eventExport.js";
-import { createTestSite, setupComponent, WRITE_KEY_HASH, type TestInstance } from "./testing/setup.js";
+import {
+  decodeExportCursor,
+  encodeExportCursor,
+  EXPORT_SETTLE_MS,
+} from "./eventExport.js";
+import {
+  createTestSite,
+  setupComponent,
+  WRITE_KEY_HASH,
+  type TestInstance,
+} from "./testing/setup.js";
 
 const T0 = Date.UTC(2026, 8, 1, 9);
 const SECOND = 1_000;
@@ -31,13 +40,26 @@ async function ingest(n: number): Promise<string[]> {
   return paths;
 }
 
-type ExportResult = { page: { path?: string; _creationTime: number }[]; isDone: boolean; continueCursor: string };
+type ExportResult = {
+  page: { path?: string; _creationTime: number }[];
+  isDone: boolean;
+  continueCursor: string;
+};
 
 /** Reads pages from `cursor` until `isDone`; returns the paths and the final cursor. */
-async function exportAll(cursor: string | null, numItems = 3, extra: { from?: number; to?: number } = {}) {
+async function exportAll(
+  cursor: string | null,
+  numItems = 3,
+  extra: { from?: number; to?: number } = {},
+) {
   const paths: string[] = [];
   for (let i = 0; i < 1_000; i++) {
-    const result: ExportResult = await t.query(api.analytics.exportEvents, { siteId, cursor, numItems, ...extra });
+    const result: ExportResult = await t.query(api.analytics.exportEvents, {
+      siteId,
+      cursor,
+      numItems,
+      ...extra,
+    });
     paths.push(...result.page.map((e) => e.path!));
     cursor = result.continueCursor;
     if (result.isDone) return { paths, cursor };
@@ -55,8 +77,16 @@ describe("exportEvents resumes", () => {
     expect(run1.paths).toEqual(first);
 
     // Nothing new: the same cursor comes back with nothing, and stays usable.
-    const idle = await t.query(api.analytics.exportEvents, { siteId, cursor: run1.cursor, numItems: 3 });
-    expect(idle).toMatchObject({ page: [], isDone: true, continueCursor: run1.cursor });
+    const idle = await t.query(api.analytics.exportEvents, {
+      siteId,
+      cursor: run1.cursor,
+      numItems: 3,
+    });
+    expect(idle).toMatchObject({
+      page: [],
+      isDone: true,
+      continueCursor: run1.cursor,
+    });
 
     const second = [...(await ingest(2)), ...(await ingest(5))];
     settle();
@@ -83,7 +113,11 @@ describe("exportEvents resumes", () => {
       vi.advanceTimersByTime(((round * 7) % 5) * 2 * SECOND); // 0-8 s: sometimes inside the window, sometimes past it
       const run = await exportAll(cursor, 2);
       const settledBefore = Date.now() - EXPORT_SETTLE_MS;
-      const fresh = await t.run(async (ctx) => (await ctx.db.query("events").collect()).filter((e) => e._creationTime >= settledBefore));
+      const fresh = await t.run(async (ctx) =>
+        (await ctx.db.query("events").collect()).filter(
+          (e) => e._creationTime >= settledBefore,
+        ),
+      );
       for (const event of fresh) expect(run.paths).not.toContain(event.path);
       withheld += fresh.length > 0 ? 1 : 0;
       exported.push(...run.paths);
@@ -117,7 +151,9 @@ describe("exportEvents resumes", () => {
     settle();
     const bounded = await exportAll(null, 2, { from, to });
     expect(bounded.paths).toEqual(inside);
-    expect((await exportAll(bounded.cursor, 2, { from, to })).paths).toEqual([]);
+    expect((await exportAll(bounded.cursor, 2, { from, to })).paths).toEqual(
+      [],
+    );
     expect((await exportAll(null, 50, { to: from })).paths).toEqual(early);
   });
 
@@ -126,10 +162,26 @@ describe("exportEvents resumes", () => {
     settle();
     const events = await t.run(async (ctx) => ctx.db.query("events").collect());
     // A cursor of the earlier paginator format, [siteId, _creationTime, _id], after the second event.
-    const legacy = JSON.stringify([siteId, events[1]._creationTime, events[1]._id]);
+    const legacy = JSON.stringify([
+      siteId,
+      events[1]._creationTime,
+      events[1]._id,
+    ]);
     expect((await exportAll(legacy)).paths).toEqual(paths.slice(2));
-    await expect(t.query(api.analytics.exportEvents, { siteId, cursor: "[]", numItems: 5 })).rejects.toThrow(/unrecognized cursor/);
-    await expect(t.query(api.analytics.exportEvents, { siteId, cursor: "not json", numItems: 5 })).rejects.toThrow(/unrecognized cursor/);
+    await expect(
+      t.query(api.analytics.exportEvents, {
+        siteId,
+        cursor: "[]",
+        numItems: 5,
+      }),
+    ).rejects.toThrow(/unrecognized cursor/);
+    await expect(
+      t.query(api.analytics.exportEvents, {
+        siteId,
+        cursor: "not json",
+        numItems: 5,
+      }),
+    ).rejects.toThrow(/unrecognized cursor/);
   });
 });
 
@@ -141,7 +193,12 @@ test("cursor encoding round-trips", () => {
 
 // ------------------------------------------------------- commit order, ties
 
-type FakeEvent = { _id: string; _creationTime: number; siteId: string; path: string };
+type FakeEvent = {
+  _id: string;
+  _creationTime: number;
+  siteId: string;
+  path: string;
+};
 
 /**
  * A database whose contents the test controls, to model what convex-test
@@ -165,8 +222,14 @@ function fakeCtx(visible: FakeEvent[]) {
       withIndex: (_index: string, apply: (q: typeof builder) => unknown) => {
         apply(builder);
         const rows = visible
-          .filter((e) => e._creationTime >= range.lower && e._creationTime < range.upper)
-          .sort((a, b) => a._creationTime - b._creationTime || (a._id < b._id ? -1 : 1));
+          .filter(
+            (e) =>
+              e._creationTime >= range.lower && e._creationTime < range.upper,
+          )
+          .sort(
+            (a, b) =>
+              a._creationTime - b._creationTime || (a._id < b._id ? -1 : 1),
+          );
         return (async function* () {
           yield* rows;
         })();
@@ -177,20 +240,38 @@ function fakeCtx(visible: FakeEvent[]) {
 }
 
 describe("exportPage against commit order", () => {
-  const ev = (id: string, at: number): FakeEvent => ({ _id: id, _creationTime: at, siteId: "site1", path: `/${id}` });
-  const paths = (result: { page: unknown[] }) => result.page.map((e) => (e as FakeEvent).path);
+  const ev = (id: string, at: number): FakeEvent => ({
+    _id: id,
+    _creationTime: at,
+    siteId: "site1",
+    path: `/${id}`,
+  });
+  const paths = (result: { page: unknown[] }) =>
+    result.page.map((e) => (e as FakeEvent).path);
 
   test("an event that commits after a later-created one is still exported, once", async () => {
     const { exportPage } = await import("./eventExport.js");
     const db: FakeEvent[] = [ev("b", T0 + 2 * SECOND)]; // "a" (created at T0) is still committing
     vi.setSystemTime(T0 + 3 * SECOND);
-    const first = await exportPage(fakeCtx(db), { siteId: "site1", cursor: null, numItems: 10 });
+    const first = await exportPage(fakeCtx(db), {
+      siteId: "site1",
+      cursor: null,
+      numItems: 10,
+    });
     expect(paths(first)).toEqual([]); // "b" is too young: handing it out would move the cursor past "a"
     db.push(ev("a", T0)); // the slow ingest commits
     vi.setSystemTime(T0 + 2 * SECOND + EXPORT_SETTLE_MS + 1);
-    const second = await exportPage(fakeCtx(db), { siteId: "site1", cursor: first.continueCursor, numItems: 10 });
+    const second = await exportPage(fakeCtx(db), {
+      siteId: "site1",
+      cursor: first.continueCursor,
+      numItems: 10,
+    });
     expect(paths(second)).toEqual(["/a", "/b"]);
-    const third = await exportPage(fakeCtx(db), { siteId: "site1", cursor: second.continueCursor, numItems: 10 });
+    const third = await exportPage(fakeCtx(db), {
+      siteId: "site1",
+      cursor: second.continueCursor,
+      numItems: 10,
+    });
     expect(paths(third)).toEqual([]);
   });
 
@@ -202,7 +283,11 @@ describe("exportPage against commit order", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let i = 0; i < 10; i++) {
-      const result = await exportPage(fakeCtx(db), { siteId: "site1", cursor, numItems: 2 });
+      const result = await exportPage(fakeCtx(db), {
+        siteId: "site1",
+        cursor,
+        numItems: 2,
+      });
       seen.push(...paths(result));
       cursor = result.continueCursor;
       if (result.isDone) break;

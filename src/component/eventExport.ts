@@ -29,13 +29,17 @@ export const EXPORT_SETTLE_MS = SETTLE_MS;
  */
 type Position = { after: number; id: string | null };
 
-const CURSOR_HELP = "exportEvents: unrecognized cursor; pass a continueCursor it returned, or null to start from the beginning";
+const CURSOR_HELP =
+  "exportEvents: unrecognized cursor; pass a continueCursor it returned, or null to start from the beginning";
 
 export function encodeExportCursor(position: Position): string {
   return JSON.stringify(position);
 }
 
-export function decodeExportCursor(cursor: string | null, from: number): Position {
+export function decodeExportCursor(
+  cursor: string | null,
+  from: number,
+): Position {
   if (cursor === null) return { after: from, id: null };
   let value: unknown;
   try {
@@ -44,10 +48,20 @@ export function decodeExportCursor(cursor: string | null, from: number): Positio
     throw new ConvexError(CURSOR_HELP);
   }
   // A page cursor of earlier versions: the index key [siteId, _creationTime, _id].
-  if (Array.isArray(value) && value.length === 3 && typeof value[1] === "number" && typeof value[2] === "string") {
+  if (
+    Array.isArray(value) &&
+    value.length === 3 &&
+    typeof value[1] === "number" &&
+    typeof value[2] === "string"
+  ) {
     return { after: value[1], id: value[2] };
   }
-  if (typeof value === "object" && value !== null && "after" in value && typeof value.after === "number") {
+  if (
+    typeof value === "object" &&
+    value !== null &&
+    "after" in value &&
+    typeof value.after === "number"
+  ) {
     const id = "id" in value && typeof value.id === "string" ? value.id : null;
     return { after: value.after, id };
   }
@@ -71,7 +85,8 @@ export type ExportArgs = {
  * the page ends at that event (a page a client already holds, re-read).
  */
 export async function exportPage(ctx: QueryCtx, args: ExportArgs) {
-  if (!Number.isFinite(args.numItems) || args.numItems < 1) throw new ConvexError("numItems must be at least 1");
+  if (!Number.isFinite(args.numItems) || args.numItems < 1)
+    throw new ConvexError("numItems must be at least 1");
   const numItems = Math.min(Math.floor(args.numItems), LIMITS.maxPageItems);
   const site = await getSiteDoc(ctx, args.siteId);
   const from = args.from ?? 0;
@@ -85,7 +100,12 @@ export async function exportPage(ctx: QueryCtx, args: ExportArgs) {
   if (lower < upper) {
     const events = ctx.db
       .query("events")
-      .withIndex("by_siteId", (q) => q.eq("siteId", site._id).gte("_creationTime", lower).lt("_creationTime", upper));
+      .withIndex("by_siteId", (q) =>
+        q
+          .eq("siteId", site._id)
+          .gte("_creationTime", lower)
+          .lt("_creationTime", upper),
+      );
     // Skip the events at the cursor's instant up to and including its own
     // (index order breaks ties by id, as when they were first returned).
     let skipping = start.id !== null && lower === start.after;
@@ -96,7 +116,9 @@ export async function exportPage(ctx: QueryCtx, args: ExportArgs) {
         continue;
       }
       skipping = false;
-      const full = end ? passedEnd || event._creationTime > end.after : page.length === numItems;
+      const full = end
+        ? passedEnd || event._creationTime > end.after
+        : page.length === numItems;
       if (full) {
         more = true;
         break;
@@ -108,6 +130,10 @@ export async function exportPage(ctx: QueryCtx, args: ExportArgs) {
   const last = page[page.length - 1];
   const continueCursor = end
     ? args.endCursor!
-    : encodeExportCursor(last ? { after: last._creationTime, id: last._id } : { after: lower, id: lower === start.after ? start.id : null });
+    : encodeExportCursor(
+        last
+          ? { after: last._creationTime, id: last._id }
+          : { after: lower, id: lower === start.after ? start.id : null },
+      );
   return { page, isDone: !more, continueCursor };
 }

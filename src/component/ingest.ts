@@ -2,14 +2,30 @@ import { ConvexError, v } from "convex/values";
 import { Workpool, vOnCompleteArgs } from "@convex-dev/workpool";
 import { components, internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
-import { internalMutation, mutation, query, type MutationCtx } from "./_generated/server.js";
-import { MAX_EVENTS_PER_RUN, SETTLE_MS, aggregateStream, firstPendingEvent, getStream } from "./aggregation.js";
+import {
+  internalMutation,
+  mutation,
+  query,
+  type MutationCtx,
+} from "./_generated/server.js";
+import {
+  MAX_EVENTS_PER_RUN,
+  SETTLE_MS,
+  aggregateStream,
+  firstPendingEvent,
+  getStream,
+} from "./aggregation.js";
 import { LIMITS } from "./lib/limits.js";
 import { withoutUndefined } from "./lib/objects.js";
 import { hashVisitor } from "./lib/sketch.js";
 import { floorToUtcHour } from "./lib/time.js";
 import { checkEvent, checkId, cleanContext } from "./lib/validation.js";
-import { vIngestBatchArgs, vIngestResult, vVisitorIdentity, type IngestResult } from "./validators.js";
+import {
+  vIngestBatchArgs,
+  vIngestResult,
+  vVisitorIdentity,
+  type IngestResult,
+} from "./validators.js";
 import { getSiteDoc } from "./sites.js";
 import { sweepSitesPage } from "./siteSweep.js";
 
@@ -23,45 +39,81 @@ export const aggregationPool = new Workpool(components.aggregationPool, {
 export const AGGREGATION_DELAY_MS = SETTLE_MS + 1_000;
 
 /** Thrown for requests the HTTP layer answers with a 4xx; `code` names the status. */
-function reject(code: "bad_request" | "unauthorized" | "forbidden", message: string): never {
+function reject(
+  code: "bad_request" | "unauthorized" | "forbidden",
+  message: string,
+): never {
   throw new ConvexError({ code, message });
 }
 
 /** A batch's aggregation stream: one session always lands on the same shard. */
-export function shardFor(visitorId: string, sessionId: string, shardCount: number): number {
-  return hashVisitor(`${visitorId}\u0000${sessionId}`) % Math.max(1, shardCount);
+export function shardFor(
+  visitorId: string,
+  sessionId: string,
+  shardCount: number,
+): number {
+  return (
+    hashVisitor(`${visitorId}\u0000${sessionId}`) % Math.max(1, shardCount)
+  );
 }
 
-async function siteForWriteKey(ctx: MutationCtx, writeKeyHash: string, origin: string | undefined) {
+async function siteForWriteKey(
+  ctx: MutationCtx,
+  writeKeyHash: string,
+  origin: string | undefined,
+) {
   const site = await ctx.db
     .query("sites")
     .withIndex("by_writeKeyHash", (q) => q.eq("writeKeyHash", writeKeyHash))
     .unique();
-  if (!site || site.status !== "active") reject("unauthorized", "Unknown or disabled write key");
-  if (site.allowedOrigins.length > 0 && !(origin && site.allowedOrigins.includes(origin))) {
-    reject("forbidden", `Origin ${origin ?? "(none)"} is not allowed for this site`);
+  if (!site || site.status !== "active")
+    reject("unauthorized", "Unknown or disabled write key");
+  if (
+    site.allowedOrigins.length > 0 &&
+    !(origin && site.allowedOrigins.includes(origin))
+  ) {
+    reject(
+      "forbidden",
+      `Origin ${origin ?? "(none)"} is not allowed for this site`,
+    );
   }
   return site;
 }
 
-async function isDuplicate(ctx: MutationCtx, siteId: string, eventId: string | undefined, seen: Set<string>) {
+async function isDuplicate(
+  ctx: MutationCtx,
+  siteId: string,
+  eventId: string | undefined,
+  seen: Set<string>,
+) {
   if (eventId === undefined) return false;
   if (seen.has(eventId)) return true;
   seen.add(eventId);
   const existing = await ctx.db
     .query("events")
-    .withIndex("by_siteId_and_eventId", (q) => q.eq("siteId", siteId).eq("eventId", eventId))
+    .withIndex("by_siteId_and_eventId", (q) =>
+      q.eq("siteId", siteId).eq("eventId", eventId),
+    )
     .first();
   return existing !== null;
 }
 
 /** Enqueues one aggregation job for a stream. */
-export async function enqueueAggregation(ctx: MutationCtx, siteId: string, shard: number, delayMs: number) {
+export async function enqueueAggregation(
+  ctx: MutationCtx,
+  siteId: string,
+  shard: number,
+  delayMs: number,
+) {
   await aggregationPool.enqueueMutation(
     ctx,
     internal.ingest.aggregateEventBatch,
     { siteId, shard },
-    { runAfter: delayMs, onComplete: internal.ingest.onAggregationComplete, context: { siteId, shard } },
+    {
+      runAfter: delayMs,
+      onComplete: internal.ingest.onAggregationComplete,
+      context: { siteId, shard },
+    },
   );
 }
 
@@ -69,12 +121,22 @@ export async function enqueueAggregation(ctx: MutationCtx, siteId: string, shard
  * Makes sure a job will drain the stream. Bursts share one job: only the
  * first batch after the stream went idle writes the stream row and enqueues.
  */
-async function ensureStreamScheduled(ctx: MutationCtx, siteId: string, shard: number): Promise<void> {
+async function ensureStreamScheduled(
+  ctx: MutationCtx,
+  siteId: string,
+  shard: number,
+): Promise<void> {
   const stream = await getStream(ctx, siteId, shard);
   if (stream?.scheduled) return;
   const scheduled = { scheduled: true, scheduledAt: Date.now() };
   if (stream) await ctx.db.patch(stream._id, scheduled);
-  else await ctx.db.insert("aggregationStreams", { siteId, shard, cursor: 0, ...scheduled });
+  else
+    await ctx.db.insert("aggregationStreams", {
+      siteId,
+      shard,
+      cursor: 0,
+      ...scheduled,
+    });
   await enqueueAggregation(ctx, siteId, shard, AGGREGATION_DELAY_MS);
 }
 
@@ -89,18 +151,36 @@ export const ingestBatch = mutation({
   returns: vIngestResult,
   handler: async (ctx, args): Promise<IngestResult> => {
     if (args.events.length > LIMITS.maxEventsPerBatch) {
-      reject("bad_request", `A batch holds at most ${LIMITS.maxEventsPerBatch} events; got ${args.events.length}`);
+      reject(
+        "bad_request",
+        `A batch holds at most ${LIMITS.maxEventsPerBatch} events; got ${args.events.length}`,
+      );
     }
-    for (const [label, value] of [["visitorId", args.visitorId], ["sessionId", args.sessionId]] as const) {
+    for (const [label, value] of [
+      ["visitorId", args.visitorId],
+      ["sessionId", args.sessionId],
+    ] as const) {
       const problem = checkId(label, value);
       if (problem) reject("bad_request", problem);
     }
     const site = await siteForWriteKey(ctx, args.writeKeyHash, args.origin);
     const receivedAt = args.receivedAt ?? Date.now();
     const context = cleanContext(args.context);
-    const shard = shardFor(args.visitorId, args.sessionId, site.rollupShardCount);
-    const policy = { allowed: site.allowedPropertyKeys, denied: site.deniedPropertyKeys };
-    const result: IngestResult = { accepted: 0, duplicate: 0, rejected: 0, errors: [] };
+    const shard = shardFor(
+      args.visitorId,
+      args.sessionId,
+      site.rollupShardCount,
+    );
+    const policy = {
+      allowed: site.allowedPropertyKeys,
+      denied: site.deniedPropertyKeys,
+    };
+    const result: IngestResult = {
+      accepted: 0,
+      duplicate: 0,
+      rejected: 0,
+      errors: [],
+    };
     const seen = new Set<string>();
     for (const [index, incoming] of args.events.entries()) {
       const checked = checkEvent(incoming, receivedAt, policy);
@@ -143,9 +223,21 @@ export const aggregateEventBatch = internalMutation({
     // A rebuild is clearing the site's rollups; it restarts the stream when done.
     if (stream?.paused) return { processed: 0, more: false };
     const isolating = (stream?.isolateRemaining ?? 0) > 0;
-    const replay = stream?.replayUntil !== undefined ? { until: stream.replayUntil, from: stream.replayFrom ?? 0 } : undefined;
-    const run = await aggregateStream(ctx, site, shard, stream?.cursor ?? 0, isolating ? 1 : MAX_EVENTS_PER_RUN, replay);
-    const next = run.more ? true : await firstPendingEvent(ctx, site._id, shard, run.cursor);
+    const replay =
+      stream?.replayUntil !== undefined
+        ? { until: stream.replayUntil, from: stream.replayFrom ?? 0 }
+        : undefined;
+    const run = await aggregateStream(
+      ctx,
+      site,
+      shard,
+      stream?.cursor ?? 0,
+      isolating ? 1 : MAX_EVENTS_PER_RUN,
+      replay,
+    );
+    const next = run.more
+      ? true
+      : await firstPendingEvent(ctx, site._id, shard, run.cursor);
     const replayDone = replay === undefined || run.cursor >= replay.until;
     const state = {
       ...(replayDone ? { replayUntil: undefined, replayFrom: undefined } : {}),
@@ -156,9 +248,16 @@ export const aggregateEventBatch = internalMutation({
       isolateRemaining: isolating ? stream!.isolateRemaining! - 1 : undefined,
     };
     if (stream) await ctx.db.patch(stream._id, state);
-    else await ctx.db.insert("aggregationStreams", withoutUndefined({ siteId: site._id, shard, ...state }));
+    else
+      await ctx.db.insert(
+        "aggregationStreams",
+        withoutUndefined({ siteId: site._id, shard, ...state }),
+      );
     if (next !== null) {
-      const settlesAt = next === true ? 0 : next._creationTime + AGGREGATION_DELAY_MS - Date.now();
+      const settlesAt =
+        next === true
+          ? 0
+          : next._creationTime + AGGREGATION_DELAY_MS - Date.now();
       await enqueueAggregation(ctx, site._id, shard, Math.max(0, settlesAt));
     }
     return { processed: run.processed, more: next !== null };
@@ -175,25 +274,42 @@ export const onAggregationComplete = internalMutation({
   returns: v.null(),
   handler: async (ctx, { context, result }) => {
     if (result.kind === "success") return null;
-    const error = result.kind === "failed" ? result.error.slice(0, 2_000) : "canceled";
+    const error =
+      result.kind === "failed" ? result.error.slice(0, 2_000) : "canceled";
     const failure = { ...context, error, failedAt: Date.now() };
     const stream = await getStream(ctx, context.siteId, context.shard);
     if (!stream) {
       await ctx.db.insert("aggregationFailures", failure);
       return null;
     }
-    const poison = result.kind === "failed" && (stream.isolateRemaining ?? 0) > 0
-      ? await firstPendingEvent(ctx, stream.siteId, stream.shard, stream.cursor)
-      : null;
+    const poison =
+      result.kind === "failed" && (stream.isolateRemaining ?? 0) > 0
+        ? await firstPendingEvent(
+            ctx,
+            stream.siteId,
+            stream.shard,
+            stream.cursor,
+          )
+        : null;
     if (poison) {
-      await ctx.db.patch(stream._id, { cursor: poison._creationTime, failures: undefined, isolateRemaining: undefined });
-      await ctx.db.insert("aggregationFailures", { ...failure, skippedEventId: poison._id });
+      await ctx.db.patch(stream._id, {
+        cursor: poison._creationTime,
+        failures: undefined,
+        isolateRemaining: undefined,
+      });
+      await ctx.db.insert("aggregationFailures", {
+        ...failure,
+        skippedEventId: poison._id,
+      });
       await enqueueAggregation(ctx, stream.siteId, stream.shard, 0);
       return null;
     }
     // The job did not run to its end, so nothing cleared the flag: free the
     // stream so the next ingest (or a repair) schedules it again.
-    await ctx.db.patch(stream._id, { scheduled: false, failures: (stream.failures ?? 0) + 1 });
+    await ctx.db.patch(stream._id, {
+      scheduled: false,
+      failures: (stream.failures ?? 0) + 1,
+    });
     await ctx.db.insert("aggregationFailures", failure);
     return null;
   },
@@ -222,26 +338,46 @@ const PENDING_PAGE_SITES = 100;
  * site's stream rows and its current shard count: one query for the rows,
  * one per shard for a pending event.
  */
-async function enqueuePendingStreams(ctx: MutationCtx, site: Doc<"sites">): Promise<{ count: number; cost: number }> {
+async function enqueuePendingStreams(
+  ctx: MutationCtx,
+  site: Doc<"sites">,
+): Promise<{ count: number; cost: number }> {
   const streams = await ctx.db
     .query("aggregationStreams")
     .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", site._id))
     .take(MAX_SHARDS);
   const byShard = new Map(streams.map((s) => [s.shard, s]));
   // Streams beyond the current shard count exist when the count was lowered.
-  const shards = new Set([...byShard.keys(), ...Array.from({ length: Math.min(site.rollupShardCount, MAX_SHARDS) }, (_, i) => i)]);
+  const shards = new Set([
+    ...byShard.keys(),
+    ...Array.from(
+      { length: Math.min(site.rollupShardCount, MAX_SHARDS) },
+      (_, i) => i,
+    ),
+  ]);
   let enqueued = 0;
   let cost = 1;
   for (const shard of [...shards].sort((a, b) => a - b)) {
     const stream = byShard.get(shard);
     // A paused stream belongs to a rollup rebuild, which restarts it when done.
     if (stream?.paused) continue;
-    if (stream?.scheduled && (stream.scheduledAt ?? 0) > Date.now() - STUCK_AFTER_MS) continue;
+    if (
+      stream?.scheduled &&
+      (stream.scheduledAt ?? 0) > Date.now() - STUCK_AFTER_MS
+    )
+      continue;
     cost++;
-    if (!(await firstPendingEvent(ctx, site._id, shard, stream?.cursor ?? 0))) continue;
+    if (!(await firstPendingEvent(ctx, site._id, shard, stream?.cursor ?? 0)))
+      continue;
     const scheduled = { scheduled: true, scheduledAt: Date.now() };
     if (stream) await ctx.db.patch(stream._id, scheduled);
-    else await ctx.db.insert("aggregationStreams", { siteId: site._id, shard, cursor: 0, ...scheduled });
+    else
+      await ctx.db.insert("aggregationStreams", {
+        siteId: site._id,
+        shard,
+        cursor: 0,
+        ...scheduled,
+      });
     await enqueueAggregation(ctx, site._id, shard, 0);
     enqueued++;
     cost += ENQUEUE_COST;
@@ -253,7 +389,11 @@ async function enqueuePendingStreams(ctx: MutationCtx, site: Doc<"sites">): Prom
 const PENDING_SWEEP = "sweep:aggregatePending";
 
 /** One page of the all-sites sweep (siteSweep.ts), bounded by PENDING_PAGE_BUDGET. */
-async function pendingSweepPage(ctx: MutationCtx, maxSites: number, position: { runId?: string; after?: number } = {}) {
+async function pendingSweepPage(
+  ctx: MutationCtx,
+  maxSites: number,
+  position: { runId?: string; after?: number } = {},
+) {
   return await sweepSitesPage(ctx, {
     chain: PENDING_SWEEP,
     ...position,
@@ -261,7 +401,10 @@ async function pendingSweepPage(ctx: MutationCtx, maxSites: number, position: { 
     budget: PENDING_PAGE_BUDGET,
     perSite: (site) => enqueuePendingStreams(ctx, site),
     continueWith: async (next) => {
-      await ctx.scheduler.runAfter(0, internal.ingest.aggregatePendingSweep, { ...next, maxSites });
+      await ctx.scheduler.runAfter(0, internal.ingest.aggregatePendingSweep, {
+        ...next,
+        maxSites,
+      });
     },
   });
 }
@@ -289,9 +432,16 @@ export const aggregatePending = mutation({
   args: { siteId: v.optional(v.string()), limitSites: v.optional(v.number()) },
   returns: v.object({ streams: v.number() }),
   handler: async (ctx, { siteId, limitSites }) => {
-    if (!siteId) return { streams: (await pendingSweepPage(ctx, limitSites ?? PENDING_PAGE_SITES)).count };
-    const id = ctx.db.normalizeId("sites", siteId) ?? reject("bad_request", `Unknown site ${siteId}`);
-    const site = (await ctx.db.get(id)) ?? reject("bad_request", `Unknown site ${siteId}`);
+    if (!siteId)
+      return {
+        streams: (await pendingSweepPage(ctx, limitSites ?? PENDING_PAGE_SITES))
+          .count,
+      };
+    const id =
+      ctx.db.normalizeId("sites", siteId) ??
+      reject("bad_request", `Unknown site ${siteId}`);
+    const site =
+      (await ctx.db.get(id)) ?? reject("bad_request", `Unknown site ${siteId}`);
     return { streams: (await enqueuePendingStreams(ctx, site)).count };
   },
 });
@@ -311,7 +461,10 @@ export const retryFailedEvents = mutation({
   handler: async (ctx, { siteId, limit }) => {
     const take = Math.min(Math.max(limit ?? 100, 1), 500);
     const failures = siteId
-      ? await ctx.db.query("aggregationFailures").withIndex("by_siteId_and_shard", (q) => q.eq("siteId", siteId)).take(take)
+      ? await ctx.db
+          .query("aggregationFailures")
+          .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", siteId))
+          .take(take)
       : await ctx.db.query("aggregationFailures").take(take);
     const open = failures.filter((f) => f.skippedEventId === undefined);
     const streams = new Set(open.map((f) => `${f.siteId}|${f.shard}`));
@@ -336,7 +489,11 @@ export const retryFailedEvents = mutation({
 
 /** Counts requests the HTTP route filtered as bots, per UTC hour. */
 export const recordBots = mutation({
-  args: { writeKeyHash: v.string(), events: v.number(), at: v.optional(v.number()) },
+  args: {
+    writeKeyHash: v.string(),
+    events: v.number(),
+    at: v.optional(v.number()),
+  },
   returns: v.null(),
   handler: async (ctx, { writeKeyHash, events, at }) => {
     const site = await ctx.db
@@ -347,10 +504,22 @@ export const recordBots = mutation({
     const hourStart = floorToUtcHour(at ?? Date.now());
     const row = await ctx.db
       .query("botCounters")
-      .withIndex("by_siteId_and_hourStart", (q) => q.eq("siteId", site._id).eq("hourStart", hourStart))
+      .withIndex("by_siteId_and_hourStart", (q) =>
+        q.eq("siteId", site._id).eq("hourStart", hourStart),
+      )
       .unique();
-    if (row) await ctx.db.patch(row._id, { requests: row.requests + 1, events: row.events + events });
-    else await ctx.db.insert("botCounters", { siteId: site._id, hourStart, requests: 1, events });
+    if (row)
+      await ctx.db.patch(row._id, {
+        requests: row.requests + 1,
+        events: row.events + events,
+      });
+    else
+      await ctx.db.insert("botCounters", {
+        siteId: site._id,
+        hourStart,
+        requests: 1,
+        events,
+      });
     return null;
   },
 });

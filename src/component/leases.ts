@@ -7,15 +7,26 @@ import type { MutationCtx } from "./_generated/server.js";
  */
 export const LEASE_MS = 5 * 60_000;
 
-export async function findLease(ctx: MutationCtx, siteId: string, chain: string) {
+export async function findLease(
+  ctx: MutationCtx,
+  siteId: string,
+  chain: string,
+) {
   return await ctx.db
     .query("maintenanceLeases")
-    .withIndex("by_siteId_and_chain", (q) => q.eq("siteId", siteId).eq("chain", chain))
+    .withIndex("by_siteId_and_chain", (q) =>
+      q.eq("siteId", siteId).eq("chain", chain),
+    )
     .unique();
 }
 
 /** Claims the lease; false when another live run holds it. */
-export async function claimLease(ctx: MutationCtx, siteId: string, chain: string, runId: string): Promise<boolean> {
+export async function claimLease(
+  ctx: MutationCtx,
+  siteId: string,
+  chain: string,
+  runId: string,
+): Promise<boolean> {
   const lease = await findLease(ctx, siteId, chain);
   const now = Date.now();
   if (lease && lease.runId !== runId && lease.leaseUntil > now) return false;
@@ -26,14 +37,24 @@ export async function claimLease(ctx: MutationCtx, siteId: string, chain: string
 }
 
 /** Renews the lease for `runId`; false when the run lost it. */
-export async function renewLease(ctx: MutationCtx, siteId: string, chain: string, runId: string): Promise<boolean> {
+export async function renewLease(
+  ctx: MutationCtx,
+  siteId: string,
+  chain: string,
+  runId: string,
+): Promise<boolean> {
   const lease = await findLease(ctx, siteId, chain);
   if (!lease || lease.runId !== runId) return false;
   await ctx.db.patch(lease._id, { leaseUntil: Date.now() + LEASE_MS });
   return true;
 }
 
-export async function releaseLease(ctx: MutationCtx, siteId: string, chain: string, runId: string): Promise<void> {
+export async function releaseLease(
+  ctx: MutationCtx,
+  siteId: string,
+  chain: string,
+  runId: string,
+): Promise<void> {
   const lease = await findLease(ctx, siteId, chain);
   if (lease && lease.runId === runId) await ctx.db.delete(lease._id);
 }

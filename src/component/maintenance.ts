@@ -1,14 +1,27 @@
 import { v } from "convex/values";
 import { api, internal } from "./_generated/api.js";
 import type { Doc, Id, TableNames } from "./_generated/dataModel.js";
-import { internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
+import {
+  internalMutation,
+  mutation,
+  type MutationCtx,
+} from "./_generated/server.js";
 import { LIMITS } from "./lib/limits.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
-import { DAY_MS, HOUR_MS, floorToLocalDay, floorToUtcHour } from "./lib/time.js";
+import {
+  DAY_MS,
+  HOUR_MS,
+  floorToLocalDay,
+  floorToUtcHour,
+} from "./lib/time.js";
 import { DAY_LEVEL, HOUR_LEVEL, MAX_LEVEL, blockDays } from "./compactStore.js";
 import { STORED_UNIT_DIMENSIONS } from "./compaction.js";
 import { getSiteDoc } from "./sites.js";
-import { holdSweepLease, releaseSweepLease, sweepSitesPage } from "./siteSweep.js";
+import {
+  holdSweepLease,
+  releaseSweepLease,
+  sweepSitesPage,
+} from "./siteSweep.js";
 
 const CHAIN = "cleanup";
 
@@ -17,11 +30,22 @@ const CHAIN = "cleanup";
  * each deleted document is read once by its query and once by the delete.
  * CLEANUP_PAGE_BYTES caps the bytes as well.
  */
-export const CLEANUP_PAGE = { events: 4_000, sessions: 2_000, visitors: 2_000, rollups: 40, botCounters: 500 };
+export const CLEANUP_PAGE = {
+  events: 4_000,
+  sessions: 2_000,
+  visitors: 2_000,
+  rollups: 40,
+  botCounters: 500,
+};
 /** Pages a cron-started pass runs before it stops until the next tick. */
 export const DEFAULT_CLEANUP_PAGES = 25;
 
-type Cutoffs = { raw: number; sessions: number; hourly: number; daily: number | null };
+type Cutoffs = {
+  raw: number;
+  sessions: number;
+  hourly: number;
+  daily: number | null;
+};
 
 /**
  * What expired: raw events, sessions and visitors older than the raw
@@ -37,7 +61,11 @@ function cutoffsOf(site: Doc<"sites">, now: number): Cutoffs {
     // A late event (up to 24 h) may still extend or bridge a session that
     // ended just before the raw cutoff: keep sessions that long past it, so
     // the event joins its session instead of starting a second one.
-    sessions: now - site.rawEventRetentionDays * DAY_MS - LIMITS.maxLateMs - site.sessionTimeoutMs,
+    sessions:
+      now -
+      site.rawEventRetentionDays * DAY_MS -
+      LIMITS.maxLateMs -
+      site.sessionTimeoutMs,
     hourly: floorToUtcHour(now - site.hourlyRollupRetentionDays * DAY_MS),
     daily: days ? floorToLocalDay(now - days * DAY_MS, site.timezone) : null,
   };
@@ -55,14 +83,20 @@ type Budget = { bytes: number };
 
 /** Approximate stored size: rollup rows carry their own estimate; others by their JSON. */
 function sizeOf(doc: object): number {
-  return "bytes" in doc && typeof doc.bytes === "number" ? doc.bytes + 200 : JSON.stringify(doc).length;
+  return "bytes" in doc && typeof doc.bytes === "number"
+    ? doc.bytes + 200
+    : JSON.stringify(doc).length;
 }
 
 /**
  * Takes documents from `query` while the count cap and the byte budget
  * allow. `more` when it stopped with documents left (it read one to know).
  */
-async function takeWithin<T extends object>(query: AsyncIterable<T>, limit: number, budget: Budget) {
+async function takeWithin<T extends object>(
+  query: AsyncIterable<T>,
+  limit: number,
+  budget: Budget,
+) {
   const docs: T[] = [];
   for await (const doc of query) {
     if (docs.length === limit || budget.bytes <= 0) return { docs, more: true };
@@ -72,19 +106,30 @@ async function takeWithin<T extends object>(query: AsyncIterable<T>, limit: numb
   return { docs, more: false };
 }
 
-async function deleteDocs(ctx: MutationCtx, docs: { _id: Id<TableNames> }[]): Promise<number> {
+async function deleteDocs(
+  ctx: MutationCtx,
+  docs: { _id: Id<TableNames> }[],
+): Promise<number> {
   for (const doc of docs) await ctx.db.delete(doc._id);
   return docs.length;
 }
 
 /** Deletes what one bounded take of `query` yields. */
-async function deleteTaken(ctx: MutationCtx, query: AsyncIterable<{ _id: Id<TableNames> }>, limit: number, budget: Budget) {
+async function deleteTaken(
+  ctx: MutationCtx,
+  query: AsyncIterable<{ _id: Id<TableNames> }>,
+  limit: number,
+  budget: Budget,
+) {
   const page = await takeWithin(query, limit, budget);
   return { deleted: await deleteDocs(ctx, page.docs), more: page.more };
 }
 
 /** Stream cursors: an event the aggregation has not passed is never deleted. */
-async function streamCursors(ctx: MutationCtx, siteId: string): Promise<Map<number, number>> {
+async function streamCursors(
+  ctx: MutationCtx,
+  siteId: string,
+): Promise<Map<number, number>> {
   const streams = await ctx.db
     .query("aggregationStreams")
     .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", siteId))
@@ -101,12 +146,24 @@ const EVENTS_DONE = Number.MAX_SAFE_INTEGER;
  * starts at this page's last instant, so a backlog of them cannot hide the
  * aggregated events behind it. `next` is null when the scan is done.
  */
-async function deleteExpiredEvents(ctx: MutationCtx, siteId: string, cutoff: number, from: number, budget: Budget) {
+async function deleteExpiredEvents(
+  ctx: MutationCtx,
+  siteId: string,
+  cutoff: number,
+  from: number,
+  budget: Budget,
+) {
   const cursors = await streamCursors(ctx, siteId);
   const query = ctx.db
     .query("events")
-    .withIndex("by_siteId_and_occurredAt", (q) => q.eq("siteId", siteId).gte("occurredAt", from).lt("occurredAt", cutoff));
-  const { docs: events, more: rest } = await takeWithin(query, CLEANUP_PAGE.events, budget);
+    .withIndex("by_siteId_and_occurredAt", (q) =>
+      q.eq("siteId", siteId).gte("occurredAt", from).lt("occurredAt", cutoff),
+    );
+  const { docs: events, more: rest } = await takeWithin(
+    query,
+    CLEANUP_PAGE.events,
+    budget,
+  );
   let deleted = 0;
   for (const e of events) {
     if (e._creationTime > (cursors.get(e.shard) ?? -1)) continue; // not aggregated yet
@@ -133,7 +190,11 @@ async function deleteRollupsBefore(
     const query = ctx.db
       .query("rollupShards")
       .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
-        q.eq("siteId", siteId).eq("interval", interval).eq("dimension", group).lt("bucketStart", cutoff),
+        q
+          .eq("siteId", siteId)
+          .eq("interval", interval)
+          .eq("dimension", group)
+          .lt("bucketStart", cutoff),
       );
     const page = await deleteTaken(ctx, query, CLEANUP_PAGE.rollups, budget);
     deleted += page.deleted;
@@ -147,24 +208,48 @@ async function deleteRollupsBefore(
  * ended before `cutoff`. A block ends `blockDays` local days after its start;
  * 25 h a day is a safe upper bound for any zone.
  */
-async function deleteUnitsBefore(ctx: MutationCtx, siteId: string, levels: number[], cutoff: number, budget: Budget) {
+async function deleteUnitsBefore(
+  ctx: MutationCtx,
+  siteId: string,
+  levels: number[],
+  cutoff: number,
+  budget: Budget,
+) {
   let deleted = 0;
   let more = false;
   for (const dimension of STORED_UNIT_DIMENSIONS) {
     for (const level of levels) {
-      const before = level <= DAY_LEVEL ? cutoff : cutoff - (blockDays(level) - 1) * 25 * HOUR_MS;
+      const before =
+        level <= DAY_LEVEL
+          ? cutoff
+          : cutoff - (blockDays(level) - 1) * 25 * HOUR_MS;
       const tops = ctx.db
         .query("rollupTops")
         .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", (q) =>
-          q.eq("siteId", siteId).eq("dimension", dimension).eq("level", level).lt("bucketStart", before),
+          q
+            .eq("siteId", siteId)
+            .eq("dimension", dimension)
+            .eq("level", level)
+            .lt("bucketStart", before),
         );
       const bands = ctx.db
         .query("rollupSketches")
-        .withIndex("by_siteId_and_dimension_and_level_and_bucketStart_and_band", (q) =>
-          q.eq("siteId", siteId).eq("dimension", dimension).eq("level", level).lt("bucketStart", before),
+        .withIndex(
+          "by_siteId_and_dimension_and_level_and_bucketStart_and_band",
+          (q) =>
+            q
+              .eq("siteId", siteId)
+              .eq("dimension", dimension)
+              .eq("level", level)
+              .lt("bucketStart", before),
         );
       for (const query of [tops, bands]) {
-        const page = await deleteTaken(ctx, query, CLEANUP_PAGE.rollups, budget);
+        const page = await deleteTaken(
+          ctx,
+          query,
+          CLEANUP_PAGE.rollups,
+          budget,
+        );
         deleted += page.deleted;
         more ||= page.more;
       }
@@ -173,22 +258,40 @@ async function deleteUnitsBefore(ctx: MutationCtx, siteId: string, levels: numbe
   return { deleted, more };
 }
 
-const BLOCK_LEVELS = Array.from({ length: MAX_LEVEL - DAY_LEVEL }, (_, i) => DAY_LEVEL + 1 + i);
+const BLOCK_LEVELS = Array.from(
+  { length: MAX_LEVEL - DAY_LEVEL },
+  (_, i) => DAY_LEVEL + 1 + i,
+);
 
 /**
  * One bounded page of retention cleanup for one site (raw events from
  * `eventsFrom`): every step stops at its count cap or when the page's byte
  * budget is spent, and says whether it left anything.
  */
-async function cleanupPage(ctx: MutationCtx, site: Doc<"sites">, cutoffs: Cutoffs, eventsFrom: number) {
+async function cleanupPage(
+  ctx: MutationCtx,
+  site: Doc<"sites">,
+  cutoffs: Cutoffs,
+  eventsFrom: number,
+) {
   const siteId = site._id;
   const budget: Budget = { bytes: CLEANUP_PAGE_BYTES };
-  const events = await deleteExpiredEvents(ctx, siteId, cutoffs.raw, eventsFrom, budget);
+  const events = await deleteExpiredEvents(
+    ctx,
+    siteId,
+    cutoffs.raw,
+    eventsFrom,
+    budget,
+  );
   const steps = [
     () =>
       deleteTaken(
         ctx,
-        ctx.db.query("sessions").withIndex("by_siteId_and_endAt", (q) => q.eq("siteId", siteId).lt("endAt", cutoffs.sessions)),
+        ctx.db
+          .query("sessions")
+          .withIndex("by_siteId_and_endAt", (q) =>
+            q.eq("siteId", siteId).lt("endAt", cutoffs.sessions),
+          ),
         CLEANUP_PAGE.sessions,
         budget,
       ),
@@ -197,7 +300,9 @@ async function cleanupPage(ctx: MutationCtx, site: Doc<"sites">, cutoffs: Cutoff
         ctx,
         ctx.db
           .query("visitors")
-          .withIndex("by_siteId_and_lastSeenAt", (q) => q.eq("siteId", siteId).lt("lastSeenAt", cutoffs.raw)),
+          .withIndex("by_siteId_and_lastSeenAt", (q) =>
+            q.eq("siteId", siteId).lt("lastSeenAt", cutoffs.raw),
+          ),
         CLEANUP_PAGE.visitors,
         budget,
       ),
@@ -206,7 +311,13 @@ async function cleanupPage(ctx: MutationCtx, site: Doc<"sites">, cutoffs: Cutoff
     () =>
       cutoffs.daily === null
         ? { deleted: 0, more: false }
-        : deleteRollupsBefore(ctx, siteId, "hour", Math.min(cutoffs.hourly, cutoffs.daily), budget),
+        : deleteRollupsBefore(
+            ctx,
+            siteId,
+            "hour",
+            Math.min(cutoffs.hourly, cutoffs.daily),
+            budget,
+          ),
     () => deleteUnitsBefore(ctx, siteId, [HOUR_LEVEL], cutoffs.hourly, budget),
     () =>
       cutoffs.daily === null
@@ -215,13 +326,21 @@ async function cleanupPage(ctx: MutationCtx, site: Doc<"sites">, cutoffs: Cutoff
     () =>
       cutoffs.daily === null
         ? { deleted: 0, more: false }
-        : deleteUnitsBefore(ctx, siteId, [DAY_LEVEL, ...BLOCK_LEVELS], cutoffs.daily, budget),
+        : deleteUnitsBefore(
+            ctx,
+            siteId,
+            [DAY_LEVEL, ...BLOCK_LEVELS],
+            cutoffs.daily,
+            budget,
+          ),
     () =>
       deleteTaken(
         ctx,
         ctx.db
           .query("botCounters")
-          .withIndex("by_siteId_and_hourStart", (q) => q.eq("siteId", siteId).lt("hourStart", cutoffs.hourly)),
+          .withIndex("by_siteId_and_hourStart", (q) =>
+            q.eq("siteId", siteId).lt("hourStart", cutoffs.hourly),
+          ),
         CLEANUP_PAGE.botCounters,
         budget,
       ),
@@ -253,8 +372,15 @@ export const cleanupSite = mutation({
     /** Where a continuing chain resumes the raw-event scan (an occurredAt). */
     eventsFrom: v.optional(v.number()),
   },
-  returns: v.object({ deleted: v.number(), done: v.boolean(), skipped: v.boolean() }),
-  handler: async (ctx, args): Promise<{ deleted: number; done: boolean; skipped: boolean }> => {
+  returns: v.object({
+    deleted: v.number(),
+    done: v.boolean(),
+    skipped: v.boolean(),
+  }),
+  handler: async (
+    ctx,
+    args,
+  ): Promise<{ deleted: number; done: boolean; skipped: boolean }> => {
     const site = await getSiteDoc(ctx, args.siteId);
     const runId = args.runId ?? newRunId();
     const holds = args.runId
@@ -262,11 +388,21 @@ export const cleanupSite = mutation({
       : await claimLease(ctx, site._id, CHAIN, runId);
     if (!holds) return { deleted: 0, done: false, skipped: true };
     const cutoffs = cutoffsOf(site, Date.now());
-    const { deleted, more, eventsNext } = await cleanupPage(ctx, site, cutoffs, args.eventsFrom ?? 0);
+    const { deleted, more, eventsNext } = await cleanupPage(
+      ctx,
+      site,
+      cutoffs,
+      args.eventsFrom ?? 0,
+    );
     const page = (args.page ?? 0) + 1;
     const maxPages = args.maxPages ?? DEFAULT_CLEANUP_PAGES;
     if (more && (args.runUntilComplete || page < maxPages)) {
-      await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, { ...args, runId, page, eventsFrom: eventsNext });
+      await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, {
+        ...args,
+        runId,
+        page,
+        eventsFrom: eventsNext,
+      });
     } else {
       await releaseLease(ctx, site._id, CHAIN, runId);
     }
@@ -301,7 +437,11 @@ async function prunePage(
     await ctx.db.delete(doc._id);
     deleted++;
   }
-  return { deleted, next: docs.length === PRUNE_PAGE ? docs[docs.length - 1]._creationTime : null };
+  return {
+    deleted,
+    next:
+      docs.length === PRUNE_PAGE ? docs[docs.length - 1]._creationTime : null,
+  };
 }
 
 const vPosition = v.optional(v.union(v.number(), v.null()));
@@ -332,9 +472,20 @@ export const pruneExpired = mutation({
     const before = now - (args.olderThanDays ?? 30) * DAY_MS;
     // A position left out starts its table from the beginning; null means done.
     const leasesAfter = args.leasesAfter === undefined ? 0 : args.leasesAfter;
-    const failuresAfter = args.failuresAfter === undefined ? 0 : args.failuresAfter;
-    const leases = await prunePage(ctx, "maintenanceLeases", leasesAfter, (l) => "leaseUntil" in l && l.leaseUntil < now);
-    const failures = await prunePage(ctx, "aggregationFailures", failuresAfter, (f) => "failedAt" in f && f.failedAt < before);
+    const failuresAfter =
+      args.failuresAfter === undefined ? 0 : args.failuresAfter;
+    const leases = await prunePage(
+      ctx,
+      "maintenanceLeases",
+      leasesAfter,
+      (l) => "leaseUntil" in l && l.leaseUntil < now,
+    );
+    const failures = await prunePage(
+      ctx,
+      "aggregationFailures",
+      failuresAfter,
+      (f) => "failedAt" in f && f.failedAt < before,
+    );
     if (leases.next !== null || failures.next !== null) {
       await ctx.scheduler.runAfter(0, api.maintenance.pruneExpired, {
         olderThanDays: args.olderThanDays,
@@ -349,23 +500,36 @@ export const pruneExpired = mutation({
   },
 });
 
-const vCleanupOptions = { maxPages: v.optional(v.number()), runUntilComplete: v.optional(v.boolean()) };
+const vCleanupOptions = {
+  maxPages: v.optional(v.number()),
+  runUntilComplete: v.optional(v.boolean()),
+};
 type CleanupOptions = { maxPages?: number; runUntilComplete?: boolean };
 
 /** The lease chain of the all-sites cleanup sweep. */
 const CLEANUP_SWEEP = "sweep:cleanup";
 
 /** One page of the all-sites cleanup sweep: starts the cleanup chain of each of its sites. */
-async function cleanupSweepPage(ctx: MutationCtx, options: CleanupOptions, position: { runId?: string; after?: number } = {}) {
+async function cleanupSweepPage(
+  ctx: MutationCtx,
+  options: CleanupOptions,
+  position: { runId?: string; after?: number } = {},
+) {
   return await sweepSitesPage(ctx, {
     chain: CLEANUP_SWEEP,
     ...position,
     perSite: async (site) => {
-      await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, { siteId: site._id, ...options });
+      await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, {
+        siteId: site._id,
+        ...options,
+      });
       return { count: 1, cost: 1 };
     },
     continueWith: async (next) => {
-      await ctx.scheduler.runAfter(0, internal.maintenance.cleanupSweep, { ...options, ...next });
+      await ctx.scheduler.runAfter(0, internal.maintenance.cleanupSweep, {
+        ...options,
+        ...next,
+      });
     },
   });
 }
@@ -390,9 +554,13 @@ export const cleanup = mutation({
   args: { siteId: v.optional(v.string()), ...vCleanupOptions },
   returns: v.object({ scheduled: v.number() }),
   handler: async (ctx, { siteId, ...options }) => {
-    if (!siteId) return { scheduled: (await cleanupSweepPage(ctx, options)).count };
+    if (!siteId)
+      return { scheduled: (await cleanupSweepPage(ctx, options)).count };
     const site = await getSiteDoc(ctx, siteId);
-    await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, { siteId: site._id, ...options });
+    await ctx.scheduler.runAfter(0, api.maintenance.cleanupSite, {
+      siteId: site._id,
+      ...options,
+    });
     return { scheduled: 1 };
   },
 });

@@ -38,21 +38,31 @@ async function gather(
   budget: RawBudget,
 ): Promise<Gathered> {
   const group = rowGroupOf(dimension);
-  const unitRows = [...(await readUnitRows(ctx, site, dimension, sources.units)).values()];
+  const unitRows = [
+    ...(await readUnitRows(ctx, site, dimension, sources.units)).values(),
+  ];
   const liveRows = [
     ...(await readLiveRows(ctx, site, group, "day", sources.liveDays)),
     ...(await readLiveRows(ctx, site, group, "hour", sources.liveHours)),
   ];
   const live = unitsOfLiveRows(liveRows).get(dimension);
   const raw = new KeyedTotals();
-  for (const span of sources.raw) await addRawSpan(ctx, site._id, span, dimension, raw, budget);
+  for (const span of sources.raw)
+    await addRawSpan(ctx, site._id, span, dimension, raw, budget);
   return { unitRows, live, raw };
 }
 
 function rawAsRankUnit(raw: KeyedTotals): RankUnit {
   const entries = new Map();
   for (const [key, t] of raw) {
-    entries.set(key, { events: t.events, pageviews: t.pageviews, sessions: t.sessions, bounces: t.bounces, durationMs: t.durationMs, slack: 0 });
+    entries.set(key, {
+      events: t.events,
+      pageviews: t.pageviews,
+      sessions: t.sessions,
+      bounces: t.bounces,
+      durationMs: t.durationMs,
+      slack: 0,
+    });
   }
   return { entries, restMax: 0 };
 }
@@ -65,10 +75,15 @@ function rankUnitsOf(g: Gathered): RankUnit[] {
 }
 
 /** Distinct visitors of each of `keys` over everything gathered. */
-async function visitorsOf(ctx: QueryCtx, g: Gathered, keys: string[]): Promise<Map<string, number>> {
+async function visitorsOf(
+  ctx: QueryCtx,
+  g: Gathered,
+  keys: string[],
+): Promise<Map<string, number>> {
   const counters = new Map(keys.map((k) => [k, new DistinctCounter()]));
   for (const row of g.unitRows) {
-    for (const [key, encoded] of await sketchesOfKeys(ctx, row, keys)) counters.get(key)!.add(decodeSketch(encoded));
+    for (const [key, encoded] of await sketchesOfKeys(ctx, row, keys))
+      counters.get(key)!.add(decodeSketch(encoded));
   }
   for (const key of keys) {
     const counter = counters.get(key)!;
@@ -101,10 +116,18 @@ export async function rankedKeys(
   limit: number,
 ): Promise<{ rows: RankedRow[]; exact: boolean }> {
   const mark = await siteWatermark(ctx, site._id);
-  const sources = planSources(planExactRange(from, to, site.timezone), mark, site.timezone);
+  const sources = planSources(
+    planExactRange(from, to, site.timezone),
+    mark,
+    site.timezone,
+  );
   const g = await gather(ctx, site, sources, dimension, new RawBudget());
   const ranked = rankUnits(rankUnitsOf(g), limit);
-  const visitors = await visitorsOf(ctx, g, ranked.rows.map((r) => r.key));
+  const visitors = await visitorsOf(
+    ctx,
+    g,
+    ranked.rows.map((r) => r.key),
+  );
   return {
     rows: ranked.rows.map((r) => ({ ...r, visitors: visitors.get(r.key)! })),
     exact: ranked.exact,
@@ -112,36 +135,64 @@ export async function rankedKeys(
 }
 
 /** The overview figures of one planned range. */
-async function overviewOfSources(ctx: QueryCtx, site: Doc<"sites">, sources: RangeSources, budget: RawBudget) {
+async function overviewOfSources(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  sources: RangeSources,
+  budget: RawBudget,
+) {
   const g = await gather(ctx, site, sources, OVERVIEW, budget);
   const totals = new RangeTotals();
-  for (const row of g.unitRows) totals.addCounters(rankUnitOf(row).entries.get("") ?? {});
+  for (const row of g.unitRows)
+    totals.addCounters(rankUnitOf(row).entries.get("") ?? {});
   const live = g.live?.entries.get("");
   if (live) totals.addCounters(live);
   const raw = g.raw.get("");
   if (raw) totals.addCounters(raw);
   const figures = overviewFigures(totals);
   // One compact unit and nothing else: its stored visitor count is exact already.
-  const single = g.unitRows.length === 1 && !live && !raw ? g.unitRows[0].visitors : undefined;
+  const single =
+    g.unitRows.length === 1 && !live && !raw
+      ? g.unitRows[0].visitors
+      : undefined;
   figures.visitors = single ?? (await visitorsOf(ctx, g, [""])).get("")!;
   return figures;
 }
 
-export async function overviewOf(ctx: QueryCtx, site: Doc<"sites">, from: number, to: number) {
+export async function overviewOf(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  from: number,
+  to: number,
+) {
   const mark = await siteWatermark(ctx, site._id);
-  const sources = planSources(planExactRange(from, to, site.timezone), mark, site.timezone);
+  const sources = planSources(
+    planExactRange(from, to, site.timezone),
+    mark,
+    site.timezone,
+  );
   return await overviewOfSources(ctx, site, sources, new RawBudget());
 }
 
 /** Overview figures per bucket plan (timeseries): each bucket a day or an hour, no blocks. */
-export async function overviewsOf(ctx: QueryCtx, site: Doc<"sites">, plans: RangePlan[], mark?: Watermark) {
+export async function overviewsOf(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  plans: RangePlan[],
+  mark?: Watermark,
+) {
   const watermark = mark ?? (await siteWatermark(ctx, site._id));
   const budget = new RawBudget(); // shared: the clipped first and last buckets both read raw edges
   const result = [];
   for (const plan of plans) {
-    result.push(await overviewOfSources(ctx, site, planSources(plan, watermark, site.timezone, false), budget));
+    result.push(
+      await overviewOfSources(
+        ctx,
+        site,
+        planSources(plan, watermark, site.timezone, false),
+        budget,
+      ),
+    );
   }
   return result;
 }
-
-

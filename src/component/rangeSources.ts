@@ -12,7 +12,17 @@
  */
 import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
-import { DAY_LEVEL, HOUR_LEVEL, MAX_LEVEL, SHARED, blockDays, localDayNumber, localDayStart, viewOfShared, type TopsRow } from "./compactStore.js";
+import {
+  DAY_LEVEL,
+  HOUR_LEVEL,
+  MAX_LEVEL,
+  SHARED,
+  blockDays,
+  localDayNumber,
+  localDayStart,
+  viewOfShared,
+  type TopsRow,
+} from "./compactStore.js";
 import { OVERVIEW, dayIsItsHours } from "./lib/rollupDelta.js";
 import { NO_WATERMARK, readWatermark, type Watermark } from "./compaction.js";
 import { contiguousRuns, type RangePlan, type Span } from "./lib/rangePlan.js";
@@ -31,18 +41,34 @@ export type RangeSources = {
   raw: Span[];
 };
 
-export async function siteWatermark(ctx: QueryCtx, siteId: string): Promise<Watermark> {
+export async function siteWatermark(
+  ctx: QueryCtx,
+  siteId: string,
+): Promise<Watermark> {
   const mark = await readWatermark(ctx, siteId);
-  return mark ? { hoursBefore: mark.hoursBefore, daysBefore: mark.daysBefore, blocksBeforeDay: mark.blocksBeforeDay } : NO_WATERMARK;
+  return mark
+    ? {
+        hoursBefore: mark.hoursBefore,
+        daysBefore: mark.daysBefore,
+        blocksBeforeDay: mark.blocksBeforeDay,
+      }
+    : NO_WATERMARK;
 }
 
 /** Aligned blocks (largest first) covering local day numbers [first, end). */
-export function blocksCovering(first: number, end: number): { level: number; day: number }[] {
+export function blocksCovering(
+  first: number,
+  end: number,
+): { level: number; day: number }[] {
   const out: { level: number; day: number }[] = [];
   let day = first;
   while (day < end) {
     let level = MAX_LEVEL;
-    while (level > DAY_LEVEL && (day % blockDays(level) !== 0 || day + blockDays(level) > end)) level--;
+    while (
+      level > DAY_LEVEL &&
+      (day % blockDays(level) !== 0 || day + blockDays(level) > end)
+    )
+      level--;
     out.push({ level, day });
     day += blockDays(level);
   }
@@ -53,15 +79,31 @@ export function blocksCovering(first: number, end: number): { level: number; day
  * Maps a plan onto stored rows. `useBlocks` is off for timeseries, whose
  * buckets are single days or hours anyway.
  */
-export function planSources(plan: RangePlan, mark: Watermark, timeZone: string, useBlocks = true): RangeSources {
-  const sources: RangeSources = { units: [], liveDays: [], liveHours: [], raw: [...plan.raw] };
+export function planSources(
+  plan: RangePlan,
+  mark: Watermark,
+  timeZone: string,
+  useBlocks = true,
+): RangeSources {
+  const sources: RangeSources = {
+    units: [],
+    liveDays: [],
+    liveHours: [],
+    raw: [...plan.raw],
+  };
   const hours = [...plan.hours];
   const blockDayNumbers: number[] = [];
   // A compacted day's changes not folded in yet are live rows: per hour
   // where the day is made of whole hours, else per day.
   const liveChangesOf = (day: number) => {
     if (!dayIsItsHours(day)) sources.liveDays.push(day);
-    else for (let h = day, end = nextLocalDay(day, timeZone); h < end; h += HOUR_MS) sources.liveHours.push(h);
+    else
+      for (
+        let h = day, end = nextLocalDay(day, timeZone);
+        h < end;
+        h += HOUR_MS
+      )
+        sources.liveHours.push(h);
   };
   for (const day of plan.days) {
     const n = localDayNumber(day, timeZone);
@@ -73,7 +115,8 @@ export function planSources(plan: RangePlan, mark: Watermark, timeZone: string, 
       liveChangesOf(day);
     } else {
       const next = nextLocalDay(day, timeZone);
-      if (dayIsItsHours(day)) for (let h = day; h < next; h += HOUR_MS) hours.push(h);
+      if (dayIsItsHours(day))
+        for (let h = day; h < next; h += HOUR_MS) hours.push(h);
       else sources.liveDays.push(day);
     }
   }
@@ -81,13 +124,17 @@ export function planSources(plan: RangePlan, mark: Watermark, timeZone: string, 
     // Block days are contiguous: the plan's days are, and blocks precede the rest.
     const first = blockDayNumbers[0];
     for (const b of blocksCovering(first, first + blockDayNumbers.length)) {
-      sources.units.push({ level: b.level, bucketStart: localDayStart(b.day, timeZone) });
+      sources.units.push({
+        level: b.level,
+        bucketStart: localDayStart(b.day, timeZone),
+      });
     }
   }
   hours.sort((a, b) => a - b);
   const inDayUnit = openDayPrefixes(hours, mark, timeZone, sources);
   for (const h of hours) {
-    if (h < mark.hoursBefore && !inDayUnit.has(h)) sources.units.push({ level: HOUR_LEVEL, bucketStart: h });
+    if (h < mark.hoursBefore && !inDayUnit.has(h))
+      sources.units.push({ level: HOUR_LEVEL, bucketStart: h });
     sources.liveHours.push(h);
   }
   sources.liveHours.sort((a, b) => a - b);
@@ -102,11 +149,17 @@ export function planSources(plan: RangePlan, mark: Watermark, timeZone: string, 
  * replaces those hour units (the live rows of the rest are read as usual).
  * Returns the hours it covers.
  */
-function openDayPrefixes(hours: number[], mark: Watermark, timeZone: string, sources: RangeSources): Set<number> {
+function openDayPrefixes(
+  hours: number[],
+  mark: Watermark,
+  timeZone: string,
+  sources: RangeSources,
+): Set<number> {
   const covered = new Set<number>();
   const planned = new Set(hours);
   for (const h of hours) {
-    if (h >= mark.hoursBefore || h < mark.daysBefore || !dayIsItsHours(h)) continue;
+    if (h >= mark.hoursBefore || h < mark.daysBefore || !dayIsItsHours(h))
+      continue;
     const day = floorToLocalDay(h, timeZone);
     if (day !== h) continue;
     const end = Math.min(nextLocalDay(day, timeZone), mark.hoursBefore);
@@ -120,7 +173,9 @@ function openDayPrefixes(hours: number[], mark: Watermark, timeZone: string, sou
 }
 
 const stepOf = (interval: Interval, timeZone: string) =>
-  interval === "hour" ? (s: number) => s + HOUR_MS : (s: number) => nextLocalDay(s, timeZone);
+  interval === "hour"
+    ? (s: number) => s + HOUR_MS
+    : (s: number) => nextLocalDay(s, timeZone);
 
 /** Live rows of one row group for the given bucket starts: one index range per contiguous run. */
 export async function readLiveRows(
@@ -163,14 +218,24 @@ export async function readUnitRows(
   // Small units of hours and days may live in their bucket's shared row (the overview never does).
   const names = dimension === OVERVIEW ? [dimension] : [dimension, SHARED];
   for (const level of [HOUR_LEVEL, DAY_LEVEL]) {
-    const starts = units.filter((u) => u.level === level).map((u) => u.bucketStart);
-    const step = level === HOUR_LEVEL ? stepOf("hour", site.timezone) : stepOf("day", site.timezone);
+    const starts = units
+      .filter((u) => u.level === level)
+      .map((u) => u.bucketStart);
+    const step =
+      level === HOUR_LEVEL
+        ? stepOf("hour", site.timezone)
+        : stepOf("day", site.timezone);
     for (const run of contiguousRuns(starts, step)) {
       for (const name of names) {
         const rows = await ctx.db
           .query("rollupTops")
           .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", (q) =>
-            q.eq("siteId", site._id).eq("dimension", name).eq("level", level).gte("bucketStart", run.start).lt("bucketStart", run.end),
+            q
+              .eq("siteId", site._id)
+              .eq("dimension", name)
+              .eq("level", level)
+              .gte("bucketStart", run.start)
+              .lt("bucketStart", run.end),
           )
           .collect();
         for (const row of rows) {
@@ -185,7 +250,11 @@ export async function readUnitRows(
     const row = await ctx.db
       .query("rollupTops")
       .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", (q) =>
-        q.eq("siteId", site._id).eq("dimension", dimension).eq("level", unit.level).eq("bucketStart", unit.bucketStart),
+        q
+          .eq("siteId", site._id)
+          .eq("dimension", dimension)
+          .eq("level", unit.level)
+          .eq("bucketStart", unit.bucketStart),
       )
       .unique();
     if (row) keep(row);

@@ -27,7 +27,12 @@ export const consumeIngestQuota = mutation({
   returns: v.object({ ok: v.boolean(), retryAfterMs: v.optional(v.number()) }),
   handler: async (ctx, { siteId, visitorId, perVisitor, perSite }) => {
     const buckets = [
-      { name: "ingestPerVisitor", key: `${siteId}:${visitorId}`, limit: perVisitor, shards: 1 },
+      {
+        name: "ingestPerVisitor",
+        key: `${siteId}:${visitorId}`,
+        limit: perVisitor,
+        shards: 1,
+      },
       // A busy site's bucket is sharded so concurrent requests rarely collide.
       { name: "ingestPerSite", key: siteId, limit: perSite, shards: 4 },
     ];

@@ -3,8 +3,17 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
 import type { Span } from "./lib/rangePlan.js";
 import { OVERVIEW } from "./lib/rollupDelta.js";
-import { DIMENSIONS, keyOfEvent, type EventKeyDimension, type TopDimension } from "./lib/dimensions.js";
-import { SESSION_KEY_DIMENSIONS, sessionDurationMs, type SessionKeyDimension } from "./lib/sessions.js";
+import {
+  DIMENSIONS,
+  keyOfEvent,
+  type EventKeyDimension,
+  type TopDimension,
+} from "./lib/dimensions.js";
+import {
+  SESSION_KEY_DIMENSIONS,
+  sessionDurationMs,
+  type SessionKeyDimension,
+} from "./lib/sessions.js";
 import { hashVisitor } from "./lib/sketch.js";
 import type { KeyedTotals } from "./lib/totals.js";
 
@@ -35,18 +44,31 @@ export class RawBudget {
 type EventDoc = Doc<"events">;
 type SessionDoc = Doc<"sessions">;
 
-async function readRawEvents(ctx: QueryCtx, siteId: string, span: Span, budget: RawBudget): Promise<EventDoc[]> {
+async function readRawEvents(
+  ctx: QueryCtx,
+  siteId: string,
+  span: Span,
+  budget: RawBudget,
+): Promise<EventDoc[]> {
   const events = await ctx.db
     .query("events")
     .withIndex("by_siteId_and_occurredAt", (q) =>
-      q.eq("siteId", siteId).gte("occurredAt", span.start).lt("occurredAt", span.end),
+      q
+        .eq("siteId", siteId)
+        .gte("occurredAt", span.start)
+        .lt("occurredAt", span.end),
     )
     .take(Math.max(0, budget.documents) + 1);
   budget.spend("documents", events.length);
   return events;
 }
 
-async function sessionsStartingIn(ctx: QueryCtx, siteId: string, span: Span, budget: RawBudget): Promise<SessionDoc[]> {
+async function sessionsStartingIn(
+  ctx: QueryCtx,
+  siteId: string,
+  span: Span,
+  budget: RawBudget,
+): Promise<SessionDoc[]> {
   const sessions = await ctx.db
     .query("sessions")
     .withIndex("by_siteId_and_startAt", (q) =>
@@ -58,7 +80,12 @@ async function sessionsStartingIn(ctx: QueryCtx, siteId: string, span: Span, bud
 }
 
 /** The aggregated session each event belongs to (none while it is unaggregated). */
-async function sessionsOfEvents(ctx: QueryCtx, siteId: string, events: EventDoc[], budget: RawBudget) {
+async function sessionsOfEvents(
+  ctx: QueryCtx,
+  siteId: string,
+  events: EventDoc[],
+  budget: RawBudget,
+) {
   const bySession = new Map<string, EventDoc[]>();
   for (const e of events) {
     const list = bySession.get(e.sessionId);
@@ -84,7 +111,10 @@ async function sessionsOfEvents(ctx: QueryCtx, siteId: string, events: EventDoc[
     }
     for (const e of list) {
       const owner = candidates.find(
-        (s) => s.visitorId === e.visitorId && s.startAt <= e.occurredAt && e.occurredAt <= s.endAt,
+        (s) =>
+          s.visitorId === e.visitorId &&
+          s.startAt <= e.occurredAt &&
+          e.occurredAt <= s.endAt,
       );
       if (owner) result.set(e._id, owner);
     }
@@ -93,13 +123,24 @@ async function sessionsOfEvents(ctx: QueryCtx, siteId: string, events: EventDoc[
 }
 
 function sessionCounters(s: SessionDoc) {
-  return { sessions: 1, bounces: s.interactions <= 1 ? 1 : 0, durationMs: sessionDurationMs(s) };
+  return {
+    sessions: 1,
+    bounces: s.interactions <= 1 ? 1 : 0,
+    durationMs: sessionDurationMs(s),
+  };
 }
 
-function addEventsByEventKey(events: EventDoc[], dimension: string, keyed: KeyedTotals): void {
+function addEventsByEventKey(
+  events: EventDoc[],
+  dimension: string,
+  keyed: KeyedTotals,
+): void {
   for (const e of events) {
     const pageviews = e.type === "pageview" ? 1 : 0;
-    const key = dimension === OVERVIEW ? "" : keyOfEvent(dimension as EventKeyDimension, e);
+    const key =
+      dimension === OVERVIEW
+        ? ""
+        : keyOfEvent(dimension as EventKeyDimension, e);
     if (key === undefined) continue;
     const totals = keyed.for(key);
     totals.addCounters({ events: 1, pageviews });
@@ -119,13 +160,27 @@ export async function addRawSpan(
   keyed: KeyedTotals,
   budget: RawBudget,
 ): Promise<void> {
-  const scope = dimension === OVERVIEW ? "overview" : DIMENSIONS[dimension as TopDimension].scope;
-  const events = scope === "entry" || scope === "exit" ? [] : await readRawEvents(ctx, siteId, span, budget);
-  if (scope === "overview" || scope === "event") addEventsByEventKey(events, dimension, keyed);
+  const scope =
+    dimension === OVERVIEW
+      ? "overview"
+      : DIMENSIONS[dimension as TopDimension].scope;
+  const events =
+    scope === "entry" || scope === "exit"
+      ? []
+      : await readRawEvents(ctx, siteId, span, budget);
+  if (scope === "overview" || scope === "event")
+    addEventsByEventKey(events, dimension, keyed);
   if (scope === "event") return;
 
   for (const s of await sessionsStartingIn(ctx, siteId, span, budget)) {
-    const key = scope === "overview" ? "" : scope === "entry" ? s.entryPath : scope === "exit" ? s.exitPath : s[dimension as SessionKeyDimension];
+    const key =
+      scope === "overview"
+        ? ""
+        : scope === "entry"
+          ? s.entryPath
+          : scope === "exit"
+            ? s.exitPath
+            : s[dimension as SessionKeyDimension];
     if (key === undefined) continue;
     const totals = keyed.for(key);
     totals.addCounters(sessionCounters(s));
@@ -134,7 +189,8 @@ export async function addRawSpan(
       totals.addVisitor(hashVisitor(s.visitorId));
     }
   }
-  if (!(SESSION_KEY_DIMENSIONS as readonly string[]).includes(dimension)) return;
+  if (!(SESSION_KEY_DIMENSIONS as readonly string[]).includes(dimension))
+    return;
   const owners = await sessionsOfEvents(ctx, siteId, events, budget);
   for (const e of events) {
     const key = owners.get(e._id)?.[dimension as SessionKeyDimension];

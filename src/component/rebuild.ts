@@ -15,8 +15,17 @@
 import { v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
-import { internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
-import { MAX_LEVEL, blockDays, localDayNumber, localDayStart } from "./compactStore.js";
+import {
+  internalMutation,
+  mutation,
+  type MutationCtx,
+} from "./_generated/server.js";
+import {
+  MAX_LEVEL,
+  blockDays,
+  localDayNumber,
+  localDayStart,
+} from "./compactStore.js";
 import { STORED_UNIT_DIMENSIONS, readWatermark } from "./compaction.js";
 import { getStream } from "./aggregation.js";
 import { enqueueAggregation } from "./ingest.js";
@@ -35,13 +44,20 @@ const LARGEST_BLOCK_DAYS = blockDays(MAX_LEVEL);
 type Site = Doc<"sites">;
 
 /** The first instant the rebuild recomputes: a local day start, no earlier than the oldest raw event. */
-async function rebuildStart(ctx: MutationCtx, site: Site, from: number | undefined): Promise<number | null> {
+async function rebuildStart(
+  ctx: MutationCtx,
+  site: Site,
+  from: number | undefined,
+): Promise<number | null> {
   const oldest = await ctx.db
     .query("events")
     .withIndex("by_siteId_and_occurredAt", (q) => q.eq("siteId", site._id))
     .first();
   if (!oldest) return null;
-  return floorToLocalDay(Math.max(from ?? -Infinity, oldest.occurredAt), site.timezone);
+  return floorToLocalDay(
+    Math.max(from ?? -Infinity, oldest.occurredAt),
+    site.timezone,
+  );
 }
 
 /** Every shard a batch can go to, and every stream row that exists. */
@@ -50,7 +66,12 @@ async function streamShards(ctx: MutationCtx, site: Site): Promise<number[]> {
     .query("aggregationStreams")
     .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", site._id))
     .take(64);
-  return [...new Set([...rows.map((r) => r.shard), ...Array.from({ length: site.rollupShardCount }, (_, i) => i)])];
+  return [
+    ...new Set([
+      ...rows.map((r) => r.shard),
+      ...Array.from({ length: site.rollupShardCount }, (_, i) => i),
+    ]),
+  ];
 }
 
 async function pauseStreams(ctx: MutationCtx, site: Site): Promise<void> {
@@ -59,7 +80,13 @@ async function pauseStreams(ctx: MutationCtx, site: Site): Promise<void> {
     // `scheduled` keeps ingest from enqueueing jobs while paused.
     const paused = { paused: true, scheduled: true, scheduledAt: Date.now() };
     if (stream) await ctx.db.patch(stream._id, paused);
-    else await ctx.db.insert("aggregationStreams", { siteId: site._id, shard, cursor: 0, ...paused });
+    else
+      await ctx.db.insert("aggregationStreams", {
+        siteId: site._id,
+        shard,
+        cursor: 0,
+        ...paused,
+      });
   }
 }
 
@@ -74,23 +101,32 @@ async function pauseStreams(ctx: MutationCtx, site: Site): Promise<void> {
  */
 export const rebuildRollups = mutation({
   args: { siteId: v.string(), from: v.optional(v.number()) },
-  returns: v.object({ started: v.boolean(), from: v.union(v.number(), v.null()) }),
+  returns: v.object({
+    started: v.boolean(),
+    from: v.union(v.number(), v.null()),
+  }),
   handler: async (ctx, { siteId, from }) => {
     const site = await getSiteDoc(ctx, siteId);
     const start = await rebuildStart(ctx, site, from);
     if (start === null) return { started: false, from: null };
     const runId = newRunId();
-    if (!(await claimLease(ctx, site._id, CHAIN, runId))) return { started: false, from: start };
+    if (!(await claimLease(ctx, site._id, CHAIN, runId)))
+      return { started: false, from: start };
     // A compaction chain still running loses its lease and stops at its next page.
     await ctx.db
       .query("maintenanceLeases")
-      .withIndex("by_siteId_and_chain", (q) => q.eq("siteId", site._id).eq("chain", COMPACTION_CHAIN))
+      .withIndex("by_siteId_and_chain", (q) =>
+        q.eq("siteId", site._id).eq("chain", COMPACTION_CHAIN),
+      )
       .unique()
       .then((lease) => lease && ctx.db.delete(lease._id));
     await claimLease(ctx, site._id, COMPACTION_CHAIN, runId);
     await pauseStreams(ctx, site);
     const firstBlockDay = localDayNumber(start, site.timezone);
-    const blocksFrom = firstBlockDay - (((firstBlockDay % LARGEST_BLOCK_DAYS) + LARGEST_BLOCK_DAYS) % LARGEST_BLOCK_DAYS);
+    const blocksFrom =
+      firstBlockDay -
+      (((firstBlockDay % LARGEST_BLOCK_DAYS) + LARGEST_BLOCK_DAYS) %
+        LARGEST_BLOCK_DAYS);
     const mark = await readWatermark(ctx, site._id);
     if (mark) {
       await ctx.db.patch(mark._id, {
@@ -99,7 +135,13 @@ export const rebuildRollups = mutation({
         blocksBeforeDay: Math.min(mark.blocksBeforeDay, blocksFrom),
       });
     }
-    await ctx.scheduler.runAfter(0, internal.rebuild.rebuildPage, { siteId: site._id, runId, start, blocksFrom, step: 0 });
+    await ctx.scheduler.runAfter(0, internal.rebuild.rebuildPage, {
+      siteId: site._id,
+      runId,
+      start,
+      blocksFrom,
+      step: 0,
+    });
     return { started: true, from: start };
   },
 });
@@ -116,8 +158,14 @@ function clearingSteps(site: Site, start: number, blocksFrom: number) {
       steps.push((ctx) =>
         ctx.db
           .query("rollupShards")
-          .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) =>
-            q.eq("siteId", siteId).eq("interval", interval).eq("dimension", group).gte("bucketStart", start),
+          .withIndex(
+            "by_siteId_and_interval_and_dimension_and_bucketStart",
+            (q) =>
+              q
+                .eq("siteId", siteId)
+                .eq("interval", interval)
+                .eq("dimension", group)
+                .gte("bucketStart", start),
           ),
       );
     }
@@ -130,25 +178,43 @@ function clearingSteps(site: Site, start: number, blocksFrom: number) {
         ctx.db
           .query("rollupTops")
           .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", (q) =>
-            q.eq("siteId", siteId).eq("dimension", dimension).eq("level", level).gte("bucketStart", from),
+            q
+              .eq("siteId", siteId)
+              .eq("dimension", dimension)
+              .eq("level", level)
+              .gte("bucketStart", from),
           ),
       );
       steps.push((ctx) =>
         ctx.db
           .query("rollupSketches")
-          .withIndex("by_siteId_and_dimension_and_level_and_bucketStart_and_band", (q) =>
-            q.eq("siteId", siteId).eq("dimension", dimension).eq("level", level).gte("bucketStart", from),
+          .withIndex(
+            "by_siteId_and_dimension_and_level_and_bucketStart_and_band",
+            (q) =>
+              q
+                .eq("siteId", siteId)
+                .eq("dimension", dimension)
+                .eq("level", level)
+                .gte("bucketStart", from),
           ),
       );
     }
   }
   steps.push((ctx) =>
-    ctx.db.query("sessions").withIndex("by_siteId_and_endAt", (q) => q.eq("siteId", siteId).gte("endAt", start)),
+    ctx.db
+      .query("sessions")
+      .withIndex("by_siteId_and_endAt", (q) =>
+        q.eq("siteId", siteId).gte("endAt", start),
+      ),
   );
   return steps;
 }
 
-async function restartStreams(ctx: MutationCtx, site: Site, start: number): Promise<void> {
+async function restartStreams(
+  ctx: MutationCtx,
+  site: Site,
+  start: number,
+): Promise<void> {
   for (const shard of await streamShards(ctx, site)) {
     const stream = await getStream(ctx, site._id, shard);
     if (!stream) continue;
@@ -168,7 +234,13 @@ async function restartStreams(ctx: MutationCtx, site: Site, start: number): Prom
 
 /** One bounded clearing page; the last one restarts the streams and releases the leases. */
 export const rebuildPage = internalMutation({
-  args: { siteId: v.string(), runId: v.string(), start: v.number(), blocksFrom: v.number(), step: v.number() },
+  args: {
+    siteId: v.string(),
+    runId: v.string(),
+    start: v.number(),
+    blocksFrom: v.number(),
+    step: v.number(),
+  },
   returns: v.null(),
   handler: async (ctx, args) => {
     if (!(await renewLease(ctx, args.siteId, CHAIN, args.runId))) return null;
@@ -190,7 +262,10 @@ export const rebuildPage = internalMutation({
       if (!more) step++;
     }
     if (step < steps.length) {
-      await ctx.scheduler.runAfter(0, internal.rebuild.rebuildPage, { ...args, step });
+      await ctx.scheduler.runAfter(0, internal.rebuild.rebuildPage, {
+        ...args,
+        step,
+      });
       return null;
     }
     await restartStreams(ctx, site, args.start);

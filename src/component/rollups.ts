@@ -3,8 +3,19 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import type { vRollupEntry } from "./schema.js";
 import type { Interval } from "./validators.js";
-import { type Delta, type RollupDeltas, isZeroDelta, parseGroupKey } from "./lib/rollupDelta.js";
-import { addToSketch, decodeSketch, encodeSketch, isEmptySketch, mergeSketchInto } from "./lib/sketch.js";
+import {
+  type Delta,
+  type RollupDeltas,
+  isZeroDelta,
+  parseGroupKey,
+} from "./lib/rollupDelta.js";
+import {
+  addToSketch,
+  decodeSketch,
+  encodeSketch,
+  isEmptySketch,
+  mergeSketchInto,
+} from "./lib/sketch.js";
 
 export type RollupEntry = Infer<typeof vRollupEntry>;
 export type RollupRow = Doc<"rollupShards">;
@@ -21,14 +32,23 @@ export function entryBytes(entry: RollupEntry): number {
 
 function isEmptyEntry(e: RollupEntry): boolean {
   return (
-    e.events === 0 && e.pageviews === 0 && e.sessions === 0 && e.bounces === 0 && e.durationMs === 0 &&
+    e.events === 0 &&
+    e.pageviews === 0 &&
+    e.sessions === 0 &&
+    e.bounces === 0 &&
+    e.durationMs === 0 &&
     isEmptySketch(decodeSketch(e.visitors))
   );
 }
 
-function applyDelta(entry: RollupEntry | undefined, key: string, delta: Delta): RollupEntry {
+function applyDelta(
+  entry: RollupEntry | undefined,
+  key: string,
+  delta: Delta,
+): RollupEntry {
   let sketch = decodeSketch(entry?.visitors ?? new ArrayBuffer(0));
-  for (const [hash, change] of delta.visitors) sketch = addToSketch(sketch, hash, change);
+  for (const [hash, change] of delta.visitors)
+    sketch = addToSketch(sketch, hash, change);
   return {
     key,
     events: (entry?.events ?? 0) + delta.events,
@@ -42,7 +62,10 @@ function applyDelta(entry: RollupEntry | undefined, key: string, delta: Delta): 
 
 /** Adds `b` into `a`: counters sum, sketches merge. */
 export function mergeEntries(a: RollupEntry, b: RollupEntry): RollupEntry {
-  const sketch = mergeSketchInto(decodeSketch(a.visitors), decodeSketch(b.visitors));
+  const sketch = mergeSketchInto(
+    decodeSketch(a.visitors),
+    decodeSketch(b.visitors),
+  );
   return {
     key: a.key,
     events: a.events + b.events,
@@ -60,7 +83,10 @@ export function packEntries(entries: RollupEntry[]): RollupEntry[][] {
   let bytes = 0;
   for (const entry of entries) {
     const size = entryBytes(entry);
-    if (bytes + size > ROLLUP_ROW_BUDGET_BYTES && parts[parts.length - 1].length > 0) {
+    if (
+      bytes + size > ROLLUP_ROW_BUDGET_BYTES &&
+      parts[parts.length - 1].length > 0
+    ) {
       parts.push([]);
       bytes = 0;
     }
@@ -78,7 +104,11 @@ export type RowGroup = {
 };
 
 /** Rows of one (site, interval, dimension, bucket), optionally one shard. */
-export async function readGroupRows(ctx: QueryCtx, group: RowGroup, shard?: number): Promise<RollupRow[]> {
+export async function readGroupRows(
+  ctx: QueryCtx,
+  group: RowGroup,
+  shard?: number,
+): Promise<RollupRow[]> {
   return await ctx.db
     .query("rollupShards")
     .withIndex("by_siteId_and_interval_and_dimension_and_bucketStart", (q) => {
@@ -112,9 +142,21 @@ export async function writeShardRows(
     byPart.delete(part);
     const next = parts[part];
     const bytes = next.reduce((sum, e) => sum + entryBytes(e), 0);
-    if (row && row.entries.length === next.length && row.entries.every((e, i) => e === next[i])) continue;
+    if (
+      row &&
+      row.entries.length === next.length &&
+      row.entries.every((e, i) => e === next[i])
+    )
+      continue;
     if (row) await ctx.db.patch(row._id, { entries: next, bytes });
-    else await ctx.db.insert("rollupShards", { ...group, shard, part, entries: next, bytes });
+    else
+      await ctx.db.insert("rollupShards", {
+        ...group,
+        shard,
+        part,
+        entries: next,
+        bytes,
+      });
     writes++;
   }
   for (const row of byPart.values()) {
@@ -139,13 +181,19 @@ export async function flushDeltas(
     const changes = [...keyed].filter(([, d]) => !isZeroDelta(d));
     if (changes.length === 0) continue;
     const group: RowGroup = { siteId, ...parseGroupKey(gk) };
-    const rows = (await readGroupRows(ctx, group, shard)).sort((a, b) => a.part - b.part);
+    const rows = (await readGroupRows(ctx, group, shard)).sort(
+      (a, b) => a.part - b.part,
+    );
     const entries = rows.flatMap((row) => row.entries);
     const index = new Map(entries.map((e, i) => [e.key, i]));
     const changed = new Set<number>();
     for (const [key, delta] of changes) {
       let at = index.get(key);
-      const updated = applyDelta(at === undefined ? undefined : entries[at], key, delta);
+      const updated = applyDelta(
+        at === undefined ? undefined : entries[at],
+        key,
+        delta,
+      );
       if (at === undefined) {
         at = entries.length;
         index.set(key, at);

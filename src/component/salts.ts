@@ -25,7 +25,9 @@ export const getDaySalt = query({
   handler: async (ctx, { siteId, dayStart }) => {
     const row = await ctx.db
       .query("dailySalts")
-      .withIndex("by_siteId_and_dayStart", (q) => q.eq("siteId", siteId).eq("dayStart", dayStart))
+      .withIndex("by_siteId_and_dayStart", (q) =>
+        q.eq("siteId", siteId).eq("dayStart", dayStart),
+      )
       .unique();
     return row ? { dayStart: row.dayStart, salt: row.salt } : null;
   },
@@ -43,16 +45,26 @@ export const ensureDaySalt = mutation({
   args: { siteId: v.string(), candidate: v.string() },
   returns: vDaySalt,
   handler: async (ctx, { siteId, candidate }) => {
-    if (!SALT_PATTERN.test(candidate)) throw new ConvexError("candidate must be 32 random bytes as 64 hex characters");
+    if (!SALT_PATTERN.test(candidate))
+      throw new ConvexError(
+        "candidate must be 32 random bytes as 64 hex characters",
+      );
     const site = await getSiteDoc(ctx, siteId);
     const dayStart = floorToLocalDay(Date.now(), site.timezone);
     const existing = await ctx.db
       .query("dailySalts")
-      .withIndex("by_siteId_and_dayStart", (q) => q.eq("siteId", site._id).eq("dayStart", dayStart))
+      .withIndex("by_siteId_and_dayStart", (q) =>
+        q.eq("siteId", site._id).eq("dayStart", dayStart),
+      )
       .unique();
     if (existing) return { dayStart, salt: existing.salt };
     const deleteAfter = nextLocalDay(dayStart, site.timezone) + DAY_MS;
-    await ctx.db.insert("dailySalts", { siteId: site._id, dayStart, salt: candidate, deleteAfter });
+    await ctx.db.insert("dailySalts", {
+      siteId: site._id,
+      dayStart,
+      salt: candidate,
+      deleteAfter,
+    });
     return { dayStart, salt: candidate };
   },
 });
@@ -71,7 +83,8 @@ export const pruneExpiredSalts = mutation({
       .withIndex("by_deleteAfter", (q) => q.lte("deleteAfter", Date.now()))
       .take(SALT_PRUNE_PAGE);
     for (const row of expired) await ctx.db.delete(row._id);
-    if (expired.length === SALT_PRUNE_PAGE) await ctx.scheduler.runAfter(0, api.salts.pruneExpiredSalts, {});
+    if (expired.length === SALT_PRUNE_PAGE)
+      await ctx.scheduler.runAfter(0, api.salts.pruneExpiredSalts, {});
     return { deleted: expired.length };
   },
 });

@@ -1,6 +1,12 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { sessionKeyFields, siteFields, vInterval, vStoredEventFields, vProperties } from "./validators.js";
+import {
+  sessionKeyFields,
+  siteFields,
+  vInterval,
+  vStoredEventFields,
+  vProperties,
+} from "./validators.js";
 
 /** One key's additive counters inside a rollup row; `visitors` is a sketch. */
 export const vRollupEntry = v.object({
@@ -21,7 +27,6 @@ export const vSessionBucket = v.object({
   pageviews: v.number(),
 });
 
-
 export default defineSchema({
   sites: defineTable({ ...siteFields, writeKeyHash: v.string() })
     .index("by_slug", ["slug"])
@@ -34,9 +39,21 @@ export default defineSchema({
     .index("by_siteId_and_shard", ["siteId", "shard"])
     .index("by_siteId_and_occurredAt", ["siteId", "occurredAt"])
     .index("by_siteId_and_eventId", ["siteId", "eventId"])
-    .index("by_siteId_and_type_and_occurredAt", ["siteId", "type", "occurredAt"])
-    .index("by_siteId_and_name_and_occurredAt", ["siteId", "name", "occurredAt"])
-    .index("by_siteId_and_sessionId_and_occurredAt", ["siteId", "sessionId", "occurredAt"]),
+    .index("by_siteId_and_type_and_occurredAt", [
+      "siteId",
+      "type",
+      "occurredAt",
+    ])
+    .index("by_siteId_and_name_and_occurredAt", [
+      "siteId",
+      "name",
+      "occurredAt",
+    ])
+    .index("by_siteId_and_sessionId_and_occurredAt", [
+      "siteId",
+      "sessionId",
+      "occurredAt",
+    ]),
 
   visitors: defineTable({
     siteId: v.string(),
@@ -70,7 +87,11 @@ export default defineSchema({
     ...sessionKeyFields,
     buckets: v.array(vSessionBucket),
   })
-    .index("by_siteId_and_sessionId_and_startAt", ["siteId", "sessionId", "startAt"])
+    .index("by_siteId_and_sessionId_and_startAt", [
+      "siteId",
+      "sessionId",
+      "startAt",
+    ])
     .index("by_siteId_and_startAt", ["siteId", "startAt"])
     .index("by_siteId_and_endAt", ["siteId", "endAt"]),
 
@@ -120,7 +141,12 @@ export default defineSchema({
     /** Distinct visitors of the whole unit (overview rows only). */
     visitors: v.optional(v.number()),
     bytes: v.number(),
-  }).index("by_siteId_and_dimension_and_level_and_bucketStart", ["siteId", "dimension", "level", "bucketStart"]),
+  }).index("by_siteId_and_dimension_and_level_and_bucketStart", [
+    "siteId",
+    "dimension",
+    "level",
+    "bucketStart",
+  ]),
 
   // Visitor sketches of a compact row's keys, when too large to keep inline:
   // split into bands of consecutive ranks, so a top list reads sketches only

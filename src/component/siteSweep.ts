@@ -52,13 +52,22 @@ export type SweepPageResult = {
 };
 
 /** Claims (new sweep) or renews (continuation) a whole-table chain's lease; the run id, or null when another run holds it. */
-export async function holdSweepLease(ctx: MutationCtx, chain: string, runId?: string): Promise<string | null> {
-  if (runId) return (await renewLease(ctx, ALL_SITES, chain, runId)) ? runId : null;
+export async function holdSweepLease(
+  ctx: MutationCtx,
+  chain: string,
+  runId?: string,
+): Promise<string | null> {
+  if (runId)
+    return (await renewLease(ctx, ALL_SITES, chain, runId)) ? runId : null;
   const fresh = newRunId();
   return (await claimLease(ctx, ALL_SITES, chain, fresh)) ? fresh : null;
 }
 
-export async function releaseSweepLease(ctx: MutationCtx, chain: string, runId: string): Promise<void> {
+export async function releaseSweepLease(
+  ctx: MutationCtx,
+  chain: string,
+  runId: string,
+): Promise<void> {
   await releaseLease(ctx, ALL_SITES, chain, runId);
 }
 
@@ -67,14 +76,22 @@ export async function releaseSweepLease(ctx: MutationCtx, chain: string, runId: 
  * after `after` until `maxSites` or `budget` is reached, then schedules the
  * next page, or releases the lease when no site is left.
  */
-export async function sweepSitesPage(ctx: MutationCtx, options: SweepPageOptions): Promise<SweepPageResult> {
+export async function sweepSitesPage(
+  ctx: MutationCtx,
+  options: SweepPageOptions,
+): Promise<SweepPageResult> {
   const runId = await holdSweepLease(ctx, options.chain, options.runId);
   if (runId === null) return { ran: false, sites: 0, count: 0, done: false };
-  const maxSites = Math.max(1, Math.min(options.maxSites ?? SWEEP_MAX_SITES, SWEEP_MAX_SITES));
+  const maxSites = Math.max(
+    1,
+    Math.min(options.maxSites ?? SWEEP_MAX_SITES, SWEEP_MAX_SITES),
+  );
   const after = options.after;
   const candidates = await ctx.db
     .query("sites")
-    .withIndex("by_creation_time", (q) => (after === undefined ? q : q.gt("_creationTime", after)))
+    .withIndex("by_creation_time", (q) =>
+      after === undefined ? q : q.gt("_creationTime", after),
+    )
     .take(maxSites + 1);
   let spent = 0;
   let count = 0;
@@ -88,6 +105,10 @@ export async function sweepSitesPage(ctx: MutationCtx, options: SweepPageOptions
   }
   const done = handled === candidates.length;
   if (done) await releaseSweepLease(ctx, options.chain, runId);
-  else await options.continueWith({ runId, after: candidates[handled - 1]._creationTime });
+  else
+    await options.continueWith({
+      runId,
+      after: candidates[handled - 1]._creationTime,
+    });
   return { ran: true, sites: handled, count, done };
 }

@@ -1,5 +1,10 @@
 import { ConvexError, v, type ObjectType } from "convex/values";
-import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import {
+  mutation,
+  query,
+  type MutationCtx,
+  type QueryCtx,
+} from "./_generated/server.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { DEFAULT_SESSION_TIMEOUT_MS } from "./lib/limits.js";
 import { isValidTimeZone } from "./lib/time.js";
@@ -25,35 +30,56 @@ function fail(message: string): never {
 
 function checkRetention(label: string, days: number | undefined): void {
   if (days === undefined) return;
-  if (!Number.isInteger(days) || days < 1) fail(`${label} must be a whole number of days, at least 1`);
+  if (!Number.isInteger(days) || days < 1)
+    fail(`${label} must be a whole number of days, at least 1`);
 }
 
 /** Validates settings; throws a ConvexError naming the first bad field. */
 export function checkSettings(settings: Settings): void {
-  if (settings.name !== undefined && (settings.name.trim().length === 0 || settings.name.length > 200)) {
+  if (
+    settings.name !== undefined &&
+    (settings.name.trim().length === 0 || settings.name.length > 200)
+  ) {
     fail("name must be 1 to 200 characters");
   }
   if (settings.timezone !== undefined && !isValidTimeZone(settings.timezone)) {
     fail(`timezone "${settings.timezone}" is not an IANA time zone`);
   }
   const timeout = settings.sessionTimeoutMs;
-  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 60_000 && timeout <= 24 * 3_600_000)) {
-    fail("sessionTimeoutMs must be between 60000 (1 minute) and 86400000 (24 hours)");
+  if (
+    timeout !== undefined &&
+    !(
+      Number.isInteger(timeout) &&
+      timeout >= 60_000 &&
+      timeout <= 24 * 3_600_000
+    )
+  ) {
+    fail(
+      "sessionTimeoutMs must be between 60000 (1 minute) and 86400000 (24 hours)",
+    );
   }
   const shards = settings.rollupShardCount;
-  if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1 && shards <= 64)) {
+  if (
+    shards !== undefined &&
+    !(Number.isInteger(shards) && shards >= 1 && shards <= 64)
+  ) {
     fail("rollupShardCount must be a whole number from 1 to 64");
   }
   checkRetention("rawEventRetentionDays", settings.rawEventRetentionDays);
-  checkRetention("hourlyRollupRetentionDays", settings.hourlyRollupRetentionDays);
+  checkRetention(
+    "hourlyRollupRetentionDays",
+    settings.hourlyRollupRetentionDays,
+  );
   checkRetention("dailyRollupRetentionDays", settings.dailyRollupRetentionDays);
   for (const origin of settings.allowedOrigins ?? []) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail(`allowed origin "${origin}" must look like https://example.com`);
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      fail(`allowed origin "${origin}" must look like https://example.com`);
   }
 }
 
 function checkWriteKeyHash(hash: string): void {
-  if (!/^[0-9a-f]{64}$/.test(hash)) fail("writeKeyHash must be a hex SHA-256 digest (64 characters)");
+  if (!/^[0-9a-f]{64}$/.test(hash))
+    fail("writeKeyHash must be a hex SHA-256 digest (64 characters)");
 }
 
 export function toSite(doc: Doc<"sites">): Site {
@@ -61,7 +87,10 @@ export function toSite(doc: Doc<"sites">): Site {
   return rest;
 }
 
-export async function getSiteDoc(ctx: QueryCtx, siteId: string): Promise<Doc<"sites">> {
+export async function getSiteDoc(
+  ctx: QueryCtx,
+  siteId: string,
+): Promise<Doc<"sites">> {
   const id = ctx.db.normalizeId("sites", siteId);
   const site = id ? await ctx.db.get(id) : null;
   if (!site) throw new ConvexError(`Unknown site ${siteId}`);
@@ -75,17 +104,27 @@ const createArgs = {
   writeKeyHash: v.string(),
 };
 
-async function insertSite(ctx: MutationCtx, args: ObjectType<typeof createArgs>): Promise<string> {
+async function insertSite(
+  ctx: MutationCtx,
+  args: ObjectType<typeof createArgs>,
+): Promise<string> {
   if (!SLUG_PATTERN.test(args.slug)) {
-    fail(`slug "${args.slug}" must be 1 to 64 lower-case letters, digits or dashes, not starting or ending with a dash`);
+    fail(
+      `slug "${args.slug}" must be 1 to 64 lower-case letters, digits or dashes, not starting or ending with a dash`,
+    );
   }
   checkWriteKeyHash(args.writeKeyHash);
   checkSettings(args);
-  const taken = await ctx.db.query("sites").withIndex("by_slug", (q) => q.eq("slug", args.slug)).first();
+  const taken = await ctx.db
+    .query("sites")
+    .withIndex("by_slug", (q) => q.eq("slug", args.slug))
+    .first();
   if (taken) fail(`A site with slug "${args.slug}" already exists`);
   const keyTaken = await ctx.db
     .query("sites")
-    .withIndex("by_writeKeyHash", (q) => q.eq("writeKeyHash", args.writeKeyHash))
+    .withIndex("by_writeKeyHash", (q) =>
+      q.eq("writeKeyHash", args.writeKeyHash),
+    )
     .first();
   if (keyTaken) fail("That write key is already used by another site");
   return await ctx.db.insert("sites", {
@@ -94,8 +133,10 @@ async function insertSite(ctx: MutationCtx, args: ObjectType<typeof createArgs>)
     allowedOrigins: args.allowedOrigins ?? [],
     timezone: args.timezone ?? SITE_DEFAULTS.timezone,
     sessionTimeoutMs: args.sessionTimeoutMs ?? SITE_DEFAULTS.sessionTimeoutMs,
-    rawEventRetentionDays: args.rawEventRetentionDays ?? SITE_DEFAULTS.rawEventRetentionDays,
-    hourlyRollupRetentionDays: args.hourlyRollupRetentionDays ?? SITE_DEFAULTS.hourlyRollupRetentionDays,
+    rawEventRetentionDays:
+      args.rawEventRetentionDays ?? SITE_DEFAULTS.rawEventRetentionDays,
+    hourlyRollupRetentionDays:
+      args.hourlyRollupRetentionDays ?? SITE_DEFAULTS.hourlyRollupRetentionDays,
     rollupShardCount: args.rollupShardCount ?? SITE_DEFAULTS.rollupShardCount,
     visitorIdentity: args.visitorIdentity ?? "device",
   });
@@ -113,7 +154,10 @@ export const ensureSite = mutation({
   args: createArgs,
   returns: v.object({ siteId: v.string(), created: v.boolean() }),
   handler: async (ctx, args) => {
-    const existing = await ctx.db.query("sites").withIndex("by_slug", (q) => q.eq("slug", args.slug)).first();
+    const existing = await ctx.db
+      .query("sites")
+      .withIndex("by_slug", (q) => q.eq("slug", args.slug))
+      .first();
     if (existing) return { siteId: existing._id, created: false };
     return { siteId: await insertSite(ctx, args), created: true };
   },
@@ -125,9 +169,14 @@ export const updateSite = mutation({
   handler: async (ctx, { siteId, ...settings }) => {
     const site = await getSiteDoc(ctx, siteId);
     checkSettings(settings);
-    const patch: Partial<Doc<"sites">> = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+    const patch: Partial<Doc<"sites">> = Object.fromEntries(
+      Object.entries(settings).filter(([, value]) => value !== undefined),
+    );
     // The day the counting changed is part of what the numbers mean (README, "Privacy and consent").
-    if (settings.visitorIdentity !== undefined && settings.visitorIdentity !== (site.visitorIdentity ?? "device")) {
+    if (
+      settings.visitorIdentity !== undefined &&
+      settings.visitorIdentity !== (site.visitorIdentity ?? "device")
+    ) {
       patch.visitorIdentitySince = Date.now();
     }
     await ctx.db.patch(site._id, patch);
@@ -140,7 +189,11 @@ export const updateSite = mutation({
  * Returns whether the key changed (`onlyIfChanged` makes the same key a no-op).
  */
 export const rotateWriteKey = mutation({
-  args: { siteId: v.string(), writeKeyHash: v.string(), onlyIfChanged: v.optional(v.boolean()) },
+  args: {
+    siteId: v.string(),
+    writeKeyHash: v.string(),
+    onlyIfChanged: v.optional(v.boolean()),
+  },
   returns: v.boolean(),
   handler: async (ctx, { siteId, writeKeyHash, onlyIfChanged }) => {
     const site = await getSiteDoc(ctx, siteId);
@@ -150,7 +203,8 @@ export const rotateWriteKey = mutation({
       .query("sites")
       .withIndex("by_writeKeyHash", (q) => q.eq("writeKeyHash", writeKeyHash))
       .first();
-    if (keyTaken && keyTaken._id !== site._id) fail("That write key is already used by another site");
+    if (keyTaken && keyTaken._id !== site._id)
+      fail("That write key is already used by another site");
     await ctx.db.patch(site._id, { writeKeyHash });
     return true;
   },
@@ -170,7 +224,10 @@ export const getSiteBySlug = query({
   args: { slug: v.string() },
   returns: v.union(vSite, v.null()),
   handler: async (ctx, { slug }) => {
-    const site = await ctx.db.query("sites").withIndex("by_slug", (q) => q.eq("slug", slug)).first();
+    const site = await ctx.db
+      .query("sites")
+      .withIndex("by_slug", (q) => q.eq("slug", slug))
+      .first();
     return site ? toSite(site) : null;
   },
 });
@@ -179,7 +236,10 @@ export const listSites = query({
   args: { limit: v.optional(v.number()) },
   returns: v.array(vSite),
   handler: async (ctx, { limit }) => {
-    const sites = await ctx.db.query("sites").order("asc").take(Math.min(Math.max(limit ?? 100, 1), 1000));
+    const sites = await ctx.db
+      .query("sites")
+      .order("asc")
+      .take(Math.min(Math.max(limit ?? 100, 1), 1000));
     return sites.map(toSite);
   },
 });

@@ -1,4 +1,7 @@
-import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import {
+  paginationOptsValidator,
+  paginationResultValidator,
+} from "convex/server";
 import { v, type Infer } from "convex/values";
 import {
   SESSION_KEY_DIMENSIONS,
@@ -24,7 +27,12 @@ export const vEventType = v.union(
 );
 export type EventType = Infer<typeof vEventType>;
 
-export const vPropertyValue = v.union(v.string(), v.number(), v.boolean(), v.null());
+export const vPropertyValue = v.union(
+  v.string(),
+  v.number(),
+  v.boolean(),
+  v.null(),
+);
 export const vProperties = v.record(v.string(), vPropertyValue);
 export type Properties = Infer<typeof vProperties>;
 
@@ -91,7 +99,10 @@ export const vSiteStatus = v.union(v.literal("active"), v.literal("disabled"));
  * counts the random id the tracker keeps on the device; `cookieless` counts a
  * daily keyed hash the ingest route derives, so the tracker stores nothing.
  */
-export const vVisitorIdentity = v.union(v.literal("device"), v.literal("cookieless"));
+export const vVisitorIdentity = v.union(
+  v.literal("device"),
+  v.literal("cookieless"),
+);
 export type VisitorIdentity = Infer<typeof vVisitorIdentity>;
 
 /** Settings a site owner may change after creation. */
@@ -132,7 +143,11 @@ export const siteFields = {
   visitorIdentitySince: v.optional(v.number()),
 };
 
-export const vSite = v.object({ _id: v.string(), _creationTime: v.number(), ...siteFields });
+export const vSite = v.object({
+  _id: v.string(),
+  _creationTime: v.number(),
+  ...siteFields,
+});
 export type Site = Infer<typeof vSite>;
 
 // ---------------------------------------------------------------- reports
@@ -155,12 +170,18 @@ const overviewFields = {
 export const vOverviewFigures = v.object(overviewFields);
 export type OverviewFigures = Infer<typeof vOverviewFigures>;
 
-export const vOverview = v.object({ ...overviewFields, previous: v.optional(vOverviewFigures) });
+export const vOverview = v.object({
+  ...overviewFields,
+  previous: v.optional(vOverviewFigures),
+});
 export type Overview = Infer<typeof vOverview>;
 
 /** A timeseries bucket: the overview's figures but views per session. */
 const { viewsPerSession: _perSession, ...bucketFields } = overviewFields;
-export const vTimeseriesRow = v.object({ bucketStart: v.number(), ...bucketFields });
+export const vTimeseriesRow = v.object({
+  bucketStart: v.number(),
+  ...bucketFields,
+});
 export type TimeseriesRow = Infer<typeof vTimeseriesRow>;
 
 export const vTopRow = v.object({
@@ -188,7 +209,9 @@ export type PropertyBreakdownRow = Infer<typeof vPropertyBreakdownRow>;
 
 export const vRealtime = v.object({
   visitors: v.number(),
-  pageviewsPerMinute: v.array(v.object({ minuteStart: v.number(), pageviews: v.number() })),
+  pageviewsPerMinute: v.array(
+    v.object({ minuteStart: v.number(), pageviews: v.number() }),
+  ),
 });
 export type Realtime = Infer<typeof vRealtime>;
 
@@ -247,8 +270,12 @@ export const vEventDoc = v.object({
 export type EventDoc = Infer<typeof vEventDoc>;
 
 /** The session-level keys (README, "Metric definitions"), taken from the session's earliest event: one per registered session dimension. */
-export const sessionKeyFields = Object.fromEntries(SESSION_KEY_DIMENSIONS.map((d) => [d, v.optional(v.string())])) as {
-  [D in SessionKeyDimension]: ReturnType<typeof v.optional<ReturnType<typeof v.string>>>;
+export const sessionKeyFields = Object.fromEntries(
+  SESSION_KEY_DIMENSIONS.map((d) => [d, v.optional(v.string())]),
+) as {
+  [D in SessionKeyDimension]: ReturnType<
+    typeof v.optional<ReturnType<typeof v.string>>
+  >;
 };
 
 export const vSessionView = v.object({
@@ -287,7 +314,11 @@ export function vPage<T extends ReturnType<typeof v.object>>(item: T) {
   return paginationResultValidator(item);
 }
 
-export { TOP_DIMENSIONS, TOP_QUERY_NAMES, type TopDimension } from "./lib/dimensions.js";
+export {
+  TOP_DIMENSIONS,
+  TOP_QUERY_NAMES,
+  type TopDimension,
+} from "./lib/dimensions.js";
 
 // ---------------------------------------------------------------- report function table
 
@@ -296,7 +327,9 @@ export const vTopArgs = { ...vRangeArgs, limit: v.optional(v.number()) };
 const vTopList = { args: vTopArgs, returns: v.array(vTopRow) };
 
 /** One top-list query per registered dimension (lib/dimensions.ts). */
-const TOP_LIST_QUERIES = Object.fromEntries(TOP_DIMENSION_LIST.map((d) => [TOP_QUERY_NAME_OF[d], vTopList])) as {
+const TOP_LIST_QUERIES = Object.fromEntries(
+  TOP_DIMENSION_LIST.map((d) => [TOP_QUERY_NAME_OF[d], vTopList]),
+) as {
   [Q in TopQueryName]: typeof vTopList;
 };
 
@@ -307,15 +340,32 @@ const TOP_LIST_QUERIES = Object.fromEntries(TOP_DIMENSION_LIST.map((d) => [TOP_Q
  * disagree.
  */
 export const REPORT_QUERIES = {
-  getOverview: { args: { ...vRangeArgs, compare: v.optional(v.boolean()) }, returns: vOverview },
-  getTimeseries: { args: { ...vRangeArgs, interval: vInterval }, returns: v.array(vTimeseriesRow) },
+  getOverview: {
+    args: { ...vRangeArgs, compare: v.optional(v.boolean()) },
+    returns: vOverview,
+  },
+  getTimeseries: {
+    args: { ...vRangeArgs, interval: vInterval },
+    returns: v.array(vTimeseriesRow),
+  },
   ...TOP_LIST_QUERIES,
   getEventPropertyBreakdown: {
-    args: { ...vRangeArgs, eventName: v.string(), propertyKey: v.string(), limit: v.optional(v.number()) },
+    args: {
+      ...vRangeArgs,
+      eventName: v.string(),
+      propertyKey: v.string(),
+      limit: v.optional(v.number()),
+    },
     returns: v.array(vPropertyBreakdownRow),
   },
-  getRealtime: { args: { siteId: v.string(), now: v.optional(v.number()) }, returns: vRealtime },
-  getBotCounts: { args: vRangeArgs, returns: v.object({ requests: v.number(), events: v.number() }) },
+  getRealtime: {
+    args: { siteId: v.string(), now: v.optional(v.number()) },
+    returns: vRealtime,
+  },
+  getBotCounts: {
+    args: vRangeArgs,
+    returns: v.object({ requests: v.number(), events: v.number() }),
+  },
   listRawEvents: { args: vPageArgs, returns: vPage(vEventDoc) },
   listPageviews: { args: vPageArgs, returns: vPage(vEventDoc) },
   listSessions: { args: vPageArgs, returns: vPage(vSessionView) },
@@ -341,11 +391,27 @@ export type DrillDownQueryName = (typeof DRILL_DOWN_QUERY_NAMES)[number];
  */
 export const APP_REPORT_QUERIES = {
   ...REPORT_QUERIES,
-  listRawEvents: { args: vAppPageArgs, returns: REPORT_QUERIES.listRawEvents.returns },
-  listPageviews: { args: vAppPageArgs, returns: REPORT_QUERIES.listPageviews.returns },
-  listSessions: { args: vAppPageArgs, returns: REPORT_QUERIES.listSessions.returns },
-  listVisitors: { args: vAppPageArgs, returns: REPORT_QUERIES.listVisitors.returns },
-  exportEvents: { args: vAppPageArgs, returns: REPORT_QUERIES.exportEvents.returns },
-} satisfies Record<ReportQueryName, { args: Record<string, unknown>; returns: unknown }>;
-
-
+  listRawEvents: {
+    args: vAppPageArgs,
+    returns: REPORT_QUERIES.listRawEvents.returns,
+  },
+  listPageviews: {
+    args: vAppPageArgs,
+    returns: REPORT_QUERIES.listPageviews.returns,
+  },
+  listSessions: {
+    args: vAppPageArgs,
+    returns: REPORT_QUERIES.listSessions.returns,
+  },
+  listVisitors: {
+    args: vAppPageArgs,
+    returns: REPORT_QUERIES.listVisitors.returns,
+  },
+  exportEvents: {
+    args: vAppPageArgs,
+    returns: REPORT_QUERIES.exportEvents.returns,
+  },
+} satisfies Record<
+  ReportQueryName,
+  { args: Record<string, unknown>; returns: unknown }
+>;

@@ -3,7 +3,12 @@
  * structurally so any app that re-exports the report queries with
  * `exposeAnalyticsApi` fits without importing its generated types here.
  */
-import type { DefaultFunctionArgs, FunctionReference, PaginationOptions, PaginationResult } from "convex/server";
+import type {
+  DefaultFunctionArgs,
+  FunctionReference,
+  PaginationOptions,
+  PaginationResult,
+} from "convex/server";
 import type {
   EventDoc,
   SessionView,
@@ -28,16 +33,32 @@ export type RangeQueryArgs = {
 };
 
 // A type alias (not an interface) for args, because FunctionReference wants an indexable record.
-type PublicQuery<Args extends DefaultFunctionArgs, Result> = FunctionReference<"query", "public", Args, Result>;
+type PublicQuery<Args extends DefaultFunctionArgs, Result> = FunctionReference<
+  "query",
+  "public",
+  Args,
+  Result
+>;
 
 /** A top-list query: `({ siteId, from, to, limit? }) => TopRow[]`. */
-export type TopListQuery = PublicQuery<RangeQueryArgs & { limit?: number }, TopRow[]>;
+export type TopListQuery = PublicQuery<
+  RangeQueryArgs & { limit?: number },
+  TopRow[]
+>;
 
 /** A drill-down's arguments as a paginated hook sends them (README, "Report functions"). */
-export type DrillDownArgs = { siteId: string; from?: number; to?: number; paginationOpts: PaginationOptions };
+export type DrillDownArgs = {
+  siteId: string;
+  from?: number;
+  to?: number;
+  paginationOpts: PaginationOptions;
+};
 
 /** A drill-down query from `exposeAnalyticsApi`: one `PaginationResult` page of rows. */
-export type DrillDownQuery<Row> = PublicQuery<DrillDownArgs, PaginationResult<Row>>;
+export type DrillDownQuery<Row> = PublicQuery<
+  DrillDownArgs,
+  PaginationResult<Row>
+>;
 
 /**
  * The report queries the dashboard calls. Nothing else is ever called.
@@ -49,7 +70,10 @@ export type TopListQueries = { [Q in TopQueryName]: TopListQuery };
 
 export interface AnalyticsDashboardApi extends TopListQueries {
   getOverview: PublicQuery<RangeQueryArgs & { compare?: boolean }, Overview>;
-  getTimeseries: PublicQuery<RangeQueryArgs & { interval: Interval }, TimeseriesRow[]>;
+  getTimeseries: PublicQuery<
+    RangeQueryArgs & { interval: Interval },
+    TimeseriesRow[]
+  >;
   getEventPropertyBreakdown: PublicQuery<
     RangeQueryArgs & { eventName: string; propertyKey: string; limit?: number },
     PropertyBreakdownRow[]
@@ -73,7 +97,17 @@ export interface AnalyticsDashboardApi extends TopListQueries {
 export type TopListQueryName = TopQueryName;
 
 /** Which query feeds which top-list dimension (the component's own table). */
-export const TOP_LIST_QUERIES: Readonly<Record<TopDimension, TopListQueryName>> = TOP_QUERY_NAMES;
+export const TOP_LIST_QUERIES: Readonly<
+  Record<TopDimension, TopListQueryName>
+> = TOP_QUERY_NAMES;
 
-export type { Overview, PropertyBreakdownRow, Realtime, TimeseriesRow, TopDimension, TopRow, Interval };
+export type {
+  Overview,
+  PropertyBreakdownRow,
+  Realtime,
+  TimeseriesRow,
+  TopDimension,
+  TopRow,
+  Interval,
+};
 export type { EventDoc, SessionView, VisitorView };

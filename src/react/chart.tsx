@@ -3,9 +3,20 @@
  * (or keyboard) readout. The SVG is drawn at the container's measured width
  * so text keeps its real size on a phone instead of being scaled down.
  */
-import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
+import {
+  useEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type PointerEvent,
+} from "react";
 import type { Interval, TimeseriesRow } from "../component/validators.js";
-import { formatBucketLabel, formatBucketTitle, formatCompact, formatNumber } from "./format.js";
+import {
+  formatBucketLabel,
+  formatBucketTitle,
+  formatCompact,
+  formatNumber,
+} from "./format.js";
 
 const CHART_HEIGHT = 220;
 const MARGIN = { top: 10, right: 14, bottom: 26, left: 44 };
@@ -57,7 +68,12 @@ function useMeasuredWidth(fixedWidth: number | undefined) {
   const [measured, setMeasured] = useState<number | undefined>(undefined);
   useEffect(() => {
     const element = ref.current;
-    if (fixedWidth !== undefined || !element || typeof ResizeObserver === "undefined") return;
+    if (
+      fixedWidth !== undefined ||
+      !element ||
+      typeof ResizeObserver === "undefined"
+    )
+      return;
     const observer = new ResizeObserver((entries) => {
       const width = Math.round(entries[0]?.contentRect.width ?? 0);
       if (width > 0) setMeasured(width);
@@ -77,7 +93,10 @@ interface ChartGeometry {
 }
 
 function buildGeometry(rows: TimeseriesRow[], width: number): ChartGeometry {
-  const max = Math.max(0, ...rows.map((row) => Math.max(row.visitors, row.pageviews)));
+  const max = Math.max(
+    0,
+    ...rows.map((row) => Math.max(row.visitors, row.pageviews)),
+  );
   const ticks = niceTicks(max);
   const top = ticks[ticks.length - 1];
   const plotWidth = width - MARGIN.left - MARGIN.right;
@@ -85,18 +104,31 @@ function buildGeometry(rows: TimeseriesRow[], width: number): ChartGeometry {
   const plotHeight = plotBottom - MARGIN.top;
   // A single bucket sits in the middle rather than on the y-axis.
   const x = (index: number) =>
-    rows.length <= 1 ? MARGIN.left + plotWidth / 2 : MARGIN.left + (index / (rows.length - 1)) * plotWidth;
+    rows.length <= 1
+      ? MARGIN.left + plotWidth / 2
+      : MARGIN.left + (index / (rows.length - 1)) * plotWidth;
   const y = (value: number) => plotBottom - (value / top) * plotHeight;
   return { width, x, y, ticks, plotBottom };
 }
 
-function linePath(rows: TimeseriesRow[], geometry: ChartGeometry, pick: (row: TimeseriesRow) => number): string {
+function linePath(
+  rows: TimeseriesRow[],
+  geometry: ChartGeometry,
+  pick: (row: TimeseriesRow) => number,
+): string {
   return rows
-    .map((row, index) => `${index === 0 ? "M" : "L"}${geometry.x(index).toFixed(1)},${geometry.y(pick(row)).toFixed(1)}`)
+    .map(
+      (row, index) =>
+        `${index === 0 ? "M" : "L"}${geometry.x(index).toFixed(1)},${geometry.y(pick(row)).toFixed(1)}`,
+    )
     .join("");
 }
 
-function areaPath(rows: TimeseriesRow[], geometry: ChartGeometry, pick: (row: TimeseriesRow) => number): string {
+function areaPath(
+  rows: TimeseriesRow[],
+  geometry: ChartGeometry,
+  pick: (row: TimeseriesRow) => number,
+): string {
   if (rows.length === 0) return "";
   const last = geometry.x(rows.length - 1).toFixed(1);
   const first = geometry.x(0).toFixed(1);
@@ -104,16 +136,32 @@ function areaPath(rows: TimeseriesRow[], geometry: ChartGeometry, pick: (row: Ti
 }
 
 /** The timeseries chart; `rows` must be non-empty (the caller shows loading/empty states). */
-export function TimeseriesChart({ rows, interval, timeZone, locale, width: fixedWidth }: TimeseriesChartProps) {
+export function TimeseriesChart({
+  rows,
+  interval,
+  timeZone,
+  locale,
+  width: fixedWidth,
+}: TimeseriesChartProps) {
   const { ref, width } = useMeasuredWidth(fixedWidth);
   const [active, setActive] = useState<number | null>(null);
   const geometry = buildGeometry(rows, width);
-  const labelIndices = pickLabelIndices(rows.length, Math.floor((width - MARGIN.left) / X_LABEL_SPACING_PX));
+  const labelIndices = pickLabelIndices(
+    rows.length,
+    Math.floor((width - MARGIN.left) / X_LABEL_SPACING_PX),
+  );
   const unit = interval === "hour" ? "hour" : "day";
   const activeRow = active === null ? undefined : rows[active];
 
   const onPointerMove = (event: PointerEvent<SVGSVGElement>) =>
-    setActive(bucketAtPointer(event.clientX, event.currentTarget.getBoundingClientRect(), width, rows.length));
+    setActive(
+      bucketAtPointer(
+        event.clientX,
+        event.currentTarget.getBoundingClientRect(),
+        width,
+        rows.length,
+      ),
+    );
   const onKeyDown = (event: KeyboardEvent<SVGSVGElement>) => {
     const next = keyboardIndex(event.key, active, rows.length);
     if (next === undefined) return;
@@ -124,8 +172,20 @@ export function TimeseriesChart({ rows, interval, timeZone, locale, width: fixed
   return (
     <div className="ca-chart" ref={ref}>
       <div className="ca-legend" aria-hidden="true">
-        <span><span className="ca-swatch" style={{ background: "var(--ca-accent)" }} />Visitors</span>
-        <span><span className="ca-swatch" style={{ background: "var(--ca-accent-2)" }} />Pageviews</span>
+        <span>
+          <span
+            className="ca-swatch"
+            style={{ background: "var(--ca-accent)" }}
+          />
+          Visitors
+        </span>
+        <span>
+          <span
+            className="ca-swatch"
+            style={{ background: "var(--ca-accent-2)" }}
+          />
+          Pageviews
+        </span>
       </div>
       <svg
         viewBox={`0 0 ${width} ${CHART_HEIGHT}`}
@@ -141,31 +201,71 @@ export function TimeseriesChart({ rows, interval, timeZone, locale, width: fixed
         <YAxis geometry={geometry} locale={locale} />
         <g aria-hidden="true">
           {labelIndices.map((index) => (
-            <text key={index} x={geometry.x(index)} y={CHART_HEIGHT - 8} textAnchor="middle">
-              {formatBucketLabel(rows[index].bucketStart, interval, timeZone, locale)}
+            <text
+              key={index}
+              x={geometry.x(index)}
+              y={CHART_HEIGHT - 8}
+              textAnchor="middle"
+            >
+              {formatBucketLabel(
+                rows[index].bucketStart,
+                interval,
+                timeZone,
+                locale,
+              )}
             </text>
           ))}
         </g>
-        <path className="ca-area-visitors" d={areaPath(rows, geometry, (row) => row.visitors)} />
-        <path className="ca-series-visitors" d={linePath(rows, geometry, (row) => row.visitors)} />
-        <path className="ca-series-pageviews" d={linePath(rows, geometry, (row) => row.pageviews)} />
-        {activeRow && active !== null && <HoverMarks row={activeRow} x={geometry.x(active)} geometry={geometry} />}
+        <path
+          className="ca-area-visitors"
+          d={areaPath(rows, geometry, (row) => row.visitors)}
+        />
+        <path
+          className="ca-series-visitors"
+          d={linePath(rows, geometry, (row) => row.visitors)}
+        />
+        <path
+          className="ca-series-pageviews"
+          d={linePath(rows, geometry, (row) => row.pageviews)}
+        />
+        {activeRow && active !== null && (
+          <HoverMarks
+            row={activeRow}
+            x={geometry.x(active)}
+            geometry={geometry}
+          />
+        )}
       </svg>
       {activeRow && active !== null && (
         <ChartTooltip
           row={activeRow}
           leftPercent={(geometry.x(active) / width) * 100}
-          title={formatBucketTitle(activeRow.bucketStart, interval, timeZone, locale)}
+          title={formatBucketTitle(
+            activeRow.bucketStart,
+            interval,
+            timeZone,
+            locale,
+          )}
           locale={locale}
         />
       )}
-      <ChartDataTable rows={rows} interval={interval} timeZone={timeZone} locale={locale} />
+      <ChartDataTable
+        rows={rows}
+        interval={interval}
+        timeZone={timeZone}
+        locale={locale}
+      />
     </div>
   );
 }
 
 /** The chart's numbers as a visually hidden table, for screen readers. */
-function ChartDataTable({ rows, interval, timeZone, locale }: Omit<TimeseriesChartProps, "width">) {
+function ChartDataTable({
+  rows,
+  interval,
+  timeZone,
+  locale,
+}: Omit<TimeseriesChartProps, "width">) {
   return (
     <table className="ca-sr-only">
       <caption>Visitors and pageviews per {interval}</caption>
@@ -179,7 +279,9 @@ function ChartDataTable({ rows, interval, timeZone, locale }: Omit<TimeseriesCha
       <tbody>
         {rows.map((row) => (
           <tr key={row.bucketStart}>
-            <th scope="row">{formatBucketTitle(row.bucketStart, interval, timeZone, locale)}</th>
+            <th scope="row">
+              {formatBucketTitle(row.bucketStart, interval, timeZone, locale)}
+            </th>
             <td>{formatNumber(row.visitors, locale)}</td>
             <td>{formatNumber(row.pageviews, locale)}</td>
           </tr>
@@ -190,7 +292,12 @@ function ChartDataTable({ rows, interval, timeZone, locale }: Omit<TimeseriesCha
 }
 
 /** The bucket nearest to a pointer at `clientX`, given the SVG's on-screen box (it may be scaled). */
-function bucketAtPointer(clientX: number, box: { left: number; width: number }, width: number, count: number): number {
+function bucketAtPointer(
+  clientX: number,
+  box: { left: number; width: number },
+  width: number,
+  count: number,
+): number {
   if (box.width === 0 || count <= 1) return 0;
   const svgX = ((clientX - box.left) / box.width) * width;
   const fraction = (svgX - MARGIN.left) / (width - MARGIN.left - MARGIN.right);
@@ -198,7 +305,11 @@ function bucketAtPointer(clientX: number, box: { left: number; width: number }, 
 }
 
 /** Arrow keys step through buckets; Home/End jump to the ends. */
-function keyboardIndex(key: string, active: number | null, count: number): number | undefined {
+function keyboardIndex(
+  key: string,
+  active: number | null,
+  count: number,
+): number | undefined {
   const current = active ?? count - 1;
   if (key === "ArrowLeft") return Math.max(0, current - 1);
   if (key === "ArrowRight") return Math.min(count - 1, current + 1);
@@ -207,12 +318,24 @@ function keyboardIndex(key: string, active: number | null, count: number): numbe
   return undefined;
 }
 
-function YAxis({ geometry, locale }: { geometry: ChartGeometry; locale?: string }) {
+function YAxis({
+  geometry,
+  locale,
+}: {
+  geometry: ChartGeometry;
+  locale?: string;
+}) {
   return (
     <g aria-hidden="true">
       {geometry.ticks.map((tick) => (
         <g key={tick}>
-          <line className="ca-gridline" x1={MARGIN.left} x2={geometry.width - MARGIN.right} y1={geometry.y(tick)} y2={geometry.y(tick)} />
+          <line
+            className="ca-gridline"
+            x1={MARGIN.left}
+            x2={geometry.width - MARGIN.right}
+            y1={geometry.y(tick)}
+            y2={geometry.y(tick)}
+          />
           <text x={MARGIN.left - 6} y={geometry.y(tick) + 4} textAnchor="end">
             {formatCompact(tick, locale)}
           </text>
@@ -222,20 +345,52 @@ function YAxis({ geometry, locale }: { geometry: ChartGeometry; locale?: string 
   );
 }
 
-function HoverMarks({ row, x, geometry }: { row: TimeseriesRow; x: number; geometry: ChartGeometry }) {
+function HoverMarks({
+  row,
+  x,
+  geometry,
+}: {
+  row: TimeseriesRow;
+  x: number;
+  geometry: ChartGeometry;
+}) {
   return (
     <g aria-hidden="true">
-      <line className="ca-hover-line" x1={x} x2={x} y1={MARGIN.top} y2={geometry.plotBottom} />
-      <circle className="ca-dot-visitors" cx={x} cy={geometry.y(row.visitors)} r={4} />
-      <circle className="ca-dot-pageviews" cx={x} cy={geometry.y(row.pageviews)} r={4} />
+      <line
+        className="ca-hover-line"
+        x1={x}
+        x2={x}
+        y1={MARGIN.top}
+        y2={geometry.plotBottom}
+      />
+      <circle
+        className="ca-dot-visitors"
+        cx={x}
+        cy={geometry.y(row.visitors)}
+        r={4}
+      />
+      <circle
+        className="ca-dot-pageviews"
+        cx={x}
+        cy={geometry.y(row.pageviews)}
+        r={4}
+      />
     </g>
   );
 }
 
-function ChartTooltip(props: { row: TimeseriesRow; leftPercent: number; title: string; locale?: string }) {
+function ChartTooltip(props: {
+  row: TimeseriesRow;
+  leftPercent: number;
+  title: string;
+  locale?: string;
+}) {
   const { row, leftPercent, title, locale } = props;
   // Keep the box inside the chart: anchor it left of the point on the right half.
-  const style = leftPercent > 50 ? { right: `${100 - leftPercent}%` } : { left: `${leftPercent}%` };
+  const style =
+    leftPercent > 50
+      ? { right: `${100 - leftPercent}%` }
+      : { left: `${leftPercent}%` };
   return (
     <div className="ca-tooltip" style={style} role="status" aria-live="polite">
       <strong>{title}</strong>

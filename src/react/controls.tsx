@@ -4,7 +4,12 @@
  * (and hour-aligned) by `useAnalyticsRange`.
  */
 import { useEffect, useId, useState } from "react";
-import { RANGE_PRESETS, isRangePreset, type CustomDates, type RangePreset } from "./range.js";
+import {
+  RANGE_PRESETS,
+  isRangePreset,
+  type CustomDates,
+  type RangePreset,
+} from "./range.js";
 
 export interface RangePickerProps {
   preset: RangePreset;
@@ -13,7 +18,12 @@ export interface RangePickerProps {
   onCustomDatesChange?: (dates: CustomDates) => void;
 }
 
-export function RangePicker({ preset, customDates, onPresetChange, onCustomDatesChange }: RangePickerProps) {
+export function RangePicker({
+  preset,
+  customDates,
+  onPresetChange,
+  onCustomDatesChange,
+}: RangePickerProps) {
   const selectId = useId();
   return (
     <div className="ca-controls">
@@ -23,7 +33,8 @@ export function RangePicker({ preset, customDates, onPresetChange, onCustomDates
           id={selectId}
           value={preset}
           onChange={(event) => {
-            if (isRangePreset(event.target.value)) onPresetChange(event.target.value);
+            if (isRangePreset(event.target.value))
+              onPresetChange(event.target.value);
           }}
         >
           {RANGE_PRESETS.map((option) => (
@@ -44,7 +55,13 @@ export function RangePicker({ preset, customDates, onPresetChange, onCustomDates
  * Two date inputs. Edits are kept locally and only reported once both dates
  * are complete and in order, so a half-typed date never reaches a query.
  */
-function CustomDateInputs({ dates, onChange }: { dates: CustomDates; onChange: (dates: CustomDates) => void }) {
+function CustomDateInputs({
+  dates,
+  onChange,
+}: {
+  dates: CustomDates;
+  onChange: (dates: CustomDates) => void;
+}) {
   const [draft, setDraft] = useState(dates);
   // Follow the committed dates when they change from outside.
   const { fromDate, toDate } = dates;
@@ -53,9 +70,17 @@ function CustomDateInputs({ dates, onChange }: { dates: CustomDates; onChange: (
   const toId = useId();
   const update = (next: CustomDates) => {
     setDraft(next);
-    if (isValidDate(next.fromDate) && isValidDate(next.toDate) && next.fromDate <= next.toDate) onChange(next);
+    if (
+      isValidDate(next.fromDate) &&
+      isValidDate(next.toDate) &&
+      next.fromDate <= next.toDate
+    )
+      onChange(next);
   };
-  const invalidOrder = isValidDate(draft.fromDate) && isValidDate(draft.toDate) && draft.fromDate > draft.toDate;
+  const invalidOrder =
+    isValidDate(draft.fromDate) &&
+    isValidDate(draft.toDate) &&
+    draft.fromDate > draft.toDate;
   return (
     <>
       <label className="ca-field" htmlFor={fromId}>
@@ -66,7 +91,9 @@ function CustomDateInputs({ dates, onChange }: { dates: CustomDates; onChange: (
           value={draft.fromDate}
           max={draft.toDate || undefined}
           aria-invalid={invalidOrder || undefined}
-          onChange={(event) => update({ ...draft, fromDate: event.target.value })}
+          onChange={(event) =>
+            update({ ...draft, fromDate: event.target.value })
+          }
         />
       </label>
       <label className="ca-field" htmlFor={toId}>

@@ -1,13 +1,24 @@
 // @vitest-environment happy-dom
 /** The dashboard and the static report say which visitor counting the site uses (README, "Privacy and consent"). */
 import { cleanup, render } from "@testing-library/react";
-import { getFunctionName, makeFunctionReference, type FunctionReference } from "convex/server";
+import {
+  getFunctionName,
+  makeFunctionReference,
+  type FunctionReference,
+} from "convex/server";
 import { useQueries, useQuery } from "convex/react";
 import { useQueriesThrough } from "./testing/queries";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Dashboard } from "./dashboard";
 import { renderDashboardHtml } from "./report";
-import { HOUR, fakeAnalyticsApi, overviewFixture, realtimeFixture, timeseriesFixture, topListsFixture } from "./testing/fixtures";
+import {
+  HOUR,
+  fakeAnalyticsApi,
+  overviewFixture,
+  realtimeFixture,
+  timeseriesFixture,
+  topListsFixture,
+} from "./testing/fixtures";
 
 vi.mock("convex/react", () => ({ useQuery: vi.fn(), useQueries: vi.fn() }));
 const useQueryMock = vi.mocked(useQuery);
@@ -23,25 +34,47 @@ const report = {
 };
 
 function countingNote(html: string) {
-  return new DOMParser().parseFromString(html, "text/html").querySelector("[data-counting]");
+  return new DOMParser()
+    .parseFromString(html, "text/html")
+    .querySelector("[data-counting]");
 }
 
 describe("static report", () => {
   it("says cookieless counting means one visitor per browser and day", () => {
-    const note = countingNote(renderDashboardHtml({ ...report, counting: { visitorIdentity: "cookieless" } }));
+    const note = countingNote(
+      renderDashboardHtml({
+        ...report,
+        counting: { visitorIdentity: "cookieless" },
+      }),
+    );
     expect(note?.getAttribute("data-counting")).toBe("cookieless");
-    expect(note?.textContent).toMatch(/without cookies.*another day counts again/);
+    expect(note?.textContent).toMatch(
+      /without cookies.*another day counts again/,
+    );
   });
 
   it("marks the day the counting changed when it lies in the range, and 'since' otherwise", () => {
-    const switched = { visitorIdentity: "cookieless" as const, visitorIdentitySince: from + 2 * 24 * HOUR + 5 * HOUR };
-    expect(countingNote(renderDashboardHtml({ ...report, counting: switched }))?.textContent).toMatch(
+    const switched = {
+      visitorIdentity: "cookieless" as const,
+      visitorIdentitySince: from + 2 * 24 * HOUR + 5 * HOUR,
+    };
+    expect(
+      countingNote(renderDashboardHtml({ ...report, counting: switched }))
+        ?.textContent,
+    ).toMatch(
       /Counting changed on May 3, 2024: visitor numbers before and after are not comparable/,
     );
-    const earlier = { visitorIdentity: "device" as const, visitorIdentitySince: from - 30 * 24 * HOUR };
-    const note = countingNote(renderDashboardHtml({ ...report, counting: earlier }));
+    const earlier = {
+      visitorIdentity: "device" as const,
+      visitorIdentitySince: from - 30 * 24 * HOUR,
+    };
+    const note = countingNote(
+      renderDashboardHtml({ ...report, counting: earlier }),
+    );
     expect(note?.getAttribute("data-counting")).toBe("device");
-    expect(note?.textContent).toMatch(/random id kept in the browser\. Since Apr 1, 2024\./);
+    expect(note?.textContent).toMatch(
+      /random id kept in the browser\. Since Apr 1, 2024\./,
+    );
   });
 
   it("leaves the note out when the counting is not given", () => {
@@ -53,13 +86,17 @@ describe("<Dashboard>", () => {
   let calls: { name: string; args: unknown }[] = [];
   beforeEach(() => {
     calls = [];
-    useQueryMock.mockImplementation(((ref: FunctionReference<"query">, args: Record<string, unknown> | "skip") => {
+    useQueryMock.mockImplementation(((
+      ref: FunctionReference<"query">,
+      args: Record<string, unknown> | "skip",
+    ) => {
       const name = getFunctionName(ref).split(":")[1];
       calls.push({ name, args });
       if (args === "skip") return undefined;
       if (name === "getSite") return { visitorIdentity: "cookieless" };
       if (name === "getOverview") return overviewFixture;
-      if (name === "getTimeseries") return timeseriesFixture(args.from as number, 6);
+      if (name === "getTimeseries")
+        return timeseriesFixture(args.from as number, 6);
       if (name === "getRealtime") return realtimeFixture;
       return [];
     }) as typeof useQuery);
@@ -70,15 +107,33 @@ describe("<Dashboard>", () => {
   });
 
   it("asks getSite when the app passes it, and shows the counting", () => {
-    const api = { ...fakeAnalyticsApi(), getSite: makeFunctionReference<"query", { siteId: string }, null>("analytics:getSite") };
-    const { container } = render(<Dashboard api={api} siteId="site1" timezone="UTC" />);
-    expect(calls).toContainEqual({ name: "getSite", args: { siteId: "site1" } });
-    expect(container.querySelector("[data-counting]")?.getAttribute("data-counting")).toBe("cookieless");
+    const api = {
+      ...fakeAnalyticsApi(),
+      getSite: makeFunctionReference<"query", { siteId: string }, null>(
+        "analytics:getSite",
+      ),
+    };
+    const { container } = render(
+      <Dashboard api={api} siteId="site1" timezone="UTC" />,
+    );
+    expect(calls).toContainEqual({
+      name: "getSite",
+      args: { siteId: "site1" },
+    });
+    expect(
+      container.querySelector("[data-counting]")?.getAttribute("data-counting"),
+    ).toBe("cookieless");
   });
 
   it("without getSite it asks for nothing more and shows no note", () => {
-    const { container } = render(<Dashboard api={fakeAnalyticsApi()} siteId="site1" timezone="UTC" />);
-    expect(calls.filter((call) => call.name === "getSite").every((call) => call.args === "skip")).toBe(true);
+    const { container } = render(
+      <Dashboard api={fakeAnalyticsApi()} siteId="site1" timezone="UTC" />,
+    );
+    expect(
+      calls
+        .filter((call) => call.name === "getSite")
+        .every((call) => call.args === "skip"),
+    ).toBe(true);
     expect(container.querySelector("[data-counting]")).toBeNull();
   });
 });

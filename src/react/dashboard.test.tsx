@@ -1,14 +1,36 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
-import { getFunctionName, makeFunctionReference, type FunctionReference } from "convex/server";
+import {
+  act,
+  cleanup,
+  fireEvent,
+  render,
+  screen,
+} from "@testing-library/react";
+import {
+  getFunctionName,
+  makeFunctionReference,
+  type FunctionReference,
+} from "convex/server";
 import type { Infer } from "convex/values";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { vOverview, vRealtime, vTimeseriesRow, vTopRow } from "../component/validators";
+import type {
+  vOverview,
+  vRealtime,
+  vTimeseriesRow,
+  vTopRow,
+} from "../component/validators";
 import { useQueries, useQuery } from "convex/react";
 import { useQueriesThrough } from "./testing/queries";
 import { Dashboard, AnalyticsDashboard } from "./dashboard";
 import type { AnalyticsDashboardApi } from "./api";
-import { HOUR, fakeAnalyticsApi, overviewFixture, realtimeFixture, timeseriesFixture, topListsFixture } from "./testing/fixtures";
+import {
+  HOUR,
+  fakeAnalyticsApi,
+  overviewFixture,
+  realtimeFixture,
+  timeseriesFixture,
+  topListsFixture,
+} from "./testing/fixtures";
 
 vi.mock("convex/react", () => ({ useQuery: vi.fn(), useQueries: vi.fn() }));
 const useQueryMock = vi.mocked(useQuery);
@@ -37,7 +59,10 @@ const TOP_NAMES: Record<string, keyof typeof topListsFixture> = {
 
 function dataAnswers(): typeof answers {
   const lists = Object.fromEntries(
-    Object.entries(TOP_NAMES).map(([name, dimension]) => [name, () => topListsFixture[dimension]]),
+    Object.entries(TOP_NAMES).map(([name, dimension]) => [
+      name,
+      () => topListsFixture[dimension],
+    ]),
   );
   return {
     getOverview: () => overviewFixture,
@@ -55,7 +80,10 @@ beforeEach(() => {
   vi.setSystemTime(NOW);
   calls = [];
   answers = dataAnswers();
-  useQueryMock.mockImplementation(((ref: FunctionReference<"query">, args: Record<string, unknown> | "skip") => {
+  useQueryMock.mockImplementation(((
+    ref: FunctionReference<"query">,
+    args: Record<string, unknown> | "skip",
+  ) => {
     const name = getFunctionName(ref).split(":")[1];
     calls.push({ name, args });
     if (args === "skip") return undefined;
@@ -70,8 +98,10 @@ afterEach(() => {
 });
 
 const api = fakeAnalyticsApi();
-const lastArgs = (name: string) => [...calls].reverse().find((call) => call.name === name)?.args;
-const isHourAligned = (ms: unknown) => typeof ms === "number" && ms % HOUR === 0;
+const lastArgs = (name: string) =>
+  [...calls].reverse().find((call) => call.name === name)?.args;
+const isHourAligned = (ms: unknown) =>
+  typeof ms === "number" && ms % HOUR === 0;
 
 describe("<Dashboard> data layer", () => {
   it("asks every report query for the same hour-aligned range", () => {
@@ -79,22 +109,57 @@ describe("<Dashboard> data layer", () => {
     const nextHour = Date.parse("2024-05-03T16:00:00Z");
     // The last 7 days: whole days from the midnight six days before today.
     const weekStart = Date.parse("2024-04-27T00:00:00Z");
-    expect(lastArgs("getOverview")).toEqual({ siteId: "site_1", from: weekStart, to: nextHour, compare: true });
-    expect(lastArgs("getTimeseries")).toEqual({ siteId: "site_1", from: weekStart, to: nextHour, interval: "day" });
+    expect(lastArgs("getOverview")).toEqual({
+      siteId: "site_1",
+      from: weekStart,
+      to: nextHour,
+      compare: true,
+    });
+    expect(lastArgs("getTimeseries")).toEqual({
+      siteId: "site_1",
+      from: weekStart,
+      to: nextHour,
+      interval: "day",
+    });
     // One top list per card: the tab each card opens with. The other tabs wait until chosen.
-    const open = ["getTopPages", "getTopSources", "getTopCountries", "getTopDevices", "getTopEvents"];
+    const open = [
+      "getTopPages",
+      "getTopSources",
+      "getTopCountries",
+      "getTopDevices",
+      "getTopEvents",
+    ];
     for (const name of Object.keys(TOP_NAMES)) {
-      if (open.includes(name)) expect(lastArgs(name), name).toEqual({ siteId: "site_1", from: weekStart, to: nextHour });
+      if (open.includes(name))
+        expect(lastArgs(name), name).toEqual({
+          siteId: "site_1",
+          from: weekStart,
+          to: nextHour,
+        });
       else expect(lastArgs(name) ?? "skip", name).toBe("skip");
     }
     fireEvent.click(screen.getByRole("button", { name: "Referrers" }));
-    expect(lastArgs("getTopReferrers")).toEqual({ siteId: "site_1", from: weekStart, to: nextHour });
-    expect(screen.getByRole("button", { name: "Referrers" }).getAttribute("aria-pressed")).toBe("true");
+    expect(lastArgs("getTopReferrers")).toEqual({
+      siteId: "site_1",
+      from: weekStart,
+      to: nextHour,
+    });
+    expect(
+      screen
+        .getByRole("button", { name: "Referrers" })
+        .getAttribute("aria-pressed"),
+    ).toBe("true");
     // Realtime gets the minute, not the millisecond, so it is cached for a minute.
-    expect(lastArgs("getRealtime")).toEqual({ siteId: "site_1", now: Date.parse("2024-05-03T15:42:00Z") });
+    expect(lastArgs("getRealtime")).toEqual({
+      siteId: "site_1",
+      now: Date.parse("2024-05-03T15:42:00Z"),
+    });
     // Not subscribed at all until an event and a key are picked.
     expect(lastArgs("getEventPropertyBreakdown")).toBeUndefined();
-    expect(document.querySelector('[data-metric="visitors"] .ca-kpi-value')!.textContent).toBe("1,234");
+    expect(
+      document.querySelector('[data-metric="visitors"] .ca-kpi-value')!
+        .textContent,
+    ).toBe("1,234");
   });
 
   it("switches range with hour-aligned arguments and the matching interval", () => {
@@ -110,26 +175,40 @@ describe("<Dashboard> data layer", () => {
 
     fireEvent.change(select, { target: { value: "today" } });
     // Midnight in New York (UTC−4) to the next whole hour.
-    expect(lastArgs("getOverview")).toMatchObject({ from: Date.parse("2024-05-03T04:00:00Z"), to: Date.parse("2024-05-03T16:00:00Z") });
+    expect(lastArgs("getOverview")).toMatchObject({
+      from: Date.parse("2024-05-03T04:00:00Z"),
+      to: Date.parse("2024-05-03T16:00:00Z"),
+    });
 
     fireEvent.change(select, { target: { value: "90d" } });
     const args = lastArgs("getTopPages") as { from: number; to: number };
     // New York midnight 89 days before May 3, in winter time (UTC−5).
-    expect(args).toMatchObject({ from: Date.parse("2024-02-04T05:00:00Z"), to: Date.parse("2024-05-03T16:00:00Z") });
+    expect(args).toMatchObject({
+      from: Date.parse("2024-02-04T05:00:00Z"),
+      to: Date.parse("2024-05-03T16:00:00Z"),
+    });
     expect(lastArgs("getTimeseries")).toMatchObject({ interval: "day" });
 
     for (const call of calls) {
       if (call.args !== "skip" && "from" in call.args) {
-        expect(isHourAligned(call.args.from) && isHourAligned(call.args.to)).toBe(true);
+        expect(
+          isHourAligned(call.args.from) && isHourAligned(call.args.to),
+        ).toBe(true);
       }
     }
   });
 
   it("applies a custom date range once both dates are valid", () => {
     render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
-    fireEvent.change(screen.getByLabelText("Date range"), { target: { value: "custom" } });
-    fireEvent.change(screen.getByLabelText("From"), { target: { value: "2024-04-01" } });
-    fireEvent.change(screen.getByLabelText("To (inclusive)"), { target: { value: "2024-04-02" } });
+    fireEvent.change(screen.getByLabelText("Date range"), {
+      target: { value: "custom" },
+    });
+    fireEvent.change(screen.getByLabelText("From"), {
+      target: { value: "2024-04-01" },
+    });
+    fireEvent.change(screen.getByLabelText("To (inclusive)"), {
+      target: { value: "2024-04-02" },
+    });
     expect(lastArgs("getTimeseries")).toEqual({
       siteId: "site_1",
       from: Date.parse("2024-04-01T00:00:00Z"),
@@ -137,18 +216,30 @@ describe("<Dashboard> data layer", () => {
       interval: "hour",
     });
     // A "to" before "from" is not sent.
-    fireEvent.change(screen.getByLabelText("To (inclusive)"), { target: { value: "2024-03-01" } });
-    expect(lastArgs("getTimeseries")).toMatchObject({ to: Date.parse("2024-04-03T00:00:00Z") });
+    fireEvent.change(screen.getByLabelText("To (inclusive)"), {
+      target: { value: "2024-03-01" },
+    });
+    expect(lastArgs("getTimeseries")).toMatchObject({
+      to: Date.parse("2024-04-03T00:00:00Z"),
+    });
   });
 
   it("keeps arguments stable within the hour and moves the window when the hour passes", () => {
-    render(<Dashboard api={api} siteId="site_1" timezone="UTC" initialRange="24h" />);
+    render(
+      <Dashboard api={api} siteId="site_1" timezone="UTC" initialRange="24h" />,
+    );
     const before = lastArgs("getOverview");
     act(() => vi.advanceTimersByTime(60_000)); // minute tick: realtime moves, the range does not
     expect(lastArgs("getOverview")).toEqual(before);
-    expect(lastArgs("getRealtime")).toMatchObject({ now: Date.parse("2024-05-03T15:43:00Z") });
+    expect(lastArgs("getRealtime")).toMatchObject({
+      now: Date.parse("2024-05-03T15:43:00Z"),
+    });
 
-    act(() => vi.advanceTimersByTime(Date.parse("2024-05-03T15:59:59.999Z") - Date.now()));
+    act(() =>
+      vi.advanceTimersByTime(
+        Date.parse("2024-05-03T15:59:59.999Z") - Date.now(),
+      ),
+    );
     expect(lastArgs("getOverview")).toEqual(before);
     act(() => vi.advanceTimersByTime(5));
     expect(lastArgs("getOverview")).toMatchObject({
@@ -158,58 +249,100 @@ describe("<Dashboard> data layer", () => {
   });
 
   it("keeps the previous figures on screen while a new range loads, but not another site's", () => {
-    const { container, rerender } = render(<Dashboard api={api} siteId="site_1" timezone="UTC" initialRange="24h" />);
+    const { container, rerender } = render(
+      <Dashboard api={api} siteId="site_1" timezone="UTC" initialRange="24h" />,
+    );
     const root = () => container.firstElementChild as HTMLElement;
-    const visitors = () => document.querySelector('[data-metric="visitors"] .ca-kpi-value')?.textContent;
+    const visitors = () =>
+      document.querySelector('[data-metric="visitors"] .ca-kpi-value')
+        ?.textContent;
     answers = {}; // nothing for new arguments has arrived yet
-    act(() => vi.advanceTimersByTime(Date.parse("2024-05-03T16:00:01Z") - Date.now()));
+    act(() =>
+      vi.advanceTimersByTime(Date.parse("2024-05-03T16:00:01Z") - Date.now()),
+    );
     expect(visitors()).toBe("1,234");
     expect(root().dataset.refreshing).toBe("true");
     expect(root().getAttribute("aria-busy")).toBe("true");
 
-    rerender(<Dashboard api={api} siteId="site_2" timezone="UTC" initialRange="24h" />);
+    rerender(
+      <Dashboard api={api} siteId="site_2" timezone="UTC" initialRange="24h" />,
+    );
     expect(visitors()).toBe(""); // a skeleton, not site_1's number
     expect(root().dataset.state).toBe("loading");
   });
 
   it("queries the property breakdown for the picked event and key", () => {
     render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
-    fireEvent.click(screen.getByRole("button", { name: "Break down signup by a property" }));
-    fireEvent.change(screen.getByLabelText("Property key"), { target: { value: "plan" } });
+    fireEvent.click(
+      screen.getByRole("button", { name: "Break down signup by a property" }),
+    );
+    fireEvent.change(screen.getByLabelText("Property key"), {
+      target: { value: "plan" },
+    });
     fireEvent.click(screen.getByRole("button", { name: "Show values" }));
-    expect(lastArgs("getEventPropertyBreakdown")).toMatchObject({ siteId: "site_1", eventName: "signup", propertyKey: "plan" });
-    expect(screen.getByRole("table", { name: "signup by plan" }).textContent).toContain("pro");
+    expect(lastArgs("getEventPropertyBreakdown")).toMatchObject({
+      siteId: "site_1",
+      eventName: "signup",
+      propertyKey: "plan",
+    });
+    expect(
+      screen.getByRole("table", { name: "signup by plan" }).textContent,
+    ).toContain("pro");
     // The typed key is offered again later.
-    expect(document.querySelector("datalist option")?.getAttribute("value")).toBe("plan");
+    expect(
+      document.querySelector("datalist option")?.getAttribute("value"),
+    ).toBe("plan");
   });
 
   it("shows skeletons while the queries load", () => {
     answers = {};
-    const { container } = render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
-    expect((container.firstElementChild as HTMLElement).dataset.state).toBe("loading");
+    const { container } = render(
+      <Dashboard api={api} siteId="site_1" timezone="UTC" />,
+    );
+    expect((container.firstElementChild as HTMLElement).dataset.state).toBe(
+      "loading",
+    );
   });
 
   it("shows a failed query in its own panel, with a retry, while the other panels keep working", () => {
     answers.getTopCountries = () => {
       throw new Error("[CONVEX Q(analytics:getTopCountries)] Unauthorized");
     };
-    const { container } = render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
-    const countries = () => container.querySelector('[data-dimension="country"]') as HTMLElement;
-    expect((container.firstElementChild as HTMLElement).dataset.state).toBe("data");
+    const { container } = render(
+      <Dashboard api={api} siteId="site_1" timezone="UTC" />,
+    );
+    const countries = () =>
+      container.querySelector('[data-dimension="country"]') as HTMLElement;
+    expect((container.firstElementChild as HTMLElement).dataset.state).toBe(
+      "data",
+    );
     expect(countries().dataset.state).toBe("error");
     expect(screen.getAllByRole("alert")).toHaveLength(1);
     expect(screen.getByRole("alert").textContent).toContain("Unauthorized");
     // Everything else renders its data.
-    expect(document.querySelector('[data-metric="visitors"] .ca-kpi-value')!.textContent).toBe("1,234");
+    expect(
+      document.querySelector('[data-metric="visitors"] .ca-kpi-value')!
+        .textContent,
+    ).toBe("1,234");
     expect(screen.getByRole("table", { name: "Top pages" })).toBeTruthy();
-    expect(container.querySelector('[data-dimension="page"]')!.getAttribute("data-state")).toBe("data");
+    expect(
+      container
+        .querySelector('[data-dimension="page"]')!
+        .getAttribute("data-state"),
+    ).toBe("data");
     expect(screen.getByLabelText("Date range")).toBeTruthy();
 
     answers = dataAnswers();
-    const asked = calls.filter((call) => call.name === "getTopCountries").length;
-    fireEvent.click(screen.getByRole("button", { name: "Try loading Countries again" }));
+    const asked = calls.filter(
+      (call) => call.name === "getTopCountries",
+    ).length;
+    fireEvent.click(
+      screen.getByRole("button", { name: "Try loading Countries again" }),
+    );
     // The retry subscribed again (a client then asks the server afresh).
-    expect(calls.filter((call) => call.name === "getTopCountries").length).toBeGreaterThan(asked);
+    expect(
+      calls.filter((call) => call.name === "getTopCountries").length,
+    ).toBeGreaterThan(asked);
     expect(countries().dataset.state).toBe("data");
     expect(screen.queryByRole("alert")).toBeNull();
   });
@@ -218,25 +351,47 @@ describe("<Dashboard> data layer", () => {
     answers.getOverview = () => {
       throw new Error("Scanned too many documents");
     };
-    const { container } = render(<Dashboard api={api} siteId="site_1" timezone="UTC" />);
-    expect(container.querySelector('[data-panel="kpis"]')!.getAttribute("data-state")).toBe("error");
-    expect(screen.getByRole("alert").textContent).toContain("Scanned too many documents");
+    const { container } = render(
+      <Dashboard api={api} siteId="site_1" timezone="UTC" />,
+    );
+    expect(
+      container
+        .querySelector('[data-panel="kpis"]')!
+        .getAttribute("data-state"),
+    ).toBe("error");
+    expect(screen.getByRole("alert").textContent).toContain(
+      "Scanned too many documents",
+    );
     expect(screen.getByRole("table", { name: "Countries" })).toBeTruthy();
-    expect(container.querySelector('[data-panel="realtime"]')!.getAttribute("data-state")).toBe("data");
+    expect(
+      container
+        .querySelector('[data-panel="realtime"]')!
+        .getAttribute("data-state"),
+    ).toBe("data");
   });
 
   it("clears an error when the range changes", () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     answers.getOverview = (args) => {
-      if ((args.to as number) - (args.from as number) > 30 * 24 * HOUR) throw new Error("Range too long");
+      if ((args.to as number) - (args.from as number) > 30 * 24 * HOUR)
+        throw new Error("Range too long");
       return overviewFixture;
     };
-    const { container } = render(<Dashboard api={api} siteId="site_1" timezone="UTC" initialRange="90d" />);
+    const { container } = render(
+      <Dashboard api={api} siteId="site_1" timezone="UTC" initialRange="90d" />,
+    );
     expect(screen.getByRole("alert").textContent).toContain("Range too long");
-    fireEvent.change(screen.getByLabelText("Date range"), { target: { value: "7d" } });
-    expect((container.firstElementChild as HTMLElement).dataset.state).toBe("data");
+    fireEvent.change(screen.getByLabelText("Date range"), {
+      target: { value: "7d" },
+    });
+    expect((container.firstElementChild as HTMLElement).dataset.state).toBe(
+      "data",
+    );
     expect(screen.queryByRole("alert")).toBeNull();
-    expect(document.querySelector('[data-metric="visitors"] .ca-kpi-value')!.textContent).toBe("1,234");
+    expect(
+      document.querySelector('[data-metric="visitors"] .ca-kpi-value')!
+        .textContent,
+    ).toBe("1,234");
   });
 
   it("is also exported as AnalyticsDashboard", () => {
@@ -247,11 +402,24 @@ describe("<Dashboard> data layer", () => {
 // Compile-time check: an app's `api.analytics`, as codegen types it from the
 // component's validators, fits the `api` prop.
 type RangeArgs = { siteId: string; from: number; to: number };
-type Query<Args extends Record<string, unknown>, Result> = FunctionReference<"query", "public", Args, Result>;
+type Query<Args extends Record<string, unknown>, Result> = FunctionReference<
+  "query",
+  "public",
+  Args,
+  Result
+>;
 type TopQuery = Query<RangeArgs & { limit?: number }, Infer<typeof vTopRow>[]>;
 const appApi = {
-  getOverview: makeFunctionReference<"query", RangeArgs & { compare?: boolean }, Infer<typeof vOverview>>("a:o"),
-  getTimeseries: makeFunctionReference<"query", RangeArgs & { interval: "hour" | "day" }, Infer<typeof vTimeseriesRow>[]>("a:t"),
+  getOverview: makeFunctionReference<
+    "query",
+    RangeArgs & { compare?: boolean },
+    Infer<typeof vOverview>
+  >("a:o"),
+  getTimeseries: makeFunctionReference<
+    "query",
+    RangeArgs & { interval: "hour" | "day" },
+    Infer<typeof vTimeseriesRow>[]
+  >("a:t"),
   getTopPages: makeFunctionReference("a:p") as TopQuery,
   getTopEntryPages: makeFunctionReference("a:p") as TopQuery,
   getTopExitPages: makeFunctionReference("a:p") as TopQuery,
@@ -274,7 +442,11 @@ const appApi = {
     RangeArgs & { eventName: string; propertyKey: string; limit?: number },
     { value: string; count: number; visitors: number }[]
   >("a:b"),
-  getRealtime: makeFunctionReference<"query", { siteId: string; now?: number }, Infer<typeof vRealtime>>("a:r"),
+  getRealtime: makeFunctionReference<
+    "query",
+    { siteId: string; now?: number },
+    Infer<typeof vRealtime>
+  >("a:r"),
   // Apps expose more functions than the dashboard needs; extra members are fine.
   listSessions: makeFunctionReference<"query">("a:l"),
 };

@@ -11,10 +11,18 @@ import { Component, useCallback, useState, type ReactNode } from "react";
 import { makeFunctionReference } from "convex/server";
 import type { AnalyticsDashboardApi } from "./api.js";
 import { DrillDown, hasDrillDowns } from "./drilldown.js";
-import { useAnalyticsRange, useDashboardData, useReportQuery } from "./hooks.js";
+import {
+  useAnalyticsRange,
+  useDashboardData,
+  useReportQuery,
+} from "./hooks.js";
 import type { RangePreset } from "./range.js";
 import type { SetupHints } from "./states.js";
-import { DashboardView, type DashboardViewProps, type VisitorCounting } from "./view.js";
+import {
+  DashboardView,
+  type DashboardViewProps,
+  type VisitorCounting,
+} from "./view.js";
 
 export interface DashboardProps {
   /** The app's `api.analytics` (from `exposeAnalyticsApi`). Only these queries are called. */
@@ -46,7 +54,10 @@ export interface DashboardProps {
 /** Drop-in analytics dashboard for a Convex app's admin page. */
 export function Dashboard(props: DashboardProps) {
   const { api, siteId } = props;
-  const rangeState = useAnalyticsRange({ timeZone: props.timezone, initialPreset: props.initialRange });
+  const rangeState = useAnalyticsRange({
+    timeZone: props.timezone,
+    initialPreset: props.initialRange,
+  });
   const [eventName, setEventName] = useState<string | undefined>(undefined);
   const [propertyKey, setPropertyKey] = useState<string | undefined>(undefined);
   const [typedKeys, setTypedKeys] = useState<string[]>([]);
@@ -57,7 +68,8 @@ export function Dashboard(props: DashboardProps) {
   const onPropertyKeyChange = useCallback((key: string) => {
     setPropertyKey(key || undefined);
     // Offer keys typed earlier in this session again in the suggestion list.
-    if (key) setTypedKeys((keys) => (keys.includes(key) ? keys : [...keys, key]));
+    if (key)
+      setTypedKeys((keys) => (keys.includes(key) ? keys : [...keys, key]));
   }, []);
 
   const viewProps: DashboardViewProps = {
@@ -75,21 +87,44 @@ export function Dashboard(props: DashboardProps) {
     propertyKey,
     onEventNameChange: (name) => setEventName(name || undefined),
     onPropertyKeyChange,
-    propertyKeySuggestions: mergeSuggestions(props.propertyKeySuggestions, typedKeys),
+    propertyKeySuggestions: mergeSuggestions(
+      props.propertyKeySuggestions,
+      typedKeys,
+    ),
     cardTabs,
-    onCardTabChange: (card, dimension) => setCardTabs((tabs) => ({ ...tabs, [card]: dimension })),
+    onCardTabChange: (card, dimension) =>
+      setCardTabs((tabs) => ({ ...tabs, [card]: dimension })),
     // The drill-down pages on its own (and fails on its own, in its own boundary).
     footer:
       props.drillDown !== false && hasDrillDowns(api) ? (
-        <DrillDown api={api} siteId={siteId} range={range} timeZone={rangeState.timeZone} locale={props.locale} />
+        <DrillDown
+          api={api}
+          siteId={siteId}
+          range={range}
+          timeZone={rangeState.timeZone}
+          locale={props.locale}
+        />
       ) : undefined,
   };
   // Any change of what is asked for (or a retry) clears a previous error.
-  const resetKey = [siteId, range.from, range.to, eventName, propertyKey, attempt].join("|");
+  const resetKey = [
+    siteId,
+    range.from,
+    range.to,
+    eventName,
+    propertyKey,
+    attempt,
+  ].join("|");
   return (
     <DataErrorBoundary
       resetKey={resetKey}
-      fallback={(error) => <DashboardView {...viewProps} error={error} onRetry={() => setAttempt((n) => n + 1)} />}
+      fallback={(error) => (
+        <DashboardView
+          {...viewProps}
+          error={error}
+          onRetry={() => setAttempt((n) => n + 1)}
+        />
+      )}
     >
       <ConnectedView
         api={api}
@@ -105,7 +140,10 @@ export function Dashboard(props: DashboardProps) {
 /** The same component under the name the issue also promises. */
 export const AnalyticsDashboard = Dashboard;
 
-function mergeSuggestions(given: string[] | undefined, typed: string[]): string[] {
+function mergeSuggestions(
+  given: string[] | undefined,
+  typed: string[],
+): string[] {
   return [...new Set([...(given ?? []), ...typed])];
 }
 
@@ -124,17 +162,34 @@ function ConnectedView(props: {
     eventName: viewProps.eventName,
     propertyKey: viewProps.propertyKey,
     // One top list per card, the tab it shows, keeps a full load small (README, "Cost and scale").
-    topDimensions: viewProps.cardTabs ? Object.values(viewProps.cardTabs) : undefined,
+    topDimensions: viewProps.cardTabs
+      ? Object.values(viewProps.cardTabs)
+      : undefined,
   });
   // How the site counts visitors, when the app passes getSite (README, "Privacy and consent").
   // Only a note in the header: if it fails, the note is left out.
-  const site = useReportQuery(props.api.getSite ?? NO_SITE_QUERY, props.api.getSite ? { siteId: props.siteId } : "skip").value;
+  const site = useReportQuery(
+    props.api.getSite ?? NO_SITE_QUERY,
+    props.api.getSite ? { siteId: props.siteId } : "skip",
+  ).value;
   const { errors, retry, ...reports } = data;
-  return <DashboardView {...viewProps} {...reports} panelErrors={errors} onRetryPanel={retry} counting={site ?? undefined} />;
+  return (
+    <DashboardView
+      {...viewProps}
+      {...reports}
+      panelErrors={errors}
+      onRetryPanel={retry}
+      counting={site ?? undefined}
+    />
+  );
 }
 
 /** Stands in for a missing `api.getSite`; only ever used with "skip". */
-const NO_SITE_QUERY = makeFunctionReference<"query", { siteId: string }, VisitorCounting | null>("analytics:getSite");
+const NO_SITE_QUERY = makeFunctionReference<
+  "query",
+  { siteId: string },
+  VisitorCounting | null
+>("analytics:getSite");
 
 interface DataErrorBoundaryProps {
   /** When this changes after an error, the children are tried again. */
@@ -152,10 +207,15 @@ interface DataErrorBoundaryState {
  * Catches errors thrown while rendering the data layer (failed Convex
  * queries). Class component because React has no hook for this.
  */
-export class DataErrorBoundary extends Component<DataErrorBoundaryProps, DataErrorBoundaryState> {
+export class DataErrorBoundary extends Component<
+  DataErrorBoundaryProps,
+  DataErrorBoundaryState
+> {
   state: DataErrorBoundaryState = { error: undefined, failedKey: undefined };
 
-  static getDerivedStateFromError(error: unknown): Partial<DataErrorBoundaryState> {
+  static getDerivedStateFromError(
+    error: unknown,
+  ): Partial<DataErrorBoundaryState> {
     return { error: error ?? new Error("Unknown error") };
   }
 
@@ -164,12 +224,16 @@ export class DataErrorBoundary extends Component<DataErrorBoundaryProps, DataErr
     state: DataErrorBoundaryState,
   ): Partial<DataErrorBoundaryState> | null {
     // Remember which request failed; a different request deserves a fresh try.
-    if (state.error !== undefined && state.failedKey === undefined) return { failedKey: props.resetKey };
-    if (state.error !== undefined && state.failedKey !== props.resetKey) return { error: undefined, failedKey: undefined };
+    if (state.error !== undefined && state.failedKey === undefined)
+      return { failedKey: props.resetKey };
+    if (state.error !== undefined && state.failedKey !== props.resetKey)
+      return { error: undefined, failedKey: undefined };
     return null;
   }
 
   render() {
-    return this.state.error !== undefined ? this.props.fallback(this.state.error) : this.props.children;
+    return this.state.error !== undefined
+      ? this.props.fallback(this.state.error)
+      : this.props.children;
   }
 }

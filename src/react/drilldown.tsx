@@ -16,7 +16,13 @@
  */
 import { usePaginatedQuery } from "convex-helpers/react";
 import { useId, useState, type ReactNode } from "react";
-import type { AnalyticsDashboardApi, DrillDownQuery, EventDoc, SessionView, VisitorView } from "./api.js";
+import type {
+  AnalyticsDashboardApi,
+  DrillDownQuery,
+  EventDoc,
+  SessionView,
+  VisitorView,
+} from "./api.js";
 import { DataErrorBoundary } from "./dashboard.js";
 import { formatDuration, formatNumber } from "./format.js";
 import { ErrorState } from "./states.js";
@@ -48,28 +54,47 @@ export interface DrillDownProps {
 }
 
 /** True when the app exposes at least one drill-down query. */
-export function hasDrillDowns(api: Partial<Pick<AnalyticsDashboardApi, DrillDownView>>): boolean {
+export function hasDrillDowns(
+  api: Partial<Pick<AnalyticsDashboardApi, DrillDownView>>,
+): boolean {
   return DRILL_DOWN_VIEWS.some((view) => api[view.name] !== undefined);
 }
 
 /** The drill-down panel: a view picker and the paged rows of the chosen view. */
 export function DrillDown(props: DrillDownProps) {
-  const views = DRILL_DOWN_VIEWS.filter((view) => props.api[view.name] !== undefined);
+  const views = DRILL_DOWN_VIEWS.filter(
+    (view) => props.api[view.name] !== undefined,
+  );
   const [chosen, setChosen] = useState<DrillDownView | undefined>(undefined);
   const [attempt, setAttempt] = useState(0);
   const selectId = useId();
   const view = views.find((v) => v.name === chosen) ?? views[0];
   if (view === undefined) return null;
-  const resetKey = [view.name, props.siteId, props.range.from, props.range.to, attempt].join("|");
+  const resetKey = [
+    view.name,
+    props.siteId,
+    props.range.from,
+    props.range.to,
+    attempt,
+  ].join("|");
   return (
-    <section className="ca-card" data-panel="drilldown" aria-label="Drill-down" style={{ marginTop: "var(--ca-gap)" }}>
+    <section
+      className="ca-card"
+      data-panel="drilldown"
+      aria-label="Drill-down"
+      style={{ marginTop: "var(--ca-gap)" }}
+    >
       <div className="ca-breakdown-form">
         <h3 className="ca-card-title" style={{ flex: "1 1 auto", margin: 0 }}>
           Latest {view.label.toLowerCase()}
         </h3>
         <label className="ca-field" htmlFor={selectId}>
           Show
-          <select id={selectId} value={view.name} onChange={(e) => setChosen(e.target.value as DrillDownView)}>
+          <select
+            id={selectId}
+            value={view.name}
+            onChange={(e) => setChosen(e.target.value as DrillDownView)}
+          >
             {views.map((v) => (
               <option key={v.name} value={v.name}>
                 {v.label}
@@ -80,7 +105,9 @@ export function DrillDown(props: DrillDownProps) {
       </div>
       <DataErrorBoundary
         resetKey={resetKey}
-        fallback={(error) => <ErrorState error={error} onRetry={() => setAttempt((n) => n + 1)} />}
+        fallback={(error) => (
+          <ErrorState error={error} onRetry={() => setAttempt((n) => n + 1)} />
+        )}
       >
         <DrillDownList
           // A new view is a new list: its hook state starts over.
@@ -119,11 +146,18 @@ function DrillDownList(props: {
   const time = (ms: number) => formatTime(ms, timeZone, locale);
   return (
     <>
-      <table aria-busy={status === "LoadingFirstPage" || status === "LoadingMore"} data-view={view}>
+      <table
+        aria-busy={status === "LoadingFirstPage" || status === "LoadingMore"}
+        data-view={view}
+      >
         <thead>
           <tr>
             {columns.map((column) => (
-              <th key={column.label} scope="col" className={column.numeric ? "ca-num" : undefined}>
+              <th
+                key={column.label}
+                scope="col"
+                className={column.numeric ? "ca-num" : undefined}
+              >
                 {column.label}
               </th>
             ))}
@@ -148,7 +182,10 @@ function DrillDownList(props: {
             results.map((row) => (
               <tr key={row._id} data-id={row._id}>
                 {columns.map((column) => (
-                  <td key={column.label} className={column.numeric ? "ca-num" : "ca-key"}>
+                  <td
+                    key={column.label}
+                    className={column.numeric ? "ca-num" : "ca-key"}
+                  >
                     {column.cell(row as never, { time, locale })}
                   </td>
                 ))}
@@ -159,7 +196,11 @@ function DrillDownList(props: {
       </table>
       <p className="ca-hint" aria-live="polite">
         {status === "CanLoadMore" || status === "LoadingMore" ? (
-          <button type="button" disabled={status === "LoadingMore"} onClick={() => loadMore(pageSize)}>
+          <button
+            type="button"
+            disabled={status === "LoadingMore"}
+            onClick={() => loadMore(pageSize)}
+          >
             {status === "LoadingMore" ? "Loading…" : "Show more"}
           </button>
         ) : status === "Exhausted" && results.length > 0 ? (
@@ -171,7 +212,11 @@ function DrillDownList(props: {
 }
 
 type Format = { time: (ms: number) => string; locale?: string };
-type Column<Row> = { label: string; numeric?: boolean; cell: (row: Row, format: Format) => ReactNode };
+type Column<Row> = {
+  label: string;
+  numeric?: boolean;
+  cell: (row: Row, format: Format) => ReactNode;
+};
 
 const eventColumns = (what: Column<EventDoc>): Column<EventDoc>[] => [
   { label: "Time", cell: (e, f) => f.time(e.occurredAt) },
@@ -183,18 +228,46 @@ const eventColumns = (what: Column<EventDoc>): Column<EventDoc>[] => [
 const COLUMNS: { [K in DrillDownView]: Column<never>[] } = {
   listSessions: [
     { label: "Started", cell: (s: SessionView, f) => f.time(s.startAt) },
-    { label: "Entry → exit", cell: (s: SessionView) => [s.entryPath, s.exitPath].filter(Boolean).join(" → ") },
-    { label: "Source", cell: (s: SessionView) => s.source ?? s.referrer ?? "Direct" },
-    { label: "Pageviews", numeric: true, cell: (s: SessionView, f) => formatNumber(s.pageviews, f.locale) },
-    { label: "Duration", numeric: true, cell: (s: SessionView) => formatDuration(s.durationMs) },
+    {
+      label: "Entry → exit",
+      cell: (s: SessionView) =>
+        [s.entryPath, s.exitPath].filter(Boolean).join(" → "),
+    },
+    {
+      label: "Source",
+      cell: (s: SessionView) => s.source ?? s.referrer ?? "Direct",
+    },
+    {
+      label: "Pageviews",
+      numeric: true,
+      cell: (s: SessionView, f) => formatNumber(s.pageviews, f.locale),
+    },
+    {
+      label: "Duration",
+      numeric: true,
+      cell: (s: SessionView) => formatDuration(s.durationMs),
+    },
   ] as Column<never>[],
-  listPageviews: eventColumns({ label: "Referrer", cell: (e) => e.referrer ?? "" }) as Column<never>[],
-  listRawEvents: eventColumns({ label: "Event", cell: (e) => (e.type === "track" ? e.name : e.type) }) as Column<never>[],
+  listPageviews: eventColumns({
+    label: "Referrer",
+    cell: (e) => e.referrer ?? "",
+  }) as Column<never>[],
+  listRawEvents: eventColumns({
+    label: "Event",
+    cell: (e) => (e.type === "track" ? e.name : e.type),
+  }) as Column<never>[],
   listVisitors: [
     { label: "First seen", cell: (v: VisitorView, f) => f.time(v.firstSeenAt) },
     { label: "Last seen", cell: (v: VisitorView, f) => f.time(v.lastSeenAt) },
-    { label: "User", cell: (v: VisitorView) => v.userId ?? shortId(v.visitorId) },
-    { label: "Events", numeric: true, cell: (v: VisitorView, f) => formatNumber(v.events, f.locale) },
+    {
+      label: "User",
+      cell: (v: VisitorView) => v.userId ?? shortId(v.visitorId),
+    },
+    {
+      label: "Events",
+      numeric: true,
+      cell: (v: VisitorView, f) => formatNumber(v.events, f.locale),
+    },
   ] as Column<never>[],
 };
 

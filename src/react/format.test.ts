@@ -45,9 +45,20 @@ describe("formatDuration", () => {
 
 describe("formatChange", () => {
   it("gives the relative change with a sign and a direction", () => {
-    expect(formatChange(150, 100)).toMatchObject({ text: "+50%", direction: "up", sentiment: "positive" });
-    expect(formatChange(75, 100)).toMatchObject({ text: "−25%", direction: "down", sentiment: "negative" });
-    expect(formatChange(100, 100)).toMatchObject({ direction: "flat", sentiment: "neutral" });
+    expect(formatChange(150, 100)).toMatchObject({
+      text: "+50%",
+      direction: "up",
+      sentiment: "positive",
+    });
+    expect(formatChange(75, 100)).toMatchObject({
+      text: "−25%",
+      direction: "down",
+      sentiment: "negative",
+    });
+    expect(formatChange(100, 100)).toMatchObject({
+      direction: "flat",
+      sentiment: "neutral",
+    });
   });
 
   it("reads 'new' when the previous period had nothing", () => {
@@ -56,11 +67,15 @@ describe("formatChange", () => {
   });
 
   it("marks a rise as bad news when lower is better", () => {
-    expect(formatChange(2, 1, { higherIsBetter: false }).sentiment).toBe("negative");
+    expect(formatChange(2, 1, { higherIsBetter: false }).sentiment).toBe(
+      "negative",
+    );
   });
 
   it("reports rate changes in percentage points", () => {
-    expect(formatPointChange(0.15, 0.1, { higherIsBetter: false })).toMatchObject({
+    expect(
+      formatPointChange(0.15, 0.1, { higherIsBetter: false }),
+    ).toMatchObject({
       text: "+5 pp",
       direction: "up",
       sentiment: "negative",

@@ -12,27 +12,50 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
 /** Whole numbers with grouping: 1234 -> "1,234". */
-export function formatNumber(value: number, locale: string = DEFAULT_LOCALE): string {
+export function formatNumber(
+  value: number,
+  locale: string = DEFAULT_LOCALE,
+): string {
   if (!Number.isFinite(value)) return "–";
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value);
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(
+    value,
+  );
 }
 
 /** A number with up to `digits` decimals: 2.345 -> "2.35". */
-export function formatDecimal(value: number, digits = 2, locale: string = DEFAULT_LOCALE): string {
+export function formatDecimal(
+  value: number,
+  digits = 2,
+  locale: string = DEFAULT_LOCALE,
+): string {
   if (!Number.isFinite(value)) return "–";
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value);
+  return new Intl.NumberFormat(locale, {
+    maximumFractionDigits: digits,
+  }).format(value);
 }
 
 /** A 0..1 ratio as a percentage with at most one decimal: 0.425 -> "42.5%". */
-export function formatPercent(ratio: number, locale: string = DEFAULT_LOCALE): string {
+export function formatPercent(
+  ratio: number,
+  locale: string = DEFAULT_LOCALE,
+): string {
   if (!Number.isFinite(ratio)) return "–";
-  return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(ratio);
+  return new Intl.NumberFormat(locale, {
+    style: "percent",
+    maximumFractionDigits: 1,
+  }).format(ratio);
 }
 
 /** Short axis numbers: 950 -> "950", 12_300 -> "12.3K". */
-export function formatCompact(value: number, locale: string = DEFAULT_LOCALE): string {
+export function formatCompact(
+  value: number,
+  locale: string = DEFAULT_LOCALE,
+): string {
   if (!Number.isFinite(value)) return "–";
-  return new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 }).format(value);
+  return new Intl.NumberFormat(locale, {
+    notation: "compact",
+    maximumFractionDigits: 1,
+  }).format(value);
 }
 
 /**
@@ -83,7 +106,11 @@ export function formatChange(
     };
   }
   const ratio = (current - previous) / previous;
-  return describeChange(ratio, formatPercent(Math.abs(ratio), locale), higherIsBetter);
+  return describeChange(
+    ratio,
+    formatPercent(Math.abs(ratio), locale),
+    higherIsBetter,
+  );
 }
 
 /**
@@ -110,10 +137,19 @@ function flatChange(locale: string): FormattedChange {
   };
 }
 
-function describeChange(signedValue: number, magnitude: string, higherIsBetter: boolean): FormattedChange {
+function describeChange(
+  signedValue: number,
+  magnitude: string,
+  higherIsBetter: boolean,
+): FormattedChange {
   // Below a thousandth the rounded text would read "0%" next to an arrow.
   if (Math.abs(signedValue) < 0.0005) {
-    return { text: magnitude, direction: "flat", sentiment: "neutral", description: "no change from the previous period" };
+    return {
+      text: magnitude,
+      direction: "flat",
+      sentiment: "neutral",
+      description: "no change from the previous period",
+    };
   }
   const direction: ChangeDirection = signedValue > 0 ? "up" : "down";
   const good = direction === "up" ? higherIsBetter : !higherIsBetter;
@@ -148,13 +184,31 @@ export function formatBucketTitle(
 ): string {
   const options: Intl.DateTimeFormatOptions =
     interval === "hour"
-      ? { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone }
-      : { weekday: "short", month: "short", day: "numeric", year: "numeric", timeZone };
+      ? {
+          month: "short",
+          day: "numeric",
+          hour: "2-digit",
+          minute: "2-digit",
+          hourCycle: "h23",
+          timeZone,
+        }
+      : {
+          weekday: "short",
+          month: "short",
+          day: "numeric",
+          year: "numeric",
+          timeZone,
+        };
   return new Intl.DateTimeFormat(locale, options).format(bucketStart);
 }
 
 /** A [from, to) range as text, e.g. "May 3, 2024, 00:00 – May 4, 2024, 15:00" (end exclusive). */
-export function formatRangeLabel(from: number, to: number, timeZone: string, locale: string = DEFAULT_LOCALE): string {
+export function formatRangeLabel(
+  from: number,
+  to: number,
+  timeZone: string,
+  locale: string = DEFAULT_LOCALE,
+): string {
   const format = new Intl.DateTimeFormat(locale, {
     month: "short",
     day: "numeric",

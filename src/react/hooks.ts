@@ -5,7 +5,12 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useQueries } from "convex/react";
-import { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
+import {
+  getFunctionName,
+  type FunctionArgs,
+  type FunctionReference,
+  type FunctionReturnType,
+} from "convex/server";
 import { convexToJson, type Value } from "convex/values";
 import type { AnalyticsDashboardApi, TopListQueryName } from "./api.js";
 import { TOP_LIST_QUERIES } from "./api.js";
@@ -37,7 +42,9 @@ import {
  * freezing its window at mount time.
  */
 export function useAlignedClock(stepMs: number): number {
-  const [aligned, setAligned] = useState(() => Math.floor(Date.now() / stepMs) * stepMs);
+  const [aligned, setAligned] = useState(
+    () => Math.floor(Date.now() / stepMs) * stepMs,
+  );
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const update = () => {
@@ -85,19 +92,31 @@ export interface AnalyticsRangeState {
  * The selected date range. Rolling presets move forward by themselves at
  * every whole hour (the hook re-renders then); custom ranges stay put.
  */
-export function useAnalyticsRange(options: UseAnalyticsRangeOptions = {}): AnalyticsRangeState {
+export function useAnalyticsRange(
+  options: UseAnalyticsRangeOptions = {},
+): AnalyticsRangeState {
   const timeZone = options.timeZone ?? browserTimeZone();
   const hourStart = useAlignedClock(HOUR_MS);
-  const [preset, setPresetState] = useState<RangePreset>(options.initialPreset ?? "7d");
+  const [preset, setPresetState] = useState<RangePreset>(
+    options.initialPreset ?? "7d",
+  );
   const [customDates, setCustomDatesState] = useState<CustomDates>(
-    () => options.initialCustomDates ?? defaultCustomDates(Date.now(), timeZone),
+    () =>
+      options.initialCustomDates ?? defaultCustomDates(Date.now(), timeZone),
   );
   const { fromDate, toDate } = customDates;
   const range = useMemo(
-    () => computeRange(preset, hourStart, { timeZone, custom: { fromDate, toDate } }),
+    () =>
+      computeRange(preset, hourStart, {
+        timeZone,
+        custom: { fromDate, toDate },
+      }),
     [preset, hourStart, timeZone, fromDate, toDate],
   );
-  const setPreset = useCallback((next: RangePreset) => setPresetState(next), []);
+  const setPreset = useCallback(
+    (next: RangePreset) => setPresetState(next),
+    [],
+  );
   const setCustomDates = useCallback((dates: CustomDates) => {
     setCustomDatesState(dates);
     setPresetState("custom");
@@ -151,7 +170,8 @@ function useRetained<T>(value: T | undefined, identity: string): Retained<T> {
     last.current = { identity, value };
     return { value, stale: false };
   }
-  if (last.current?.identity === identity) return { value: last.current.value, stale: true };
+  if (last.current?.identity === identity)
+    return { value: last.current.value, stale: true };
   return { value: undefined, stale: false };
 }
 
@@ -181,15 +201,18 @@ export function useReportQuery<Query extends FunctionReference<"query">>(
     if (pausing) setSubscribedAttempt(attempt);
   }, [pausing, attempt]);
   const skip = args === "skip" || pausing;
-  const argsKey = args === "skip" ? "skip" : JSON.stringify(convexToJson(args as Value));
+  const argsKey =
+    args === "skip" ? "skip" : JSON.stringify(convexToJson(args as Value));
   const name = getFunctionName(query);
   const queries = useMemo(
-    (): Parameters<typeof useQueries>[0] => (skip ? {} : { result: { query, args: args as Record<string, Value> } }),
+    (): Parameters<typeof useQueries>[0] =>
+      skip ? {} : { result: { query, args: args as Record<string, Value> } },
     // The arguments by value, like useQuery: a new but equal object must not resubscribe.
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [argsKey, name, skip],
   );
-  const result = useQueries(queries).result as FunctionReturnType<Query> | Error | undefined;
+  const result = useQueries(queries).result as
+    FunctionReturnType<Query> | Error | undefined;
   if (result instanceof Error) return { value: undefined, error: result };
   return { value: result, error: undefined };
 }
@@ -207,17 +230,42 @@ export function useDashboardData(
   options: UseDashboardDataOptions = {},
 ): DashboardData {
   const { from, to, interval } = range;
-  const [attempts, setAttempts] = useState<Partial<Record<DashboardPanel, number>>>({});
+  const [attempts, setAttempts] = useState<
+    Partial<Record<DashboardPanel, number>>
+  >({});
   const retry = useCallback(
-    (panel: DashboardPanel) => setAttempts((current) => ({ ...current, [panel]: (current[panel] ?? 0) + 1 })),
+    (panel: DashboardPanel) =>
+      setAttempts((current) => ({
+        ...current,
+        [panel]: (current[panel] ?? 0) + 1,
+      })),
     [],
   );
-  const overviewQuery = useReportQuery(api.getOverview, { siteId, from, to, compare: true }, attempts.kpis);
+  const overviewQuery = useReportQuery(
+    api.getOverview,
+    { siteId, from, to, compare: true },
+    attempts.kpis,
+  );
   const overview = useRetained(overviewQuery.value, siteId);
   // A change of interval changes the bucket size: old buckets would be misleading.
-  const timeseriesQuery = useReportQuery(api.getTimeseries, { siteId, from, to, interval }, attempts.chart);
-  const timeseries = useRetained(timeseriesQuery.value, `${siteId}|${interval}`);
-  const topLists = useTopLists(api, siteId, from, to, options.limit, attempts, options.topDimensions);
+  const timeseriesQuery = useReportQuery(
+    api.getTimeseries,
+    { siteId, from, to, interval },
+    attempts.chart,
+  );
+  const timeseries = useRetained(
+    timeseriesQuery.value,
+    `${siteId}|${interval}`,
+  );
+  const topLists = useTopLists(
+    api,
+    siteId,
+    from,
+    to,
+    options.limit,
+    attempts,
+    options.topDimensions,
+  );
   const minuteStart = useAlignedClock(MINUTE_MS);
   // "Visitors now": `now` is rounded down to the minute so the argument changes once a minute.
   const realtimeQuery = useReportQuery(
@@ -227,20 +275,30 @@ export function useDashboardData(
   );
   const realtime = useRetained(realtimeQuery.value, siteId);
   const { eventName, propertyKey } = options;
-  const breakdownArgs = eventName && propertyKey ? { siteId, from, to, eventName, propertyKey, ...limitArg(options.limit) } : "skip";
-  const breakdownQuery = useReportQuery(api.getEventPropertyBreakdown, breakdownArgs, attempts.breakdown);
+  const breakdownArgs =
+    eventName && propertyKey
+      ? { siteId, from, to, eventName, propertyKey, ...limitArg(options.limit) }
+      : "skip";
+  const breakdownQuery = useReportQuery(
+    api.getEventPropertyBreakdown,
+    breakdownArgs,
+    attempts.breakdown,
+  );
   const propertyBreakdown = useRetained(
     breakdownQuery.value,
     breakdownArgs === "skip" ? "skip" : `${siteId}|${eventName}|${propertyKey}`,
   );
-  const breakdownValue = breakdownArgs === "skip" ? undefined : propertyBreakdown.value;
+  const breakdownValue =
+    breakdownArgs === "skip" ? undefined : propertyBreakdown.value;
   const errors: Partial<Record<DashboardPanel, Error>> = { ...topLists.errors };
   if (overviewQuery.error) errors.kpis = overviewQuery.error;
   if (timeseriesQuery.error) errors.chart = timeseriesQuery.error;
   if (realtimeQuery.error) errors.realtime = realtimeQuery.error;
-  if (breakdownArgs !== "skip" && breakdownQuery.error) errors.breakdown = breakdownQuery.error;
+  if (breakdownArgs !== "skip" && breakdownQuery.error)
+    errors.breakdown = breakdownQuery.error;
   // A failed panel shows its error, not the previous range's figures.
-  const shown = <T,>(retained: Retained<T>, error: Error | undefined) => (error ? { value: undefined, stale: false } : retained);
+  const shown = <T>(retained: Retained<T>, error: Error | undefined) =>
+    error ? { value: undefined, stale: false } : retained;
   const refreshing = [
     shown(overview, errors.kpis),
     shown(timeseries, errors.chart),
@@ -283,7 +341,11 @@ function useTopLists(
     const queryName: TopListQueryName = TOP_LIST_QUERIES[dimension];
     // Calling hooks in a loop is safe here: the list is constant, so the call order never changes.
     const wanted = shown.includes(dimension);
-    const query = useReportQuery(api[queryName], wanted ? { siteId, from, to, ...limitArg(limit) } : "skip", attempts[dimension]);
+    const query = useReportQuery(
+      api[queryName],
+      wanted ? { siteId, from, to, ...limitArg(limit) } : "skip",
+      attempts[dimension],
+    );
     const result = useRetained(query.value, `${siteId}|${limit}`);
     if (!wanted) continue;
     if (query.error) {

@@ -13,7 +13,12 @@
  */
 
 /** `<Dashboard api siteId />` (alias `AnalyticsDashboard`) and its error boundary. */
-export { Dashboard, AnalyticsDashboard, DataErrorBoundary, type DashboardProps } from "./dashboard.js";
+export {
+  Dashboard,
+  AnalyticsDashboard,
+  DataErrorBoundary,
+  type DashboardProps,
+} from "./dashboard.js";
 
 /** The drill-down panel: the rows behind the numbers, paged with convex-helpers' `usePaginatedQuery`. */
 export {
@@ -26,7 +31,12 @@ export {
 } from "./drilldown.js";
 
 /** The pure view: renders any data it is given; no Convex, no clock. */
-export { DashboardView, KPI_CARDS, isEmptyOverview, type DashboardViewProps } from "./view.js";
+export {
+  DashboardView,
+  KPI_CARDS,
+  isEmptyOverview,
+  type DashboardViewProps,
+} from "./view.js";
 
 /** Data layer: the hour/minute clock, the selected range and the Convex subscriptions. */
 export {
@@ -90,9 +100,22 @@ export {
 
 /** Building blocks for custom layouts. */
 export { TimeseriesChart, type TimeseriesChartProps } from "./chart.js";
-export { TopTable, PropertyBreakdown, TOP_TABLES, sortByVisitors, type TopTableConfig, type TopTableProps } from "./tables.js";
+export {
+  TopTable,
+  PropertyBreakdown,
+  TOP_TABLES,
+  sortByVisitors,
+  type TopTableConfig,
+  type TopTableProps,
+} from "./tables.js";
 export { RangePicker, type RangePickerProps } from "./controls.js";
-export { setupSnippets, PanelError, PanelBoundary, type DashboardPanel, type SetupHints } from "./states.js";
+export {
+  setupSnippets,
+  PanelError,
+  PanelBoundary,
+  type DashboardPanel,
+  type SetupHints,
+} from "./states.js";
 
 /** Theming: the injected stylesheet, its root class and the `<style>` element id. */
 export { DASHBOARD_CSS, ROOT_CLASS, STYLE_ELEMENT_ID } from "./styles.js";

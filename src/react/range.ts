@@ -14,10 +14,14 @@ export const MINUTE_MS = 60 * 1000;
 /** Ranges up to this length are charted by hour, longer ones by day. */
 export const HOURLY_INTERVAL_MAX_MS = 48 * HOUR_MS;
 
-export type RangePreset = "today" | "24h" | "7d" | "30d" | "90d" | "12mo" | "custom";
+export type RangePreset =
+  "today" | "24h" | "7d" | "30d" | "90d" | "12mo" | "custom";
 
 /** The presets in the order the picker offers them, with their labels. */
-export const RANGE_PRESETS: ReadonlyArray<{ value: RangePreset; label: string }> = [
+export const RANGE_PRESETS: ReadonlyArray<{
+  value: RangePreset;
+  label: string;
+}> = [
   { value: "today", label: "Today" },
   { value: "24h", label: "Last 24 hours" },
   { value: "7d", label: "Last 7 days" },
@@ -32,7 +36,10 @@ export const RANGE_PRESETS: ReadonlyArray<{ value: RangePreset; label: string }>
  * do): their days come from the component's day units and coarse blocks,
  * with no partial first day read hour by hour.
  */
-const PRESET_DAYS: Record<Exclude<RangePreset, "today" | "24h" | "custom">, number> = {
+const PRESET_DAYS: Record<
+  Exclude<RangePreset, "today" | "24h" | "custom">,
+  number
+> = {
   "7d": 7,
   "30d": 30,
   "90d": 90,
@@ -104,11 +111,17 @@ export function zonedDateKey(ms: number, timeZone: string): string {
   let format = dateKeyFormats.get(timeZone);
   if (!format) {
     // en-CA formats dates as YYYY-MM-DD.
-    format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    format = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    });
     dateKeyFormats.set(timeZone, format);
   }
   const parts = format.formatToParts(ms);
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  const part = (type: string) =>
+    parts.find((p) => p.type === type)?.value ?? "";
   return `${part("year")}-${part("month")}-${part("day")}`;
 }
 
@@ -124,7 +137,11 @@ export function startOfZonedDay(ms: number, timeZone: string): number {
   const today = zonedDateKey(ms, timeZone);
   let hour = floorToHour(ms);
   // At most ~27 steps: a day is at most 25 h long plus offset slack.
-  for (let step = 0; step < 30 && zonedDateKey(hour - HOUR_MS, timeZone) === today; step++) {
+  for (
+    let step = 0;
+    step < 30 && zonedDateKey(hour - HOUR_MS, timeZone) === today;
+    step++
+  ) {
     hour -= HOUR_MS;
   }
   // `hour` is the first whole hour on `today`; did the day begin inside the hour before?
@@ -136,7 +153,11 @@ export function startOfZonedDay(ms: number, timeZone: string): number {
 export function startOfZonedDate(date: string, timeZone: string): number {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!match) throw new Error(`Expected a date as YYYY-MM-DD, got "${date}"`);
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const [year, month, day] = [
+    Number(match[1]),
+    Number(match[2]),
+    Number(match[3]),
+  ];
   // Noon UTC of that date is on the same local date in every zone within
   // ±11 h; shift by the zone's offset so that UTC+12..+14 / −12 work too.
   const noonUtc = Date.UTC(year, month - 1, day, 12);
@@ -150,11 +171,16 @@ export { zoneOffsetMs };
 /** Adds whole calendar days to "YYYY-MM-DD" (pure date arithmetic, no zone). */
 export function addDaysToDate(date: string, days: number): string {
   const [year, month, day] = date.split("-").map(Number);
-  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+  return new Date(Date.UTC(year, month - 1, day + days))
+    .toISOString()
+    .slice(0, 10);
 }
 
 /** Inclusive calendar days -> an hour-aligned [from, to) in `timeZone`. */
-export function customDatesToRange(dates: CustomDates, timeZone: string): TimeRange {
+export function customDatesToRange(
+  dates: CustomDates,
+  timeZone: string,
+): TimeRange {
   const from = startOfZonedDate(dates.fromDate, timeZone);
   const to = startOfZonedDate(addDaysToDate(dates.toDate, 1), timeZone);
   return roundRange({ from, to: Math.max(to, from + HOUR_MS) });
@@ -182,7 +208,13 @@ export function computeRange(
     range = { from: to - DAY_MS, to };
   } else {
     const today = zonedDateKey(now, options.timeZone);
-    range = { from: startOfZonedDate(addDaysToDate(today, 1 - PRESET_DAYS[preset]), options.timeZone), to };
+    range = {
+      from: startOfZonedDate(
+        addDaysToDate(today, 1 - PRESET_DAYS[preset]),
+        options.timeZone,
+      ),
+      to,
+    };
   }
   return { preset, ...range, interval: intervalForRange(range) };
 }

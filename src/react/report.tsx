@@ -41,7 +41,11 @@ export interface DashboardReportData {
   /** `getRealtime` result; the "visitors now" figure is left out without it. */
   realtime?: Realtime;
   /** A breakdown to include; the panel is left out without it. */
-  propertyBreakdown?: { eventName: string; propertyKey: string; rows: PropertyBreakdownRow[] };
+  propertyBreakdown?: {
+    eventName: string;
+    propertyKey: string;
+    rows: PropertyBreakdownRow[];
+  };
   /** When the numbers were read (ms); shown in the footer. */
   generatedAt?: number;
   /** How the site counts visitors (`getSite`'s `visitorIdentity`, `visitorIdentitySince`); shown under the title. */
@@ -57,11 +61,22 @@ export function renderDashboardHtml(data: DashboardReportData): string {
   const locale = data.locale ?? DEFAULT_LOCALE;
   const interval = data.range.interval ?? intervalForRange(data.range);
   // Every table gets rows (possibly none) so nothing renders as "loading".
-  const topLists = Object.fromEntries(TOP_TABLES.map(({ dimension }) => [dimension, data.topLists[dimension] ?? []]));
+  const topLists = Object.fromEntries(
+    TOP_TABLES.map(({ dimension }) => [
+      dimension,
+      data.topLists[dimension] ?? [],
+    ]),
+  );
   const footer =
     data.generatedAt === undefined ? undefined : (
       <p className="ca-hint">
-        Generated {new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone }).format(data.generatedAt)} ({timeZone})
+        Generated{" "}
+        {new Intl.DateTimeFormat(locale, {
+          dateStyle: "medium",
+          timeStyle: "short",
+          timeZone,
+        }).format(data.generatedAt)}{" "}
+        ({timeZone})
       </p>
     );
   const body = renderToStaticMarkup(
@@ -79,7 +94,12 @@ export function renderDashboardHtml(data: DashboardReportData): string {
       propertyKey={data.propertyBreakdown?.propertyKey}
       propertyBreakdown={data.propertyBreakdown?.rows}
       showPropertyBreakdown={data.propertyBreakdown !== undefined}
-      chartWidth={data.chartWidth ?? { wide: DEFAULT_CHART_WIDTH, narrow: NARROW_CHART_WIDTH }}
+      chartWidth={
+        data.chartWidth ?? {
+          wide: DEFAULT_CHART_WIDTH,
+          narrow: NARROW_CHART_WIDTH,
+        }
+      }
       footer={footer}
       counting={data.counting}
     />,
@@ -89,12 +109,19 @@ export function renderDashboardHtml(data: DashboardReportData): string {
       <meta charSet="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>{title}</title>
-      <style dangerouslySetInnerHTML={{ __html: `${DASHBOARD_CSS}\nbody { margin: 0; }\nbody > .${ROOT_CLASS} { min-height: 100vh; }` }} />
+      <style
+        dangerouslySetInnerHTML={{
+          __html: `${DASHBOARD_CSS}\nbody { margin: 0; }\nbody > .${ROOT_CLASS} { min-height: 100vh; }`,
+        }}
+      />
     </head>,
   );
   return `<!DOCTYPE html>\n<html lang="${escapeAttribute(locale)}">${head}<body>${body}</body></html>\n`;
 }
 
 function escapeAttribute(value: string): string {
-  return value.replace(/[&"<>]/g, (character) => `&#${character.charCodeAt(0)};`);
+  return value.replace(
+    /[&"<>]/g,
+    (character) => `&#${character.charCodeAt(0)};`,
+  );
 }

@@ -7,7 +7,8 @@ import type { TopDimension } from "../component/validators.js";
  * cards, the chart, one table per top list, the property breakdown and the
  * realtime figure.
  */
-export type DashboardPanel = "kpis" | "chart" | "realtime" | "breakdown" | TopDimension;
+export type DashboardPanel =
+  "kpis" | "chart" | "realtime" | "breakdown" | TopDimension;
 
 /** What the empty state's install snippet shows; placeholders where unset. */
 export interface SetupHints {
@@ -19,12 +20,16 @@ export interface SetupHints {
   scriptSrc?: string;
 }
 
-const PLACEHOLDER_ENDPOINT = "https://<your-deployment>.convex.site/analytics/ingest";
+const PLACEHOLDER_ENDPOINT =
+  "https://<your-deployment>.convex.site/analytics/ingest";
 const PLACEHOLDER_WRITE_KEY = "<your-site-write-key>";
 const PLACEHOLDER_SCRIPT_SRC = "https://<your-cdn>/convex-analytics.min.js";
 
 /** The tracker snippets shown when a range has no events. */
-export function setupSnippets(hints: SetupHints = {}): { module: string; scriptTag: string } {
+export function setupSnippets(hints: SetupHints = {}): {
+  module: string;
+  scriptTag: string;
+} {
   const endpoint = hints.endpoint ?? PLACEHOLDER_ENDPOINT;
   const writeKey = hints.writeKey ?? PLACEHOLDER_WRITE_KEY;
   const scriptSrc = hints.scriptSrc ?? PLACEHOLDER_SCRIPT_SRC;
@@ -49,10 +54,15 @@ export function EmptyState({ setup }: { setup?: SetupHints }) {
   const { module, scriptTag } = setupSnippets(setup);
   const titleId = useId();
   return (
-    <section className="ca-card ca-notice" data-state="empty" aria-labelledby={titleId}>
+    <section
+      className="ca-card ca-notice"
+      data-state="empty"
+      aria-labelledby={titleId}
+    >
       <h3 id={titleId}>No events in this range yet</h3>
       <p className="ca-hint">
-        Once your site sends its first event it shows up here within seconds. Add the tracker to your app:
+        Once your site sends its first event it shows up here within seconds.
+        Add the tracker to your app:
       </p>
       <pre>
         <code>{module}</code>
@@ -61,7 +71,9 @@ export function EmptyState({ setup }: { setup?: SetupHints }) {
       <pre>
         <code>{scriptTag}</code>
       </pre>
-      <p className="ca-hint">Already sending events? Try a longer date range.</p>
+      <p className="ca-hint">
+        Already sending events? Try a longer date range.
+      </p>
     </section>
   );
 }
@@ -77,9 +89,19 @@ export function errorMessage(error: unknown): string {
   }
 }
 
-export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+export function ErrorState({
+  error,
+  onRetry,
+}: {
+  error: unknown;
+  onRetry?: () => void;
+}) {
   return (
-    <section className="ca-card ca-notice ca-error" data-state="error" role="alert">
+    <section
+      className="ca-card ca-notice ca-error"
+      data-state="error"
+      role="alert"
+    >
       <h3>The analytics could not be loaded</h3>
       <pre>
         <code>{errorMessage(error)}</code>
@@ -110,11 +132,23 @@ export function PanelError({
   compact?: boolean;
 }) {
   return (
-    <div className="ca-panel-error" data-state="error" role="alert" data-compact={compact || undefined}>
+    <div
+      className="ca-panel-error"
+      data-state="error"
+      role="alert"
+      data-compact={compact || undefined}
+    >
       <span className="ca-panel-error-title">{what} could not be loaded</span>
-      {!compact && <span className="ca-panel-error-message">{errorMessage(error)}</span>}
+      {!compact && (
+        <span className="ca-panel-error-message">{errorMessage(error)}</span>
+      )}
       {onRetry && (
-        <button type="button" onClick={onRetry} aria-label={`Try loading ${what} again`} title={compact ? errorMessage(error) : undefined}>
+        <button
+          type="button"
+          onClick={onRetry}
+          aria-label={`Try loading ${what} again`}
+          title={compact ? errorMessage(error) : undefined}
+        >
           Try again
         </button>
       )}
@@ -134,16 +168,24 @@ interface PanelBoundaryProps {
  * expect), so that panel shows its error instead of the whole dashboard
  * going blank. Failed queries do not throw (see `useReportQuery`).
  */
-export class PanelBoundary extends Component<PanelBoundaryProps, { error: unknown; key: unknown }> {
+export class PanelBoundary extends Component<
+  PanelBoundaryProps,
+  { error: unknown; key: unknown }
+> {
   state = { error: undefined as unknown, key: undefined as unknown };
 
   static getDerivedStateFromError(error: unknown) {
     return { error: error ?? new Error("Unknown error") };
   }
 
-  static getDerivedStateFromProps(props: PanelBoundaryProps, state: { error: unknown; key: unknown }) {
-    if (state.error !== undefined && state.key === undefined) return { key: props.resetKey };
-    if (state.error !== undefined && state.key !== props.resetKey) return { error: undefined, key: undefined };
+  static getDerivedStateFromProps(
+    props: PanelBoundaryProps,
+    state: { error: unknown; key: unknown },
+  ) {
+    if (state.error !== undefined && state.key === undefined)
+      return { key: props.resetKey };
+    if (state.error !== undefined && state.key !== props.resetKey)
+      return { error: undefined, key: undefined };
     return null;
   }
 

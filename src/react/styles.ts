@@ -162,7 +162,11 @@ ${R} code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
  */
 export function useDashboardStyles(): void {
   useInsertionEffect(() => {
-    if (typeof document === "undefined" || document.getElementById(STYLE_ELEMENT_ID)) return;
+    if (
+      typeof document === "undefined" ||
+      document.getElementById(STYLE_ELEMENT_ID)
+    )
+      return;
     const style = document.createElement("style");
     style.id = STYLE_ELEMENT_ID;
     style.textContent = DASHBOARD_CSS;

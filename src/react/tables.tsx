@@ -3,9 +3,24 @@
  * event-property breakdown panel. Real `<table>` markup with a caption and
  * `<th scope>` so screen readers can announce each row by its key.
  */
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
-import type { PropertyBreakdownRow, TopDimension, TopRow } from "../component/validators.js";
-import { DASHBOARD_CARDS, DIMENSIONS, TOP_DIMENSIONS, type DashboardCard } from "../component/lib/dimensions.js";
+import {
+  useEffect,
+  useId,
+  useState,
+  type FormEvent,
+  type ReactNode,
+} from "react";
+import type {
+  PropertyBreakdownRow,
+  TopDimension,
+  TopRow,
+} from "../component/validators.js";
+import {
+  DASHBOARD_CARDS,
+  DIMENSIONS,
+  TOP_DIMENSIONS,
+  type DashboardCard,
+} from "../component/lib/dimensions.js";
 import { formatNumber } from "./format.js";
 import { PanelError } from "./states.js";
 
@@ -42,27 +57,34 @@ export function countryName(code: string, locale = "en-US"): string {
  * those sessions, which reads oddly next to a referrer); pages show
  * pageviews; entry/exit pages show sessions.
  */
-export const TOP_TABLES: readonly TopTableConfig[] = TOP_DIMENSIONS.map((dimension) => {
-  const spec = DIMENSIONS[dimension];
-  return {
-    dimension,
-    title: spec.title,
-    keyLabel: spec.keyLabel,
-    metricLabel: spec.metricLabel,
-    metric: spec.scope === "session" ? "sessions" : "count",
-    ...(dimension === "country" ? { formatKey: countryName } : {}),
-  };
-});
+export const TOP_TABLES: readonly TopTableConfig[] = TOP_DIMENSIONS.map(
+  (dimension) => {
+    const spec = DIMENSIONS[dimension];
+    return {
+      dimension,
+      title: spec.title,
+      keyLabel: spec.keyLabel,
+      metricLabel: spec.metricLabel,
+      metric: spec.scope === "session" ? "sessions" : "count",
+      ...(dimension === "country" ? { formatKey: countryName } : {}),
+    };
+  },
+);
 
 /** The dashboard's cards: each shows one of its dimensions at a time, as tabs. */
-export const TOP_CARDS: readonly { card: DashboardCard; tables: readonly TopTableConfig[] }[] = DASHBOARD_CARDS.map((card) => ({
+export const TOP_CARDS: readonly {
+  card: DashboardCard;
+  tables: readonly TopTableConfig[];
+}[] = DASHBOARD_CARDS.map((card) => ({
   card,
   tables: TOP_TABLES.filter((t) => DIMENSIONS[t.dimension].card === card),
 }));
 
 /** The tab each card shows first. */
 export function defaultCardTabs(): Record<DashboardCard, TopDimension> {
-  return Object.fromEntries(TOP_CARDS.map(({ card, tables }) => [card, tables[0].dimension])) as Record<DashboardCard, TopDimension>;
+  return Object.fromEntries(
+    TOP_CARDS.map(({ card, tables }) => [card, tables[0].dimension]),
+  ) as Record<DashboardCard, TopDimension>;
 }
 
 /**
@@ -99,7 +121,9 @@ export function sortByVisitors<Row extends { visitors: number }>(
 ): Row[] {
   return [...rows].sort(
     (a, b) =>
-      (b.visitors ?? 0) - (a.visitors ?? 0) || figure(b) - figure(a) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0),
+      (b.visitors ?? 0) - (a.visitors ?? 0) ||
+      figure(b) - figure(a) ||
+      (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0),
   );
 }
 
@@ -124,27 +148,64 @@ export interface TopTableProps {
  * One top list as a table, sorted by visitors; loading rows are skeletons,
  * an empty list says so, a failed query shows its error and a retry.
  */
-export function TopTable({ config, rows: given, locale, onSelectKey, selectedKey, selectLabel, error, onRetry }: TopTableProps) {
-  const rows = given && sortByVisitors(given, (row) => metricOf(row, config.metric), (row) => row.key);
-  const max = Math.max(1, ...(rows ?? []).map((row) => metricOf(row, config.metric)));
-  const state = error !== undefined ? "error" : rows === undefined ? "loading" : rows.length === 0 ? "empty" : "data";
+export function TopTable({
+  config,
+  rows: given,
+  locale,
+  onSelectKey,
+  selectedKey,
+  selectLabel,
+  error,
+  onRetry,
+}: TopTableProps) {
+  const rows =
+    given &&
+    sortByVisitors(
+      given,
+      (row) => metricOf(row, config.metric),
+      (row) => row.key,
+    );
+  const max = Math.max(
+    1,
+    ...(rows ?? []).map((row) => metricOf(row, config.metric)),
+  );
+  const state =
+    error !== undefined
+      ? "error"
+      : rows === undefined
+        ? "loading"
+        : rows.length === 0
+          ? "empty"
+          : "data";
   if (error !== undefined) {
     return (
-      <div className="ca-card" data-dimension={config.dimension} data-state={state}>
+      <div
+        className="ca-card"
+        data-dimension={config.dimension}
+        data-state={state}
+      >
         <h3 className="ca-card-title">{config.title}</h3>
         <PanelError error={error} what={config.title} onRetry={onRetry} />
       </div>
     );
   }
   return (
-    <div className="ca-card" data-dimension={config.dimension} data-state={state}>
+    <div
+      className="ca-card"
+      data-dimension={config.dimension}
+      data-state={state}
+    >
       <table aria-busy={rows === undefined}>
         <caption>{config.title}</caption>
         <thead>
           <tr>
             <th scope="col">{config.keyLabel}</th>
-            <th scope="col" className="ca-num">Visitors</th>
-            <th scope="col" className="ca-num">{config.metricLabel}</th>
+            <th scope="col" className="ca-num">
+              Visitors
+            </th>
+            <th scope="col" className="ca-num">
+              {config.metricLabel}
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -154,13 +215,19 @@ export function TopTable({ config, rows: given, locale, onSelectKey, selectedKey
             <EmptyRow columns={3}>No data for this range</EmptyRow>
           ) : (
             rows.map((row) => {
-              const label = config.formatKey ? config.formatKey(row.key, locale) : row.key;
+              const label = config.formatKey
+                ? config.formatKey(row.key, locale)
+                : row.key;
               const value = metricOf(row, config.metric);
               const selected = selectedKey === row.key;
               return (
                 <tr key={row.key} data-selected={selected || undefined}>
                   <th scope="row" className="ca-key" title={row.key}>
-                    <span className="ca-bar" style={{ width: `${(value / max) * 100}%` }} aria-hidden="true" />
+                    <span
+                      className="ca-bar"
+                      style={{ width: `${(value / max) * 100}%` }}
+                      aria-hidden="true"
+                    />
                     {onSelectKey ? (
                       <button
                         type="button"
@@ -175,8 +242,12 @@ export function TopTable({ config, rows: given, locale, onSelectKey, selectedKey
                       <span className="ca-key-text">{label}</span>
                     )}
                   </th>
-                  <td className="ca-num">{approx(row, formatNumber(row.visitors, locale))}</td>
-                  <td className="ca-num">{approx(row, formatNumber(value, locale))}</td>
+                  <td className="ca-num">
+                    {approx(row, formatNumber(row.visitors, locale))}
+                  </td>
+                  <td className="ca-num">
+                    {approx(row, formatNumber(value, locale))}
+                  </td>
                 </tr>
               );
             })
@@ -203,7 +274,13 @@ function SkeletonRows({ columns }: { columns: number }) {
   );
 }
 
-function EmptyRow({ columns, children }: { columns: number; children: ReactNode }) {
+function EmptyRow({
+  columns,
+  children,
+}: {
+  columns: number;
+  children: ReactNode;
+}) {
   return (
     <tr>
       <td colSpan={columns} className="ca-empty-row">
@@ -236,7 +313,9 @@ export interface PropertyBreakdownProps {
  */
 export function PropertyBreakdown(props: PropertyBreakdownProps) {
   const { eventName, propertyKey, rows, locale } = props;
-  const interactive = Boolean(props.onEventNameChange || props.onPropertyKeyChange);
+  const interactive = Boolean(
+    props.onEventNameChange || props.onPropertyKeyChange,
+  );
   const selected = Boolean(eventName && propertyKey);
   const headingId = useId();
   return (
@@ -251,18 +330,36 @@ export function PropertyBreakdown(props: PropertyBreakdownProps) {
       </h3>
       {interactive && <BreakdownForm {...props} />}
       {!selected ? (
-        <p className="ca-hint">Pick an event and a property key to see how its values are distributed.</p>
+        <p className="ca-hint">
+          Pick an event and a property key to see how its values are
+          distributed.
+        </p>
       ) : props.error !== undefined ? (
-        <PanelError error={props.error} what="The breakdown" onRetry={props.onRetry} />
+        <PanelError
+          error={props.error}
+          what="The breakdown"
+          onRetry={props.onRetry}
+        />
       ) : (
-        <BreakdownTable eventName={eventName!} propertyKey={propertyKey!} rows={rows} locale={locale} />
+        <BreakdownTable
+          eventName={eventName!}
+          propertyKey={propertyKey!}
+          rows={rows}
+          locale={locale}
+        />
       )}
     </section>
   );
 }
 
 function BreakdownForm(props: PropertyBreakdownProps) {
-  const { eventNames, eventName, propertyKey, onEventNameChange, onPropertyKeyChange } = props;
+  const {
+    eventNames,
+    eventName,
+    propertyKey,
+    onEventNameChange,
+    onPropertyKeyChange,
+  } = props;
   const [draftKey, setDraftKey] = useState(propertyKey ?? "");
   // Follow the committed key when it changes from outside (e.g. a reset).
   useEffect(() => setDraftKey(propertyKey ?? ""), [propertyKey]);
@@ -278,7 +375,11 @@ function BreakdownForm(props: PropertyBreakdownProps) {
     <form className="ca-breakdown-form" onSubmit={onSubmit}>
       <label className="ca-field" htmlFor={eventFieldId}>
         Event
-        <select id={eventFieldId} value={eventName ?? ""} onChange={(e) => onEventNameChange?.(e.target.value)}>
+        <select
+          id={eventFieldId}
+          value={eventName ?? ""}
+          onChange={(e) => onEventNameChange?.(e.target.value)}
+        >
           <option value="">Choose an event…</option>
           {names.map((name) => (
             <option key={name} value={name}>
@@ -313,9 +414,20 @@ function withSelected(names: string[], selected: string | undefined): string[] {
   return selected && !names.includes(selected) ? [selected, ...names] : names;
 }
 
-function BreakdownTable(props: { eventName: string; propertyKey: string; rows: PropertyBreakdownRow[] | undefined; locale?: string }) {
+function BreakdownTable(props: {
+  eventName: string;
+  propertyKey: string;
+  rows: PropertyBreakdownRow[] | undefined;
+  locale?: string;
+}) {
   const { eventName, propertyKey, locale } = props;
-  const rows = props.rows && sortByVisitors(props.rows, (row) => row.count, (row) => row.value);
+  const rows =
+    props.rows &&
+    sortByVisitors(
+      props.rows,
+      (row) => row.count,
+      (row) => row.value,
+    );
   const max = Math.max(1, ...(rows ?? []).map((row) => row.count));
   return (
     <table aria-busy={rows === undefined}>
@@ -325,20 +437,30 @@ function BreakdownTable(props: { eventName: string; propertyKey: string; rows: P
       <thead>
         <tr>
           <th scope="col">Value</th>
-          <th scope="col" className="ca-num">Visitors</th>
-          <th scope="col" className="ca-num">Events</th>
+          <th scope="col" className="ca-num">
+            Visitors
+          </th>
+          <th scope="col" className="ca-num">
+            Events
+          </th>
         </tr>
       </thead>
       <tbody>
         {rows === undefined ? (
           <SkeletonRows columns={3} />
         ) : rows.length === 0 ? (
-          <EmptyRow columns={3}>No values of this property in this range</EmptyRow>
+          <EmptyRow columns={3}>
+            No values of this property in this range
+          </EmptyRow>
         ) : (
           rows.map((row) => (
             <tr key={row.value}>
               <th scope="row" className="ca-key" title={row.value}>
-                <span className="ca-bar" style={{ width: `${(row.count / max) * 100}%` }} aria-hidden="true" />
+                <span
+                  className="ca-bar"
+                  style={{ width: `${(row.count / max) * 100}%` }}
+                  aria-hidden="true"
+                />
                 <span className="ca-key-text">{row.value}</span>
               </th>
               <td className="ca-num">{formatNumber(row.visitors, locale)}</td>

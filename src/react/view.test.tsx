@@ -1,5 +1,11 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import {
+  cleanup,
+  fireEvent,
+  render,
+  screen,
+  within,
+} from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DashboardView, type DashboardViewProps } from "./view";
 import { STYLE_ELEMENT_ID } from "./styles";
@@ -37,7 +43,11 @@ describe("DashboardView states", () => {
     const { container } = render(<DashboardView {...baseProps} />);
     expect(rootOf(container).dataset.state).toBe("loading");
     expect(container.querySelectorAll(".ca-kpis .ca-skeleton")).toHaveLength(6);
-    expect(screen.getByRole("table", { name: "Top pages" }).getAttribute("aria-busy")).toBe("true");
+    expect(
+      screen
+        .getByRole("table", { name: "Top pages" })
+        .getAttribute("aria-busy"),
+    ).toBe("true");
     expect(container.querySelector("svg")).toBeNull();
   });
 
@@ -49,30 +59,52 @@ describe("DashboardView states", () => {
 
   it("tells the user how to send the first event when the range is empty", () => {
     const { container } = render(
-      <DashboardView {...baseProps} overview={emptyOverview} setup={{ endpoint: "https://x.convex.site/analytics/ingest", writeKey: "wk_1" }} />,
+      <DashboardView
+        {...baseProps}
+        overview={emptyOverview}
+        setup={{
+          endpoint: "https://x.convex.site/analytics/ingest",
+          writeKey: "wk_1",
+        }}
+      />,
     );
     expect(rootOf(container).dataset.state).toBe("empty");
-    expect(screen.getByRole("heading", { name: /no events in this range yet/i })).toBeTruthy();
+    expect(
+      screen.getByRole("heading", { name: /no events in this range yet/i }),
+    ).toBeTruthy();
     const snippets = container.querySelectorAll("pre code");
     expect(snippets[0].textContent).toContain("createAnalytics");
     expect(snippets[0].textContent).toContain('writeKey: "wk_1"');
-    expect(snippets[1].textContent).toContain('data-endpoint="https://x.convex.site/analytics/ingest"');
+    expect(snippets[1].textContent).toContain(
+      'data-endpoint="https://x.convex.site/analytics/ingest"',
+    );
     expect(screen.queryByRole("table", { name: "Top pages" })).toBeNull();
   });
 
   it("is not empty when only the previous period had events", () => {
-    const overview = { ...emptyOverview, previous: { ...emptyOverview.previous!, events: 3 } };
-    const { container } = render(<DashboardView {...baseProps} overview={overview} />);
+    const overview = {
+      ...emptyOverview,
+      previous: { ...emptyOverview.previous!, events: 3 },
+    };
+    const { container } = render(
+      <DashboardView {...baseProps} overview={overview} />,
+    );
     expect(rootOf(container).dataset.state).toBe("data");
   });
 
   it("shows the error message and offers a retry", () => {
     const onRetry = vi.fn();
     const { container } = render(
-      <DashboardView {...dataProps} error={new Error("Not authorized to read site s1")} onRetry={onRetry} />,
+      <DashboardView
+        {...dataProps}
+        error={new Error("Not authorized to read site s1")}
+        onRetry={onRetry}
+      />,
     );
     expect(rootOf(container).dataset.state).toBe("error");
-    expect(screen.getByRole("alert").textContent).toContain("Not authorized to read site s1");
+    expect(screen.getByRole("alert").textContent).toContain(
+      "Not authorized to read site s1",
+    );
     fireEvent.click(screen.getByRole("button", { name: "Try again" }));
     expect(onRetry).toHaveBeenCalledOnce();
   });
@@ -82,57 +114,126 @@ describe("DashboardView with data", () => {
   it("formats the KPI figures and their change against the previous period", () => {
     const { container } = render(<DashboardView {...dataProps} />);
     expect(rootOf(container).dataset.state).toBe("data");
-    const card = (metric: string) => container.querySelector(`[data-metric="${metric}"]`)!;
-    expect(card("visitors").querySelector(".ca-kpi-value")!.textContent).toBe("1,234");
-    expect(card("visitors").querySelector(".ca-change")!.textContent).toContain("+23.4%");
-    expect(card("sessions").querySelector(".ca-change")!.getAttribute("data-sentiment")).toBe("positive");
-    expect(card("bounceRate").querySelector(".ca-kpi-value")!.textContent).toBe("42.5%");
+    const card = (metric: string) =>
+      container.querySelector(`[data-metric="${metric}"]`)!;
+    expect(card("visitors").querySelector(".ca-kpi-value")!.textContent).toBe(
+      "1,234",
+    );
+    expect(card("visitors").querySelector(".ca-change")!.textContent).toContain(
+      "+23.4%",
+    );
+    expect(
+      card("sessions")
+        .querySelector(".ca-change")!
+        .getAttribute("data-sentiment"),
+    ).toBe("positive");
+    expect(card("bounceRate").querySelector(".ca-kpi-value")!.textContent).toBe(
+      "42.5%",
+    );
     // Bounce fell from 50% to 42.5%: good news, in percentage points.
-    expect(card("bounceRate").querySelector(".ca-change")!.textContent).toContain("−7.5 pp");
-    expect(card("bounceRate").querySelector(".ca-change")!.getAttribute("data-sentiment")).toBe("positive");
-    expect(card("averageSessionDurationMs").querySelector(".ca-kpi-value")!.textContent).toBe("1m 05s");
-    expect(card("viewsPerSession").querySelector(".ca-kpi-value")!.textContent).toBe("2.73");
-    expect(card("viewsPerSession").querySelector(".ca-change")!.getAttribute("data-sentiment")).toBe("negative");
+    expect(
+      card("bounceRate").querySelector(".ca-change")!.textContent,
+    ).toContain("−7.5 pp");
+    expect(
+      card("bounceRate")
+        .querySelector(".ca-change")!
+        .getAttribute("data-sentiment"),
+    ).toBe("positive");
+    expect(
+      card("averageSessionDurationMs").querySelector(".ca-kpi-value")!
+        .textContent,
+    ).toBe("1m 05s");
+    expect(
+      card("viewsPerSession").querySelector(".ca-kpi-value")!.textContent,
+    ).toBe("2.73");
+    expect(
+      card("viewsPerSession")
+        .querySelector(".ca-change")!
+        .getAttribute("data-sentiment"),
+    ).toBe("negative");
   });
 
   it("renders every top list as a real table with scoped headers", () => {
     render(<DashboardView {...dataProps} />);
     const pages = screen.getByRole("table", { name: "Top pages" });
-    const headers = within(pages).getAllByRole("columnheader").map((th) => th.textContent);
+    const headers = within(pages)
+      .getAllByRole("columnheader")
+      .map((th) => th.textContent);
     expect(headers).toEqual(["Page", "Visitors", "Pageviews"]);
-    const rowHeader = within(pages).getByRole("rowheader", { name: "/pricing" });
+    const rowHeader = within(pages).getByRole("rowheader", {
+      name: "/pricing",
+    });
     expect(rowHeader.getAttribute("scope")).toBe("row");
     expect(rowHeader.closest("tr")!.textContent).toContain("1,100");
-    for (const name of ["Entry pages", "Exit pages", "Sources", "Referrers", "UTM mediums", "UTM campaigns", "Events", "Devices", "Browsers", "Operating systems", "Countries"]) {
+    for (const name of [
+      "Entry pages",
+      "Exit pages",
+      "Sources",
+      "Referrers",
+      "UTM mediums",
+      "UTM campaigns",
+      "Events",
+      "Devices",
+      "Browsers",
+      "Operating systems",
+      "Countries",
+    ]) {
       expect(screen.getByRole("table", { name })).toBeTruthy();
     }
     // Session-level dimensions count sessions; countries get their names.
     const countries = screen.getByRole("table", { name: "Countries" });
-    expect(within(countries).getByRole("rowheader", { name: "Germany" }).closest("tr")!.textContent).toContain("450");
+    expect(
+      within(countries)
+        .getByRole("rowheader", { name: "Germany" })
+        .closest("tr")!.textContent,
+    ).toContain("450");
   });
 
   it("says so when one list has no rows", () => {
-    render(<DashboardView {...dataProps} topLists={{ ...topListsFixture, campaign: [] }} />);
+    render(
+      <DashboardView
+        {...dataProps}
+        topLists={{ ...topListsFixture, campaign: [] }}
+      />,
+    );
     const campaigns = screen.getByRole("table", { name: "UTM campaigns" });
     expect(campaigns.textContent).toContain("No data for this range");
   });
 
   it("marks the figures of a list the component could not prove exact with ≈ and how far off they may be", () => {
     const page = [
-      { key: "/", count: 2_000, pageviewCount: 2_000, visitors: 900, approximate: true, maxError: 12 },
+      {
+        key: "/",
+        count: 2_000,
+        pageviewCount: 2_000,
+        visitors: 900,
+        approximate: true,
+        maxError: 12,
+      },
       { key: "/about", count: 100, pageviewCount: 100, visitors: 80 },
     ];
-    render(<DashboardView {...dataProps} topLists={{ ...topListsFixture, page }} />);
+    render(
+      <DashboardView {...dataProps} topLists={{ ...topListsFixture, page }} />,
+    );
     const table = screen.getByRole("table", { name: "Top pages" });
-    const first = within(table).getByRole("rowheader", { name: "/" }).closest("tr")!;
+    const first = within(table)
+      .getByRole("rowheader", { name: "/" })
+      .closest("tr")!;
     expect(first.textContent).toContain("≈");
-    expect(first.querySelector(".ca-approx")!.getAttribute("title")).toBe("Approximate: may be low by up to 12 events' worth");
-    expect(within(table).getByRole("rowheader", { name: "/about" }).closest("tr")!.textContent).not.toContain("≈");
+    expect(first.querySelector(".ca-approx")!.getAttribute("title")).toBe(
+      "Approximate: may be low by up to 12 events' worth",
+    );
+    expect(
+      within(table).getByRole("rowheader", { name: "/about" }).closest("tr")!
+        .textContent,
+    ).not.toContain("≈");
   });
 
   it("shows the realtime figure", () => {
     const { container } = render(<DashboardView {...dataProps} />);
-    expect(container.querySelector('[data-panel="realtime"]')!.textContent).toBe("7 visitors now");
+    expect(
+      container.querySelector('[data-panel="realtime"]')!.textContent,
+    ).toBe("7 visitors now");
   });
 
   it("injects the stylesheet once, scoped under the root class, and takes a className", () => {
@@ -143,21 +244,39 @@ describe("DashboardView with data", () => {
       </>,
     );
     expect(document.querySelectorAll(`#${STYLE_ELEMENT_ID}`)).toHaveLength(1);
-    expect(document.getElementById(STYLE_ELEMENT_ID)!.textContent).toContain(".ca-dashboard {");
+    expect(document.getElementById(STYLE_ELEMENT_ID)!.textContent).toContain(
+      ".ca-dashboard {",
+    );
     expect(rootOf(container).className).toBe("ca-dashboard my-theme");
   });
 });
 
 describe("timeseries chart", () => {
   it("draws both series with hour labels and reads values on hover", () => {
-    const { container } = render(<DashboardView {...dataProps} chartWidth={600} />);
+    const { container } = render(
+      <DashboardView {...dataProps} chartWidth={600} />,
+    );
     const svg = container.querySelector("svg")!;
-    expect(svg.querySelector(".ca-series-visitors")!.getAttribute("d")).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){5}$/);
+    expect(svg.querySelector(".ca-series-visitors")!.getAttribute("d")).toMatch(
+      /^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){5}$/,
+    );
     expect(svg.querySelector(".ca-series-pageviews")).toBeTruthy();
-    const labels = Array.from(svg.querySelectorAll("text")).map((text) => text.textContent);
+    const labels = Array.from(svg.querySelectorAll("text")).map(
+      (text) => text.textContent,
+    );
     expect(labels).toContain("00:00");
     expect(labels).toContain("150"); // top y tick covers the max of 150 pageviews
-    svg.getBoundingClientRect = () => ({ left: 0, top: 0, width: 600, height: 220, right: 600, bottom: 220, x: 0, y: 0, toJSON() {} });
+    svg.getBoundingClientRect = () => ({
+      left: 0,
+      top: 0,
+      width: 600,
+      height: 220,
+      right: 600,
+      bottom: 220,
+      x: 0,
+      y: 0,
+      toJSON() {},
+    });
     fireEvent.pointerMove(svg, { clientX: 590, clientY: 50 });
     const tooltip = container.querySelector(".ca-tooltip")!;
     expect(tooltip.textContent).toContain("Visitors: 60");
@@ -167,14 +286,22 @@ describe("timeseries chart", () => {
   });
 
   it("can be read with the keyboard", () => {
-    const { container } = render(<DashboardView {...dataProps} chartWidth={600} />);
+    const { container } = render(
+      <DashboardView {...dataProps} chartWidth={600} />,
+    );
     const svg = container.querySelector("svg")!;
     fireEvent.focus(svg);
-    expect(container.querySelector(".ca-tooltip")!.textContent).toContain("Visitors: 60");
+    expect(container.querySelector(".ca-tooltip")!.textContent).toContain(
+      "Visitors: 60",
+    );
     fireEvent.keyDown(svg, { key: "Home" });
-    expect(container.querySelector(".ca-tooltip")!.textContent).toContain("Visitors: 10");
+    expect(container.querySelector(".ca-tooltip")!.textContent).toContain(
+      "Visitors: 10",
+    );
     fireEvent.keyDown(svg, { key: "ArrowRight" });
-    expect(container.querySelector(".ca-tooltip")!.textContent).toContain("Visitors: 20");
+    expect(container.querySelector(".ca-tooltip")!.textContent).toContain(
+      "Visitors: 20",
+    );
   });
 
   it("labels day buckets with dates in the given timezone", () => {
@@ -182,13 +309,19 @@ describe("timeseries chart", () => {
     const { container } = render(
       <DashboardView
         {...dataProps}
-        range={{ from: dayStart, to: dayStart + 7 * 24 * HOUR, interval: "day" }}
+        range={{
+          from: dayStart,
+          to: dayStart + 7 * 24 * HOUR,
+          interval: "day",
+        }}
         timeZone="America/New_York"
         timeseries={timeseriesFixture(dayStart, 7, 24 * HOUR)}
         chartWidth={800}
       />,
     );
-    const labels = Array.from(container.querySelectorAll("svg text")).map((text) => text.textContent);
+    const labels = Array.from(container.querySelectorAll("svg text")).map(
+      (text) => text.textContent,
+    );
     expect(labels).toContain("May 1");
     expect(labels).toContain("May 7");
   });
@@ -214,7 +347,11 @@ describe("property breakdown panel", () => {
       />,
     );
     const select = screen.getByLabelText("Event") as HTMLSelectElement;
-    expect(Array.from(select.options).map((option) => option.value)).toEqual(["", "pageview", "signup"]);
+    expect(Array.from(select.options).map((option) => option.value)).toEqual([
+      "",
+      "pageview",
+      "signup",
+    ]);
     fireEvent.change(select, { target: { value: "signup" } });
     expect(onEventNameChange).toHaveBeenCalledWith("signup");
     const key = screen.getByLabelText("Property key");
@@ -224,7 +361,9 @@ describe("property breakdown panel", () => {
     fireEvent.click(screen.getByRole("button", { name: "Show values" }));
     expect(onPropertyKeyChange).toHaveBeenCalledWith("plan");
     // Event rows double as buttons that pick the event.
-    fireEvent.click(screen.getByRole("button", { name: "Break down pageview by a property" }));
+    fireEvent.click(
+      screen.getByRole("button", { name: "Break down pageview by a property" }),
+    );
     expect(onEventNameChange).toHaveBeenLastCalledWith("pageview");
   });
 
@@ -241,7 +380,10 @@ describe("property breakdown panel", () => {
       />,
     );
     const table = screen.getByRole("table", { name: "signup by plan" });
-    expect(within(table).getByRole("rowheader", { name: "pro" }).closest("tr")!.textContent).toBe("pro7980");
+    expect(
+      within(table).getByRole("rowheader", { name: "pro" }).closest("tr")!
+        .textContent,
+    ).toBe("pro7980");
   });
 });
 
@@ -254,16 +396,58 @@ describe("DashboardView per-panel states", () => {
   it("sorts each table by its first figure, visitors, not by the events it does not show", () => {
     // As the component orders a session-level list: by events (count).
     const sources = [
-      { key: "newsletter", count: 900, pageviewCount: 700, visitors: 120, sessions: 150 },
-      { key: "google", count: 500, pageviewCount: 450, visitors: 300, sessions: 340 },
-      { key: "hn", count: 400, pageviewCount: 380, visitors: 300, sessions: 310 },
-      { key: "bing", count: 400, pageviewCount: 380, visitors: 300, sessions: 310 },
+      {
+        key: "newsletter",
+        count: 900,
+        pageviewCount: 700,
+        visitors: 120,
+        sessions: 150,
+      },
+      {
+        key: "google",
+        count: 500,
+        pageviewCount: 450,
+        visitors: 300,
+        sessions: 340,
+      },
+      {
+        key: "hn",
+        count: 400,
+        pageviewCount: 380,
+        visitors: 300,
+        sessions: 310,
+      },
+      {
+        key: "bing",
+        count: 400,
+        pageviewCount: 380,
+        visitors: 300,
+        sessions: 310,
+      },
       // A row of a newer component version with a flag this view does not know.
-      { key: "github", count: 50, pageviewCount: 40, visitors: 45, sessions: 46, approximate: true },
+      {
+        key: "github",
+        count: 50,
+        pageviewCount: 40,
+        visitors: 45,
+        sessions: 46,
+        approximate: true,
+      },
     ];
-    render(<DashboardView {...dataProps} topLists={{ ...topListsFixture, source: sources }} />);
+    render(
+      <DashboardView
+        {...dataProps}
+        topLists={{ ...topListsFixture, source: sources }}
+      />,
+    );
     // Visitors first; equal visitors by the shown figure (sessions), then by key.
-    expect(keysOf("Sources")).toEqual(["google", "bing", "hn", "newsletter", "github"]);
+    expect(keysOf("Sources")).toEqual([
+      "google",
+      "bing",
+      "hn",
+      "newsletter",
+      "github",
+    ]);
   });
 
   it("sorts the property breakdown by visitors too", () => {
@@ -291,14 +475,23 @@ describe("DashboardView per-panel states", () => {
       />,
     );
     expect(rootOf(container).dataset.state).toBe("data");
-    const referrers = container.querySelector('[data-dimension="referrer"]') as HTMLElement;
+    const referrers = container.querySelector(
+      '[data-dimension="referrer"]',
+    ) as HTMLElement;
     expect(referrers.dataset.state).toBe("error");
-    expect(within(referrers).getByRole("alert").textContent).toContain("Scanned too many documents");
+    expect(within(referrers).getByRole("alert").textContent).toContain(
+      "Scanned too many documents",
+    );
     expect(screen.getAllByRole("alert")).toHaveLength(1);
     expect(screen.queryByRole("table", { name: "Referrers" })).toBeNull();
     expect(screen.getByRole("table", { name: "Top pages" })).toBeTruthy();
-    expect(container.querySelector('[data-metric="visitors"] .ca-kpi-value')!.textContent).toBe("1,234");
-    fireEvent.click(screen.getByRole("button", { name: "Try loading Referrers again" }));
+    expect(
+      container.querySelector('[data-metric="visitors"] .ca-kpi-value')!
+        .textContent,
+    ).toBe("1,234");
+    fireEvent.click(
+      screen.getByRole("button", { name: "Try loading Referrers again" }),
+    );
     expect(onRetryPanel).toHaveBeenCalledExactlyOnceWith("referrer");
   });
 
@@ -309,12 +502,21 @@ describe("DashboardView per-panel states", () => {
         {...dataProps}
         eventName="signup"
         propertyKey="plan"
-        panelErrors={{ kpis: new Error("k"), chart: new Error("c"), realtime: new Error("r"), breakdown: new Error("b") }}
+        panelErrors={{
+          kpis: new Error("k"),
+          chart: new Error("c"),
+          realtime: new Error("r"),
+          breakdown: new Error("b"),
+        }}
         onRetryPanel={onRetryPanel}
       />,
     );
     for (const panel of ["kpis", "chart", "realtime", "property-breakdown"]) {
-      expect(container.querySelector(`[data-panel="${panel}"]`)!.getAttribute("data-state")).toBe("error");
+      expect(
+        container
+          .querySelector(`[data-panel="${panel}"]`)!
+          .getAttribute("data-state"),
+      ).toBe("error");
     }
     expect(screen.getAllByRole("alert")).toHaveLength(4);
     // The tables are untouched.
@@ -325,7 +527,9 @@ describe("DashboardView per-panel states", () => {
       ["Visitors now", "realtime"],
       ["The breakdown", "breakdown"],
     ]) {
-      fireEvent.click(screen.getByRole("button", { name: `Try loading ${label} again` }));
+      fireEvent.click(
+        screen.getByRole("button", { name: `Try loading ${label} again` }),
+      );
       expect(onRetryPanel).toHaveBeenLastCalledWith(panel);
     }
   });
@@ -335,11 +539,20 @@ describe("DashboardView per-panel states", () => {
     // A row the table cannot render: only the pages table fails.
     const broken = [null] as unknown as typeof topListsFixture.page;
     const { container } = render(
-      <DashboardView {...dataProps} topLists={{ ...topListsFixture, page: broken }} chartWidth={600} />,
+      <DashboardView
+        {...dataProps}
+        topLists={{ ...topListsFixture, page: broken }}
+        chartWidth={600}
+      />,
     );
-    expect(screen.getByRole("alert").textContent).toContain("Top pages could not be loaded");
+    expect(screen.getByRole("alert").textContent).toContain(
+      "Top pages could not be loaded",
+    );
     expect(screen.getByRole("table", { name: "Countries" })).toBeTruthy();
-    expect(container.querySelector('[data-metric="visitors"] .ca-kpi-value')!.textContent).toBe("1,234");
+    expect(
+      container.querySelector('[data-metric="visitors"] .ca-kpi-value')!
+        .textContent,
+    ).toBe("1,234");
     vi.restoreAllMocks();
   });
 });

@@ -28,9 +28,22 @@ import {
   type FormattedChange,
 } from "./format.js";
 import type { CustomDates, RangePreset } from "./range.js";
-import { EmptyState, ErrorState, PanelBoundary, PanelError, type DashboardPanel, type SetupHints } from "./states.js";
+import {
+  EmptyState,
+  ErrorState,
+  PanelBoundary,
+  PanelError,
+  type DashboardPanel,
+  type SetupHints,
+} from "./states.js";
 import { ROOT_CLASS, useDashboardStyles } from "./styles.js";
-import { PropertyBreakdown, TOP_CARDS, TOP_TABLES, TopTable, type TopTableConfig } from "./tables.js";
+import {
+  PropertyBreakdown,
+  TOP_CARDS,
+  TOP_TABLES,
+  TopTable,
+  type TopTableConfig,
+} from "./tables.js";
 import type { DashboardCard } from "../component/lib/dimensions.js";
 
 export interface DashboardViewProps {
@@ -115,14 +128,20 @@ export interface VisitorCounting {
 
 /** A range with no events now and none in the previous period: time to show the install hint. */
 export function isEmptyOverview(overview: Overview | undefined): boolean {
-  return overview !== undefined && overview.events === 0 && (overview.previous?.events ?? 0) === 0;
+  return (
+    overview !== undefined &&
+    overview.events === 0 &&
+    (overview.previous?.events ?? 0) === 0
+  );
 }
 
 /** The dashboard as a pure function of its props. */
 export function DashboardView(props: DashboardViewProps) {
   useDashboardStyles();
   const { loading, error } = props;
-  const rootClass = props.className ? `${ROOT_CLASS} ${props.className}` : ROOT_CLASS;
+  const rootClass = props.className
+    ? `${ROOT_CLASS} ${props.className}`
+    : ROOT_CLASS;
   const hasError = error !== undefined && error !== null && error !== false;
   const empty = !loading && !hasError && isEmptyOverview(props.overview);
   return (
@@ -145,9 +164,17 @@ export function DashboardView(props: DashboardViewProps) {
   );
 }
 
-function stateName(props: DashboardViewProps, hasError: boolean, empty: boolean): string {
+function stateName(
+  props: DashboardViewProps,
+  hasError: boolean,
+  empty: boolean,
+): string {
   if (hasError) return "error";
-  if (props.loading || (props.overview === undefined && props.panelErrors?.kpis === undefined)) return "loading";
+  if (
+    props.loading ||
+    (props.overview === undefined && props.panelErrors?.kpis === undefined)
+  )
+    return "loading";
   return empty ? "empty" : "data";
 }
 
@@ -158,9 +185,17 @@ function DashboardHeader(props: DashboardViewProps) {
       <div>
         <h2 className="ca-title">{props.title ?? "Analytics"}</h2>
         <p className="ca-subtitle">
-          {formatRangeLabel(range.from, range.to, timeZone, locale)} ({timeZone})
+          {formatRangeLabel(range.from, range.to, timeZone, locale)} ({timeZone}
+          )
         </p>
-        {props.counting && <CountingNote counting={props.counting} range={range} timeZone={timeZone} locale={locale} />}
+        {props.counting && (
+          <CountingNote
+            counting={props.counting}
+            range={range}
+            timeZone={timeZone}
+            locale={locale}
+          />
+        )}
       </div>
       {props.showRealtime !== false && (
         <PanelBoundary what="Visitors now" resetKey={props.realtime}>
@@ -185,14 +220,22 @@ function DashboardHeader(props: DashboardViewProps) {
 }
 
 /** Which visitor counting the numbers use, and the day it changed when that day is in the range. */
-function CountingNote(props: { counting: VisitorCounting; range: { from: number; to: number }; timeZone: string; locale?: string }) {
+function CountingNote(props: {
+  counting: VisitorCounting;
+  range: { from: number; to: number };
+  timeZone: string;
+  locale?: string;
+}) {
   const { counting, range } = props;
   const mode = counting.visitorIdentity ?? "device";
   const since = counting.visitorIdentitySince;
   const day =
     since === undefined
       ? ""
-      : new Intl.DateTimeFormat(props.locale ?? "en-US", { dateStyle: "medium", timeZone: props.timeZone }).format(since);
+      : new Intl.DateTimeFormat(props.locale ?? "en-US", {
+          dateStyle: "medium",
+          timeZone: props.timeZone,
+        }).format(since);
   return (
     <p className="ca-hint" data-counting={mode}>
       {mode === "cookieless"
@@ -207,7 +250,10 @@ function CountingNote(props: { counting: VisitorCounting; range: { from: number;
 }
 
 /** The retry callback of one panel, when the view has one. */
-function retryOf(props: DashboardViewProps, panel: DashboardPanel): (() => void) | undefined {
+function retryOf(
+  props: DashboardViewProps,
+  panel: DashboardPanel,
+): (() => void) | undefined {
   const onRetryPanel = props.onRetryPanel;
   return onRetryPanel ? () => onRetryPanel(panel) : undefined;
 }
@@ -224,15 +270,37 @@ function RealtimeFigure({
   onRetry?: () => void;
 }) {
   return (
-    <div className="ca-realtime" data-panel="realtime" data-state={error !== undefined ? "error" : realtime === undefined ? "loading" : "data"}>
+    <div
+      className="ca-realtime"
+      data-panel="realtime"
+      data-state={
+        error !== undefined
+          ? "error"
+          : realtime === undefined
+            ? "loading"
+            : "data"
+      }
+    >
       <span className="ca-pulse" aria-hidden="true" />
       {error !== undefined ? (
-        <PanelError error={error} what="Visitors now" onRetry={onRetry} compact />
+        <PanelError
+          error={error}
+          what="Visitors now"
+          onRetry={onRetry}
+          compact
+        />
       ) : realtime === undefined ? (
-        <span className="ca-skeleton" style={{ width: "8em" }} role="img" aria-label="Loading visitors now" />
+        <span
+          className="ca-skeleton"
+          style={{ width: "8em" }}
+          role="img"
+          aria-label="Loading visitors now"
+        />
       ) : (
         <span>
-          <strong className="ca-realtime-value">{formatNumber(realtime.visitors, locale)}</strong>{" "}
+          <strong className="ca-realtime-value">
+            {formatNumber(realtime.visitors, locale)}
+          </strong>{" "}
           {realtime.visitors === 1 ? "visitor" : "visitors"} now
         </span>
       )}
@@ -241,10 +309,17 @@ function RealtimeFigure({
 }
 
 /** The tables to show: each card's open tab, or every table without cards. */
-function shownTables(props: DashboardViewProps): { config: TopTableConfig; card?: (typeof TOP_CARDS)[number] }[] {
+function shownTables(
+  props: DashboardViewProps,
+): { config: TopTableConfig; card?: (typeof TOP_CARDS)[number] }[] {
   const tabs = props.cardTabs;
   if (!tabs) return TOP_TABLES.map((config) => ({ config }));
-  return TOP_CARDS.map((card) => ({ card, config: card.tables.find((t) => t.dimension === tabs[card.card]) ?? card.tables[0] }));
+  return TOP_CARDS.map((card) => ({
+    card,
+    config:
+      card.tables.find((t) => t.dimension === tabs[card.card]) ??
+      card.tables[0],
+  }));
 }
 
 function DashboardReports(props: DashboardViewProps) {
@@ -271,7 +346,11 @@ function DashboardReports(props: DashboardViewProps) {
           data-panel="chart"
           data-state={errors.chart !== undefined ? "error" : undefined}
         >
-          <ChartOrPlaceholder {...props} rows={loading ? undefined : props.timeseries} error={errors.chart} />
+          <ChartOrPlaceholder
+            {...props}
+            rows={loading ? undefined : props.timeseries}
+            error={errors.chart}
+          />
         </section>
       </PanelBoundary>
       <div className="ca-grid">
@@ -287,23 +366,34 @@ function DashboardReports(props: DashboardViewProps) {
                 ? {
                     onSelectKey: selectEvent,
                     selectedKey: props.eventName,
-                    selectLabel: (key: string) => `Break down ${key} by a property`,
+                    selectLabel: (key: string) =>
+                      `Break down ${key} by a property`,
                   }
                 : {})}
             />
           );
           return (
-            <PanelBoundary key={card?.card ?? config.dimension} what={config.title} resetKey={topLists[config.dimension]}>
+            <PanelBoundary
+              key={card?.card ?? config.dimension}
+              what={config.title}
+              resetKey={topLists[config.dimension]}
+            >
               {card && card.tables.length > 1 ? (
                 <div className="ca-top-card" data-card={card.card}>
-                  <div className="ca-tabs" role="group" aria-label={`Show in this card`}>
+                  <div
+                    className="ca-tabs"
+                    role="group"
+                    aria-label={`Show in this card`}
+                  >
                     {card.tables.map((t) => (
                       <button
                         key={t.dimension}
                         type="button"
                         className="ca-tab"
                         aria-pressed={t.dimension === config.dimension}
-                        onClick={() => props.onCardTabChange?.(card.card, t.dimension)}
+                        onClick={() =>
+                          props.onCardTabChange?.(card.card, t.dimension)
+                        }
                       >
                         {t.title}
                       </button>
@@ -318,7 +408,10 @@ function DashboardReports(props: DashboardViewProps) {
           );
         })}
         {props.showPropertyBreakdown !== false && (
-          <PanelBoundary what="Event properties" resetKey={props.propertyBreakdown}>
+          <PanelBoundary
+            what="Event properties"
+            resetKey={props.propertyBreakdown}
+          >
             <PropertyBreakdown
               eventNames={events?.map((row) => row.key)}
               eventName={props.eventName}
@@ -338,15 +431,41 @@ function DashboardReports(props: DashboardViewProps) {
   );
 }
 
-function ChartOrPlaceholder(props: DashboardViewProps & { rows: TimeseriesRow[] | undefined; error?: unknown }) {
+function ChartOrPlaceholder(
+  props: DashboardViewProps & {
+    rows: TimeseriesRow[] | undefined;
+    error?: unknown;
+  },
+) {
   const { rows, chartWidth } = props;
   if (props.error !== undefined) {
-    return <PanelError error={props.error} what="The chart" onRetry={retryOf(props, "chart")} />;
+    return (
+      <PanelError
+        error={props.error}
+        what="The chart"
+        onRetry={retryOf(props, "chart")}
+      />
+    );
   }
-  if (rows === undefined) return <span className="ca-skeleton" style={{ height: 220 }} role="img" aria-label="Loading chart" />;
-  if (rows.length === 0) return <p className="ca-hint">No data for this range.</p>;
+  if (rows === undefined)
+    return (
+      <span
+        className="ca-skeleton"
+        style={{ height: 220 }}
+        role="img"
+        aria-label="Loading chart"
+      />
+    );
+  if (rows.length === 0)
+    return <p className="ca-hint">No data for this range.</p>;
   const chart = (width: number | undefined) => (
-    <TimeseriesChart rows={rows} interval={props.range.interval} timeZone={props.timeZone} locale={props.locale} width={width} />
+    <TimeseriesChart
+      rows={rows}
+      interval={props.range.interval}
+      timeZone={props.timeZone}
+      locale={props.locale}
+      width={width}
+    />
   );
   if (typeof chartWidth !== "object") return chart(chartWidth);
   return (
@@ -361,22 +480,44 @@ interface KpiDefinition {
   metric: keyof OverviewFigures;
   label: string;
   format: (value: number, locale?: string) => string;
-  change: (current: number, previous: number, locale?: string) => FormattedChange;
+  change: (
+    current: number,
+    previous: number,
+    locale?: string,
+  ) => FormattedChange;
 }
 
-const relative = (higherIsBetter: boolean) => (current: number, previous: number, locale?: string) =>
-  formatChange(current, previous, { higherIsBetter, locale });
+const relative =
+  (higherIsBetter: boolean) =>
+  (current: number, previous: number, locale?: string) =>
+    formatChange(current, previous, { higherIsBetter, locale });
 
 /** The KPI cards in display order. Bounce rate compares in points and falling is good. */
 export const KPI_CARDS: readonly KpiDefinition[] = [
-  { metric: "visitors", label: "Visitors", format: formatNumber, change: relative(true) },
-  { metric: "sessions", label: "Sessions", format: formatNumber, change: relative(true) },
-  { metric: "pageviews", label: "Pageviews", format: formatNumber, change: relative(true) },
+  {
+    metric: "visitors",
+    label: "Visitors",
+    format: formatNumber,
+    change: relative(true),
+  },
+  {
+    metric: "sessions",
+    label: "Sessions",
+    format: formatNumber,
+    change: relative(true),
+  },
+  {
+    metric: "pageviews",
+    label: "Pageviews",
+    format: formatNumber,
+    change: relative(true),
+  },
   {
     metric: "bounceRate",
     label: "Bounce rate",
     format: formatPercent,
-    change: (current, previous, locale) => formatPointChange(current, previous, { higherIsBetter: false, locale }),
+    change: (current, previous, locale) =>
+      formatPointChange(current, previous, { higherIsBetter: false, locale }),
   },
   {
     metric: "averageSessionDurationMs",
@@ -405,23 +546,43 @@ function KpiCards({
 }) {
   if (error !== undefined) {
     return (
-      <div className="ca-card ca-kpis-error" data-panel="kpis" data-state="error">
+      <div
+        className="ca-card ca-kpis-error"
+        data-panel="kpis"
+        data-state="error"
+      >
         <PanelError error={error} what="Key figures" onRetry={onRetry} />
       </div>
     );
   }
   return (
-    <ul className="ca-kpis" aria-label="Key figures" aria-busy={overview === undefined || undefined} data-panel="kpis">
+    <ul
+      className="ca-kpis"
+      aria-label="Key figures"
+      aria-busy={overview === undefined || undefined}
+      data-panel="kpis"
+    >
       {KPI_CARDS.map((kpi) => (
         <li key={kpi.metric} className="ca-card" data-metric={kpi.metric}>
           <div className="ca-kpi-label">{kpi.label}</div>
           {overview === undefined ? (
-            <span className="ca-skeleton ca-kpi-value" style={{ width: "60%" }} />
+            <span
+              className="ca-skeleton ca-kpi-value"
+              style={{ width: "60%" }}
+            />
           ) : (
             <>
-              <div className="ca-kpi-value">{kpi.format(overview[kpi.metric], locale)}</div>
+              <div className="ca-kpi-value">
+                {kpi.format(overview[kpi.metric], locale)}
+              </div>
               {overview.previous && (
-                <ChangeBadge change={kpi.change(overview[kpi.metric], overview.previous[kpi.metric], locale)} />
+                <ChangeBadge
+                  change={kpi.change(
+                    overview[kpi.metric],
+                    overview.previous[kpi.metric],
+                    locale,
+                  )}
+                />
               )}
             </>
           )}
@@ -435,7 +596,11 @@ const ARROWS = { up: "↑", down: "↓", flat: "→" } as const;
 
 function ChangeBadge({ change }: { change: FormattedChange }) {
   return (
-    <div className="ca-change" data-sentiment={change.sentiment} title="Compared with the previous period">
+    <div
+      className="ca-change"
+      data-sentiment={change.sentiment}
+      title="Compared with the previous period"
+    >
       <span aria-hidden="true">
         {ARROWS[change.direction]} {change.text}
       </span>

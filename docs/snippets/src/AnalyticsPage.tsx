@@ -3,5 +3,7 @@ import { Dashboard } from "convex-analytics/react";
 import { api } from "../convex/_generated/api";
 
 export function AnalyticsPage({ siteId }: { siteId: string }) {
-  return <Dashboard api={api.analytics} siteId={siteId} timezone="Europe/Berlin" />;
+  return (
+    <Dashboard api={api.analytics} siteId={siteId} timezone="Europe/Berlin" />
+  );
 }

@@ -10,7 +10,10 @@ export interface EmbedBuild {
 }
 
 export async function buildEmbed(): Promise<EmbedBuild> {
-  const path = new URL("../../../scripts/build-embed.mjs", import.meta.url).href;
-  const module = (await import(/* @vite-ignore */ path)) as { buildEmbed: () => Promise<EmbedBuild> };
+  const path = new URL("../../../scripts/build-embed.mjs", import.meta.url)
+    .href;
+  const module = (await import(/* @vite-ignore */ path)) as {
+    buildEmbed: () => Promise<EmbedBuild>;
+  };
   return module.buildEmbed();
 }

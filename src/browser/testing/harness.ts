@@ -26,7 +26,8 @@ export interface SentRequest {
 }
 
 /** What the fake server does with one request: a status (and headers), or a network error. */
-export type Reply = { status: number; headers?: Record<string, string> } | "network-error";
+export type Reply =
+  { status: number; headers?: Record<string, string> } | "network-error";
 
 /**
  * Resets the page: URL, storages, referrer, title and the privacy signals
@@ -46,7 +47,11 @@ export function resetPage(url = "https://shop.example/"): void {
 
 /** Overrides a (possibly read-only) property for the current test. */
 export function setProperty(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, configurable: true, writable: true });
+  Object.defineProperty(target, key, {
+    value,
+    configurable: true,
+    writable: true,
+  });
 }
 
 /**
@@ -54,10 +59,25 @@ export function setProperty(target: object, key: string, value: unknown): void {
  * normal fetches; after they run out every fetch gets 202. `beaconAccepts`
  * decides what sendBeacon returns.
  */
-export function fakeNetwork(replies: Reply[] = [], options: { beaconAccepts?: boolean } = {}) {
+export function fakeNetwork(
+  replies: Reply[] = [],
+  options: { beaconAccepts?: boolean } = {},
+) {
   const sent: SentRequest[] = [];
-  const record = (via: SentRequest["via"], url: string, raw: string, headers: Record<string, string> = {}) => {
-    const request: SentRequest = { via, url, headers, body: JSON.parse(raw), raw, status: 202 };
+  const record = (
+    via: SentRequest["via"],
+    url: string,
+    raw: string,
+    headers: Record<string, string> = {},
+  ) => {
+    const request: SentRequest = {
+      via,
+      url,
+      headers,
+      body: JSON.parse(raw),
+      raw,
+      status: 202,
+    };
     sent.push(request);
     return request;
   };
@@ -67,7 +87,9 @@ export function fakeNetwork(replies: Reply[] = [], options: { beaconAccepts?: bo
       record("keepalive", url, String(init.body));
       return new Response(null, { status: 202 });
     }
-    const request = record("fetch", url, String(init.body), { ...(init.headers as Record<string, string>) });
+    const request = record("fetch", url, String(init.body), {
+      ...(init.headers as Record<string, string>),
+    });
     const reply = replies.shift() ?? { status: 202 };
     request.status = reply == "network-error" ? reply : reply.status;
     if (reply == "network-error") throw new TypeError("Failed to fetch");

@@ -44,7 +44,13 @@ type ContextField =
 export type DimensionScope = "event" | "session" | "entry" | "exit";
 
 /** Dashboard cards, in display order. */
-export const DASHBOARD_CARDS = ["pages", "sources", "locations", "devices", "events"] as const;
+export const DASHBOARD_CARDS = [
+  "pages",
+  "sources",
+  "locations",
+  "devices",
+  "events",
+] as const;
 export type DashboardCard = (typeof DASHBOARD_CARDS)[number];
 
 export type DimensionSpec = {
@@ -63,22 +69,39 @@ export type DimensionSpec = {
   metricLabel: string;
 };
 
-const fromContext = (field: ContextField) => (e: KeyedEvent) => e.context?.[field] || undefined;
+const fromContext = (field: ContextField) => (e: KeyedEvent) =>
+  e.context?.[field] || undefined;
 
 /** Top-list dimensions, in the order the dashboard shows them. */
 export const DIMENSIONS = {
   page: {
-    query: "getTopPages", card: "pages",
+    query: "getTopPages",
+    card: "pages",
     scope: "event",
     keyOf: (e) => (e.type === "pageview" ? e.path : undefined),
     title: "Top pages",
     keyLabel: "Page",
     metricLabel: "Pageviews",
   },
-  entryPage: { query: "getTopEntryPages", card: "pages", scope: "entry", title: "Entry pages", keyLabel: "Page", metricLabel: "Sessions" },
-  exitPage: { query: "getTopExitPages", card: "pages", scope: "exit", title: "Exit pages", keyLabel: "Page", metricLabel: "Sessions" },
+  entryPage: {
+    query: "getTopEntryPages",
+    card: "pages",
+    scope: "entry",
+    title: "Entry pages",
+    keyLabel: "Page",
+    metricLabel: "Sessions",
+  },
+  exitPage: {
+    query: "getTopExitPages",
+    card: "pages",
+    scope: "exit",
+    title: "Exit pages",
+    keyLabel: "Page",
+    metricLabel: "Sessions",
+  },
   hostname: {
-    query: "getTopHostnames", card: "pages",
+    query: "getTopHostnames",
+    card: "pages",
     scope: "event",
     keyOf: fromContext("hostname"),
     title: "Hostnames",
@@ -86,32 +109,123 @@ export const DIMENSIONS = {
     metricLabel: "Events",
   },
   source: {
-    query: "getTopSources", card: "sources",
+    query: "getTopSources",
+    card: "sources",
     scope: "session",
-    keyOf: (e) => e.context?.utmSource || e.context?.source || referrerHost(e.referrer),
+    keyOf: (e) =>
+      e.context?.utmSource || e.context?.source || referrerHost(e.referrer),
     title: "Sources",
     keyLabel: "Source",
     metricLabel: "Sessions",
   },
   referrer: {
-    query: "getTopReferrers", card: "sources",
+    query: "getTopReferrers",
+    card: "sources",
     scope: "session",
     keyOf: (e) => referrerHost(e.referrer),
     title: "Referrers",
     keyLabel: "Referrer",
     metricLabel: "Sessions",
   },
-  medium: { query: "getTopMediums", card: "sources", scope: "session", keyOf: fromContext("utmMedium"), title: "UTM mediums", keyLabel: "Medium", metricLabel: "Sessions" },
-  campaign: { query: "getTopCampaigns", card: "sources", scope: "session", keyOf: fromContext("utmCampaign"), title: "UTM campaigns", keyLabel: "Campaign", metricLabel: "Sessions" },
-  term: { query: "getTopTerms", card: "sources", scope: "session", keyOf: fromContext("utmTerm"), title: "UTM terms", keyLabel: "Term", metricLabel: "Sessions" },
-  content: { query: "getTopContents", card: "sources", scope: "session", keyOf: fromContext("utmContent"), title: "UTM contents", keyLabel: "Content", metricLabel: "Sessions" },
-  event: { query: "getTopEvents", card: "events", scope: "event", keyOf: (e) => e.name, title: "Events", keyLabel: "Event", metricLabel: "Events" },
-  device: { query: "getTopDevices", card: "devices", scope: "session", keyOf: fromContext("device"), title: "Devices", keyLabel: "Device", metricLabel: "Sessions" },
-  browser: { query: "getTopBrowsers", card: "devices", scope: "session", keyOf: fromContext("browser"), title: "Browsers", keyLabel: "Browser", metricLabel: "Sessions" },
-  os: { query: "getTopOs", card: "devices", scope: "session", keyOf: fromContext("os"), title: "Operating systems", keyLabel: "OS", metricLabel: "Sessions" },
-  country: { query: "getTopCountries", card: "locations", scope: "session", keyOf: fromContext("country"), title: "Countries", keyLabel: "Country", metricLabel: "Sessions" },
-  language: { query: "getTopLanguages", card: "locations", scope: "session", keyOf: fromContext("language"), title: "Languages", keyLabel: "Language", metricLabel: "Sessions" },
-  screen: { query: "getTopScreens", card: "devices", scope: "session", keyOf: fromContext("screen"), title: "Screen sizes", keyLabel: "Screen", metricLabel: "Sessions" },
+  medium: {
+    query: "getTopMediums",
+    card: "sources",
+    scope: "session",
+    keyOf: fromContext("utmMedium"),
+    title: "UTM mediums",
+    keyLabel: "Medium",
+    metricLabel: "Sessions",
+  },
+  campaign: {
+    query: "getTopCampaigns",
+    card: "sources",
+    scope: "session",
+    keyOf: fromContext("utmCampaign"),
+    title: "UTM campaigns",
+    keyLabel: "Campaign",
+    metricLabel: "Sessions",
+  },
+  term: {
+    query: "getTopTerms",
+    card: "sources",
+    scope: "session",
+    keyOf: fromContext("utmTerm"),
+    title: "UTM terms",
+    keyLabel: "Term",
+    metricLabel: "Sessions",
+  },
+  content: {
+    query: "getTopContents",
+    card: "sources",
+    scope: "session",
+    keyOf: fromContext("utmContent"),
+    title: "UTM contents",
+    keyLabel: "Content",
+    metricLabel: "Sessions",
+  },
+  event: {
+    query: "getTopEvents",
+    card: "events",
+    scope: "event",
+    keyOf: (e) => e.name,
+    title: "Events",
+    keyLabel: "Event",
+    metricLabel: "Events",
+  },
+  device: {
+    query: "getTopDevices",
+    card: "devices",
+    scope: "session",
+    keyOf: fromContext("device"),
+    title: "Devices",
+    keyLabel: "Device",
+    metricLabel: "Sessions",
+  },
+  browser: {
+    query: "getTopBrowsers",
+    card: "devices",
+    scope: "session",
+    keyOf: fromContext("browser"),
+    title: "Browsers",
+    keyLabel: "Browser",
+    metricLabel: "Sessions",
+  },
+  os: {
+    query: "getTopOs",
+    card: "devices",
+    scope: "session",
+    keyOf: fromContext("os"),
+    title: "Operating systems",
+    keyLabel: "OS",
+    metricLabel: "Sessions",
+  },
+  country: {
+    query: "getTopCountries",
+    card: "locations",
+    scope: "session",
+    keyOf: fromContext("country"),
+    title: "Countries",
+    keyLabel: "Country",
+    metricLabel: "Sessions",
+  },
+  language: {
+    query: "getTopLanguages",
+    card: "locations",
+    scope: "session",
+    keyOf: fromContext("language"),
+    title: "Languages",
+    keyLabel: "Language",
+    metricLabel: "Sessions",
+  },
+  screen: {
+    query: "getTopScreens",
+    card: "devices",
+    scope: "session",
+    keyOf: fromContext("screen"),
+    title: "Screen sizes",
+    keyLabel: "Screen",
+    metricLabel: "Sessions",
+  },
 } as const satisfies Record<string, DimensionSpec>;
 
 export type TopDimension = keyof typeof DIMENSIONS;
@@ -119,15 +233,23 @@ export type TopQueryName = (typeof DIMENSIONS)[TopDimension]["query"];
 
 export const TOP_DIMENSIONS = Object.keys(DIMENSIONS) as TopDimension[];
 
-type ScopeOf<S extends DimensionScope> = { [D in TopDimension]: (typeof DIMENSIONS)[D]["scope"] extends S ? D : never }[TopDimension];
+type ScopeOf<S extends DimensionScope> = {
+  [D in TopDimension]: (typeof DIMENSIONS)[D]["scope"] extends S ? D : never;
+}[TopDimension];
 export type SessionKeyDimension = ScopeOf<"session">;
 export type EventKeyDimension = ScopeOf<"event">;
 
-export const SESSION_KEY_DIMENSIONS = TOP_DIMENSIONS.filter((d) => DIMENSIONS[d].scope === "session") as SessionKeyDimension[];
-export const EVENT_KEY_DIMENSIONS = TOP_DIMENSIONS.filter((d) => DIMENSIONS[d].scope === "event") as EventKeyDimension[];
+export const SESSION_KEY_DIMENSIONS = TOP_DIMENSIONS.filter(
+  (d) => DIMENSIONS[d].scope === "session",
+) as SessionKeyDimension[];
+export const EVENT_KEY_DIMENSIONS = TOP_DIMENSIONS.filter(
+  (d) => DIMENSIONS[d].scope === "event",
+) as EventKeyDimension[];
 
 /** The top-list query serving each dimension. */
-export const TOP_QUERY_NAMES = Object.fromEntries(TOP_DIMENSIONS.map((d) => [d, DIMENSIONS[d].query])) as {
+export const TOP_QUERY_NAMES = Object.fromEntries(
+  TOP_DIMENSIONS.map((d) => [d, DIMENSIONS[d].query]),
+) as {
   [D in TopDimension]: (typeof DIMENSIONS)[D]["query"];
 };
 
@@ -137,6 +259,9 @@ export function isSessionLevel(dimension: TopDimension): boolean {
 }
 
 /** The key `event` gives an event-scope or session-scope dimension. */
-export function keyOfEvent(dimension: EventKeyDimension | SessionKeyDimension, event: KeyedEvent): string | undefined {
+export function keyOfEvent(
+  dimension: EventKeyDimension | SessionKeyDimension,
+  event: KeyedEvent,
+): string | undefined {
   return (DIMENSIONS[dimension] as DimensionSpec).keyOf!(event);
 }

@@ -1,4 +1,10 @@
-import { HOUR_MS, ceilToUtcHour, floorToUtcHour, floorToLocalDay, nextLocalDay } from "./time.js";
+import {
+  HOUR_MS,
+  ceilToUtcHour,
+  floorToUtcHour,
+  floorToLocalDay,
+  nextLocalDay,
+} from "./time.js";
 
 /** A half-open interval of milliseconds. */
 export type Span = { start: number; end: number };
@@ -27,13 +33,18 @@ function planHours(span: Span, plan: RangePlan): void {
     plan.raw.push(span); // inside a single hour
     return;
   }
-  if (span.start < firstHour) plan.raw.push({ start: span.start, end: firstHour });
+  if (span.start < firstHour)
+    plan.raw.push({ start: span.start, end: firstHour });
   for (let h = firstHour; h < endHour; h += HOUR_MS) plan.hours.push(h);
   if (endHour < span.end) plan.raw.push({ start: endHour, end: span.end });
 }
 
 /** Splits `[from, to)` into the cheapest exact mix of rollups and raw events. */
-export function planExactRange(from: number, to: number, timeZone: string): RangePlan {
+export function planExactRange(
+  from: number,
+  to: number,
+  timeZone: string,
+): RangePlan {
   const plan: RangePlan = { days: [], hours: [], raw: [] };
   if (!(to > from)) return plan;
   let day = floorToLocalDay(from, timeZone);
@@ -57,7 +68,10 @@ export function planExactRange(from: number, to: number, timeZone: string): Rang
 }
 
 /** Consecutive runs of bucket starts, so each run is one index range. */
-export function contiguousRuns(starts: number[], step: (s: number) => number): Span[] {
+export function contiguousRuns(
+  starts: number[],
+  step: (s: number) => number,
+): Span[] {
   const runs: Span[] = [];
   for (const s of starts) {
     const last = runs[runs.length - 1];
@@ -76,8 +90,14 @@ export function bucketSpans(
 ): Span[] {
   const spans: Span[] = [];
   if (!(to > from)) return spans;
-  const floor = interval === "hour" ? floorToUtcHour : (t: number) => floorToLocalDay(t, timeZone);
-  const next = interval === "hour" ? (t: number) => t + HOUR_MS : (t: number) => nextLocalDay(t, timeZone);
+  const floor =
+    interval === "hour"
+      ? floorToUtcHour
+      : (t: number) => floorToLocalDay(t, timeZone);
+  const next =
+    interval === "hour"
+      ? (t: number) => t + HOUR_MS
+      : (t: number) => nextLocalDay(t, timeZone);
   for (let b = floor(from); b < to; b = next(b)) {
     spans.push({ start: Math.max(b, from), end: Math.min(next(b), to) });
   }

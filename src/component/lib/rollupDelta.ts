@@ -34,13 +34,25 @@ export function entryKey(dimension: string, key: string): string {
   return dimension === OVERVIEW ? "" : `${dimension}\t${key}`;
 }
 
-export function groupKey(interval: Interval, bucketStart: number, dimension: string): string {
+export function groupKey(
+  interval: Interval,
+  bucketStart: number,
+  dimension: string,
+): string {
   return `${interval}|${bucketStart}|${dimension}`;
 }
 
-export function parseGroupKey(key: string): { interval: Interval; bucketStart: number; dimension: string } {
+export function parseGroupKey(key: string): {
+  interval: Interval;
+  bucketStart: number;
+  dimension: string;
+} {
   const [interval, bucketStart, dimension] = key.split("|");
-  return { interval: interval as Interval, bucketStart: Number(bucketStart), dimension };
+  return {
+    interval: interval as Interval,
+    bucketStart: Number(bucketStart),
+    dimension,
+  };
 }
 
 /**
@@ -64,7 +76,14 @@ export class RollupDeltas {
     const k = entryKey(dimension, key);
     let delta = group.get(k);
     if (!delta) {
-      delta = { events: 0, pageviews: 0, sessions: 0, bounces: 0, durationMs: 0, visitors: new Map() };
+      delta = {
+        events: 0,
+        pageviews: 0,
+        sessions: 0,
+        bounces: 0,
+        durationMs: 0,
+        visitors: new Map(),
+      };
       group.set(k, delta);
     }
     delta.events += counters.events ?? 0;
@@ -94,7 +113,8 @@ export class RollupDeltas {
     visitor?: { hash: number; delta: number },
   ): void {
     this.add("hour", hour, dimension, key, counters, visitor);
-    if (!dayIsItsHours(day)) this.add("day", day, dimension, key, counters, visitor);
+    if (!dayIsItsHours(day))
+      this.add("day", day, dimension, key, counters, visitor);
   }
 }
 
@@ -104,5 +124,12 @@ export function dayIsItsHours(dayStart: number): boolean {
 }
 
 export function isZeroDelta(d: Delta): boolean {
-  return d.events === 0 && d.pageviews === 0 && d.sessions === 0 && d.bounces === 0 && d.durationMs === 0 && d.visitors.size === 0;
+  return (
+    d.events === 0 &&
+    d.pageviews === 0 &&
+    d.sessions === 0 &&
+    d.bounces === 0 &&
+    d.durationMs === 0 &&
+    d.visitors.size === 0
+  );
 }

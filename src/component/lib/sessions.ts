@@ -12,7 +12,12 @@ import {
 export { SESSION_KEY_DIMENSIONS, type SessionKeyDimension };
 export type SessionKeys = Partial<Record<SessionKeyDimension, string>>;
 
-export type SessionBucket = { hour: number; day: number; events: number; pageviews: number };
+export type SessionBucket = {
+  hour: number;
+  day: number;
+  events: number;
+  pageviews: number;
+};
 
 /** Everything about a session that its rollup contribution depends on. */
 export type SessionSummary = SessionKeys & {
@@ -38,7 +43,8 @@ export type SessionEvent = {
 
 export function pickSessionKeys(source: SessionKeys): SessionKeys {
   const keys: SessionKeys = {};
-  for (const dim of SESSION_KEY_DIMENSIONS) if (source[dim] !== undefined) keys[dim] = source[dim];
+  for (const dim of SESSION_KEY_DIMENSIONS)
+    if (source[dim] !== undefined) keys[dim] = source[dim];
   return keys;
 }
 
@@ -46,7 +52,10 @@ function keysOrder(keys: SessionKeys): string {
   return SESSION_KEY_DIMENSIONS.map((d) => keys[d] ?? "").join("\u0000");
 }
 
-export function summarizeEvent(event: SessionEvent, timeZone: string): SessionSummary {
+export function summarizeEvent(
+  event: SessionEvent,
+  timeZone: string,
+): SessionSummary {
   const isPageview = event.type === "pageview";
   const t = event.occurredAt;
   return {
@@ -56,8 +65,17 @@ export function summarizeEvent(event: SessionEvent, timeZone: string): SessionSu
     events: 1,
     pageviews: isPageview ? 1 : 0,
     interactions: event.type === "identify" ? 0 : 1,
-    ...(isPageview ? { entryPath: event.path, entryAt: t, exitPath: event.path, exitAt: t } : {}),
-    buckets: [{ hour: floorToUtcHour(t), day: floorToLocalDay(t, timeZone), events: 1, pageviews: isPageview ? 1 : 0 }],
+    ...(isPageview
+      ? { entryPath: event.path, entryAt: t, exitPath: event.path, exitAt: t }
+      : {}),
+    buckets: [
+      {
+        hour: floorToUtcHour(t),
+        day: floorToLocalDay(t, timeZone),
+        events: 1,
+        pageviews: isPageview ? 1 : 0,
+      },
+    ],
   };
 }
 
@@ -65,9 +83,18 @@ export function summarizeEvent(event: SessionEvent, timeZone: string): SessionSu
  * Combines two parts of one session. Every choice is symmetric (ties are
  * broken by value), so the result does not depend on arrival order.
  */
-export function combineSessions(a: SessionSummary, b: SessionSummary): SessionSummary {
+export function combineSessions(
+  a: SessionSummary,
+  b: SessionSummary,
+): SessionSummary {
   const earlier =
-    a.startAt !== b.startAt ? (a.startAt < b.startAt ? a : b) : keysOrder(a) <= keysOrder(b) ? a : b;
+    a.startAt !== b.startAt
+      ? a.startAt < b.startAt
+        ? a
+        : b
+      : keysOrder(a) <= keysOrder(b)
+        ? a
+        : b;
   const entry = pickPage(a, b, "entry");
   const exit = pickPage(a, b, "exit");
   const buckets = new Map<string, SessionBucket>();
@@ -90,13 +117,20 @@ export function combineSessions(a: SessionSummary, b: SessionSummary): SessionSu
     entryAt: entry?.entryAt,
     exitPath: exit?.exitPath,
     exitAt: exit?.exitAt,
-    buckets: [...buckets.values()].sort((x, y) => x.hour - y.hour || x.day - y.day),
+    buckets: [...buckets.values()].sort(
+      (x, y) => x.hour - y.hour || x.day - y.day,
+    ),
   };
 }
 
-function pickPage(a: SessionSummary, b: SessionSummary, which: "entry" | "exit"): SessionSummary | undefined {
+function pickPage(
+  a: SessionSummary,
+  b: SessionSummary,
+  which: "entry" | "exit",
+): SessionSummary | undefined {
   const at = (s: SessionSummary) => (which === "entry" ? s.entryAt : s.exitAt);
-  const path = (s: SessionSummary) => (which === "entry" ? s.entryPath : s.exitPath) ?? "";
+  const path = (s: SessionSummary) =>
+    (which === "entry" ? s.entryPath : s.exitPath) ?? "";
   const ta = at(a);
   const tb = at(b);
   if (ta === undefined) return tb === undefined ? undefined : b;
@@ -115,9 +149,15 @@ export type SessionPiece<Ref> = { summary: SessionSummary; ref?: Ref };
  * after the session's last event. Existing rows are maximal already, so their
  * inner gaps never exceed the timeout and only their ends matter.
  */
-export function clusterSessions<Ref>(pieces: SessionPiece<Ref>[], timeoutMs: number) {
-  const sorted = [...pieces].sort((a, b) => a.summary.startAt - b.summary.startAt);
-  const clusters: { summary: SessionSummary; refs: Ref[]; pieces: number }[] = [];
+export function clusterSessions<Ref>(
+  pieces: SessionPiece<Ref>[],
+  timeoutMs: number,
+) {
+  const sorted = [...pieces].sort(
+    (a, b) => a.summary.startAt - b.summary.startAt,
+  );
+  const clusters: { summary: SessionSummary; refs: Ref[]; pieces: number }[] =
+    [];
   for (const piece of sorted) {
     const current = clusters[clusters.length - 1];
     if (current && piece.summary.startAt - current.summary.endAt <= timeoutMs) {
@@ -125,7 +165,11 @@ export function clusterSessions<Ref>(pieces: SessionPiece<Ref>[], timeoutMs: num
       current.pieces++;
       if (piece.ref !== undefined) current.refs.push(piece.ref);
     } else {
-      clusters.push({ summary: piece.summary, refs: piece.ref !== undefined ? [piece.ref] : [], pieces: 1 });
+      clusters.push({
+        summary: piece.summary,
+        refs: piece.ref !== undefined ? [piece.ref] : [],
+        pieces: 1,
+      });
     }
   }
   return clusters;
@@ -136,7 +180,11 @@ export function clusterSessions<Ref>(pieces: SessionPiece<Ref>[], timeoutMs: num
  * event minus first, except that a bounce counts 0 (a pageview followed by
  * an identify minutes later is still a bounce, and adds nothing).
  */
-export function sessionDurationMs(session: { startAt: number; endAt: number; interactions: number }): number {
+export function sessionDurationMs(session: {
+  startAt: number;
+  endAt: number;
+  interactions: number;
+}): number {
   return session.interactions <= 1 ? 0 : session.endAt - session.startAt;
 }
 
@@ -156,18 +204,41 @@ export function addSessionContribution(
   const hour = floorToUtcHour(session.startAt);
   const day = floorToLocalDay(session.startAt, timeZone);
   const bounced = session.interactions <= 1;
-  const perSession = { sessions: sign, bounces: bounced ? sign : 0, durationMs: sign * sessionDurationMs(session) };
+  const perSession = {
+    sessions: sign,
+    bounces: bounced ? sign : 0,
+    durationMs: sign * sessionDurationMs(session),
+  };
   const visitor = { hash: visitorHash, delta: sign };
   deltas.addBoth(hour, day, OVERVIEW, "", perSession);
   const pageCounters = { ...perSession, events: sign, pageviews: sign };
-  if (session.entryPath !== undefined) deltas.addBoth(hour, day, "entryPage", session.entryPath, pageCounters, visitor);
-  if (session.exitPath !== undefined) deltas.addBoth(hour, day, "exitPage", session.exitPath, pageCounters, visitor);
+  if (session.entryPath !== undefined)
+    deltas.addBoth(
+      hour,
+      day,
+      "entryPage",
+      session.entryPath,
+      pageCounters,
+      visitor,
+    );
+  if (session.exitPath !== undefined)
+    deltas.addBoth(
+      hour,
+      day,
+      "exitPage",
+      session.exitPath,
+      pageCounters,
+      visitor,
+    );
   for (const dim of SESSION_KEY_DIMENSIONS) {
     const key = session[dim];
     if (key === undefined) continue;
     deltas.addBoth(hour, day, dim, key, perSession);
     for (const bucket of session.buckets) {
-      const counters = { events: sign * bucket.events, pageviews: sign * bucket.pageviews };
+      const counters = {
+        events: sign * bucket.events,
+        pageviews: sign * bucket.pageviews,
+      };
       const byEvent = { hash: visitorHash, delta: sign * bucket.events };
       deltas.addBoth(bucket.hour, bucket.day, dim, key, counters, byEvent);
     }
@@ -188,7 +259,8 @@ export function addEventContribution(
   deltas.addBoth(hour, day, OVERVIEW, "", counters, visitor);
   for (const dimension of EVENT_KEY_DIMENSIONS) {
     const key = keyOfEvent(dimension, event);
-    if (key !== undefined) deltas.addBoth(hour, day, dimension, key, counters, visitor);
+    if (key !== undefined)
+      deltas.addBoth(hour, day, dimension, key, counters, visitor);
   }
 }
 

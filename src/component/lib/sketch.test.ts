@@ -18,7 +18,8 @@ function sketchOf(ids: string[]): Sketch {
   return s;
 }
 
-const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+const ids = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
 test("exact up to the limit, and retractions are exact there", () => {
   const s = sketchOf([...ids("a", EXACT_LIMIT), ...ids("a", 10)]);
@@ -37,17 +38,26 @@ test("encoding round-trips both forms", () => {
   expect(sketchCardinality(decodeSketch(encodeSketch(small)))).toBe(37);
   const big = sketchOf(ids("y", 5_000));
   expect(big.kind).toBe("hll");
-  expect(sketchCardinality(decodeSketch(encodeSketch(big)))).toBe(sketchCardinality(big));
+  expect(sketchCardinality(decodeSketch(encodeSketch(big)))).toBe(
+    sketchCardinality(big),
+  );
 });
 
-test.each([1_001, 2_000, 5_000, 20_000, 60_000, 200_000])("HyperLogLog error under 2%% at %i visitors", (n) => {
-  const estimate = sketchCardinality(sketchOf(ids(`n${n}`, n)));
-  expect(Math.abs(estimate - n) / n).toBeLessThan(0.02);
-});
+test.each([1_001, 2_000, 5_000, 20_000, 60_000, 200_000])(
+  "HyperLogLog error under 2%% at %i visitors",
+  (n) => {
+    const estimate = sketchCardinality(sketchOf(ids(`n${n}`, n)));
+    expect(Math.abs(estimate - n) / n).toBeLessThan(0.02);
+  },
+);
 
 test("merging over buckets counts distinct visitors, never a sum", () => {
   // Three buckets sharing most visitors.
-  const buckets = [ids("v", 300), ids("v", 400).slice(100), ids("v", 500).slice(250)];
+  const buckets = [
+    ids("v", 300),
+    ids("v", 400).slice(100),
+    ids("v", 500).slice(250),
+  ];
   const counter = new DistinctCounter();
   for (const b of buckets) counter.add(sketchOf(b));
   expect(counter.count()).toBe(500);
@@ -55,8 +65,13 @@ test("merging over buckets counts distinct visitors, never a sum", () => {
   const big = new DistinctCounter();
   for (let k = 0; k < 5; k++) big.add(sketchOf(ids("w", 3_000 + k * 2_000)));
   expect(Math.abs(big.count() - 11_000) / 11_000).toBeLessThan(0.02);
-  const merged = mergeSketchInto(sketchOf(ids("m", 800)), sketchOf(ids("m", 1_600)));
-  expect(Math.abs(sketchCardinality(merged) - 1_600) / 1_600).toBeLessThan(0.02);
+  const merged = mergeSketchInto(
+    sketchOf(ids("m", 800)),
+    sketchOf(ids("m", 1_600)),
+  );
+  expect(Math.abs(sketchCardinality(merged) - 1_600) / 1_600).toBeLessThan(
+    0.02,
+  );
 });
 
 test("a retraction landing in another row than its addition still cancels it", () => {
@@ -69,7 +84,9 @@ test("a retraction landing in another row than its addition still cancels it", (
   counter.add(decodeSketch(encodeSketch(retraction)));
   expect(counter.count()).toBe(1);
   // Compaction merging the two rows cancels the pair for good.
-  expect(sketchCardinality(mergeSketchInto(sketchOf(["x", "y"]), retraction))).toBe(1);
+  expect(
+    sketchCardinality(mergeSketchInto(sketchOf(["x", "y"]), retraction)),
+  ).toBe(1);
 });
 
 test("stored exact sketches take about 7 bytes a visitor and keep large and negative counts", () => {
@@ -80,7 +97,9 @@ test("stored exact sketches take about 7 bytes a visitor and keep large and nega
   const encoded = encodeSketch(s);
   expect(encoded.byteLength).toBeLessThanOrEqual(1 + 502 * 7 + 3);
   const back = decodeSketch(encoded);
-  expect(back.kind === "exact" && back.counts.get(hashVisitor("big"))).toBe(1_000_000);
+  expect(back.kind === "exact" && back.counts.get(hashVisitor("big"))).toBe(
+    1_000_000,
+  );
   expect(back.kind === "exact" && back.counts.get(hashVisitor("neg"))).toBe(-3);
   expect(sketchCardinality(back)).toBe(501);
   expect(hashVisitor("anything")).toBeLessThan(2 ** 48);
@@ -89,22 +108,26 @@ test("stored exact sketches take about 7 bytes a visitor and keep large and nega
 describe("stored HyperLogLog forms", () => {
   function hllOf(n: number, seed: string) {
     let s = emptySketch();
-    for (let i = 0; i < n; i++) s = addToSketch(s, hashVisitor(`${seed}-${i}`), 1);
+    for (let i = 0; i < n; i++)
+      s = addToSketch(s, hashVisitor(`${seed}-${i}`), 1);
     return s;
   }
 
-  test.each([1_200, 3_000, 40_000, 2_000_000])("%i visitors round-trip register for register, in 8 KiB plus 3 bytes per register above 14", (n) => {
-    const sketch = hllOf(n, `r${n}`);
-    if (sketch.kind !== "hll") throw new Error("expected a HyperLogLog");
-    const encoded = encodeSketch(sketch);
-    const back = decodeSketch(encoded);
-    expect(back).toEqual(sketch);
-    const high = sketch.registers.filter((r) => r > 14).length;
-    expect(high).toBeLessThan(sketch.registers.length / 100);
-    expect(encoded.byteLength).toBeLessThanOrEqual(8 * 1024 + 1 + 3 * high);
-    // Few visitors: the sparse form, about 3 bytes per visitor.
-    if (n <= 1_200) expect(encoded.byteLength).toBeLessThan(4 * n);
-  });
+  test.each([1_200, 3_000, 40_000, 2_000_000])(
+    "%i visitors round-trip register for register, in 8 KiB plus 3 bytes per register above 14",
+    (n) => {
+      const sketch = hllOf(n, `r${n}`);
+      if (sketch.kind !== "hll") throw new Error("expected a HyperLogLog");
+      const encoded = encodeSketch(sketch);
+      const back = decodeSketch(encoded);
+      expect(back).toEqual(sketch);
+      const high = sketch.registers.filter((r) => r > 14).length;
+      expect(high).toBeLessThan(sketch.registers.length / 100);
+      expect(encoded.byteLength).toBeLessThanOrEqual(8 * 1024 + 1 + 3 * high);
+      // Few visitors: the sparse form, about 3 bytes per visitor.
+      if (n <= 1_200) expect(encoded.byteLength).toBeLessThan(4 * n);
+    },
+  );
 
   test("a register above 14 survives the nibble form", () => {
     const sketch = hllOf(5_000, "high");

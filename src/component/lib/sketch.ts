@@ -81,7 +81,8 @@ function registerOf(hash: number): { index: number; rank: number } {
 /** A HyperLogLog of the visitors whose count is positive. */
 function toHll(counts: Map<number, number>): Uint8Array {
   const registers = new Uint8Array(REGISTERS);
-  for (const [hash, count] of counts) if (count > 0) addHashToRegisters(registers, hash);
+  for (const [hash, count] of counts)
+    if (count > 0) addHashToRegisters(registers, hash);
   return registers;
 }
 
@@ -91,7 +92,11 @@ function addHashToRegisters(registers: Uint8Array, hash: number): void {
 }
 
 /** Adds `delta` references of visitor `hash` (negative retracts). Mutates. */
-export function addToSketch(sketch: Sketch, hash: number, delta: number): Sketch {
+export function addToSketch(
+  sketch: Sketch,
+  hash: number,
+  delta: number,
+): Sketch {
   if (sketch.kind === "hll") {
     if (delta > 0) addHashToRegisters(sketch.registers, hash);
     return sketch;
@@ -120,7 +125,8 @@ export class DistinctCounter {
     }
     this.switchToHll();
     const regs = this.registers!;
-    for (let i = 0; i < REGISTERS; i++) if (regs[i] < sketch.registers[i]) regs[i] = sketch.registers[i];
+    for (let i = 0; i < REGISTERS; i++)
+      if (regs[i] < sketch.registers[i]) regs[i] = sketch.registers[i];
   }
 
   addHash(hash: number, count = 1): void {
@@ -204,7 +210,14 @@ export function encodeSketch(sketch: Sketch): ArrayBuffer {
   for (const [hash, count] of sketch.counts) {
     const hi = Math.floor(hash / 0x1_0000_0000);
     const lo = hash >>> 0;
-    bytes.push(hi >>> 8, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
+    bytes.push(
+      hi >>> 8,
+      hi & 0xff,
+      lo >>> 24,
+      (lo >>> 16) & 0xff,
+      (lo >>> 8) & 0xff,
+      lo & 0xff,
+    );
     let zigzag = count >= 0 ? count * 2 : -count * 2 - 1;
     while (zigzag >= 0x80) {
       bytes.push((zigzag & 0x7f) | 0x80);
@@ -253,10 +266,12 @@ function decodeHll(b: Uint8Array): Sketch {
   const registers = new Uint8Array(REGISTERS);
   let at = 1;
   if (b[0] === TAG_HLL_NIBBLES) {
-    for (let i = 0; i < REGISTERS; i++) registers[i] = (b[1 + (i >>> 1)] >>> (i & 1 ? 4 : 0)) & 0x0f;
+    for (let i = 0; i < REGISTERS; i++)
+      registers[i] = (b[1 + (i >>> 1)] >>> (i & 1 ? 4 : 0)) & 0x0f;
     at = 1 + REGISTERS / 2;
   }
-  for (; at + 2 < b.length; at += 3) registers[(b[at] << 8) | b[at + 1]] = b[at + 2];
+  for (; at + 2 < b.length; at += 3)
+    registers[(b[at] << 8) | b[at + 1]] = b[at + 2];
   return { kind: "hll", registers };
 }
 
@@ -268,7 +283,12 @@ export function decodeSketch(buffer: ArrayBuffer): Sketch {
   const counts = new Map<number, number>();
   let i = 1;
   while (i + 6 < b.length) {
-    const hash = ((b[i] << 8) | b[i + 1]) * 0x1_0000_0000 + ((b[i + 2] << 24) >>> 0) + (b[i + 3] << 16) + (b[i + 4] << 8) + b[i + 5];
+    const hash =
+      ((b[i] << 8) | b[i + 1]) * 0x1_0000_0000 +
+      ((b[i + 2] << 24) >>> 0) +
+      (b[i + 3] << 16) +
+      (b[i + 4] << 8) +
+      b[i + 5];
     i += 6;
     let zigzag = 0;
     let scale = 1;
@@ -287,11 +307,14 @@ export function decodeSketch(buffer: ArrayBuffer): Sketch {
 export function mergeSketchInto(target: Sketch, other: Sketch): Sketch {
   if (other.kind === "exact") {
     let result = target;
-    for (const [hash, count] of other.counts) result = addToSketch(result, hash, count);
+    for (const [hash, count] of other.counts)
+      result = addToSketch(result, hash, count);
     return result;
   }
-  const registers = target.kind === "hll" ? target.registers : toHll(target.counts);
-  for (let i = 0; i < REGISTERS; i++) if (registers[i] < other.registers[i]) registers[i] = other.registers[i];
+  const registers =
+    target.kind === "hll" ? target.registers : toHll(target.counts);
+  for (let i = 0; i < REGISTERS; i++)
+    if (registers[i] < other.registers[i]) registers[i] = other.registers[i];
   return { kind: "hll", registers };
 }
 

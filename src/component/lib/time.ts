@@ -34,7 +34,11 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 
 /** True when `timeZone` is an IANA zone this runtime knows. */
 export function isValidTimeZone(timeZone: string): boolean {
-  if (typeof timeZone !== "string" || timeZone.length === 0 || timeZone.length > 64) {
+  if (
+    typeof timeZone !== "string" ||
+    timeZone.length === 0 ||
+    timeZone.length > 64
+  ) {
     return false;
   }
   try {
@@ -48,7 +52,8 @@ export function isValidTimeZone(timeZone: string): boolean {
 /** The wall-clock fields of instant `t` in `timeZone`. */
 function wallClock(t: number, timeZone: string) {
   const parts = formatterFor(timeZone).formatToParts(new Date(t));
-  const field = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  const field = (type: string) =>
+    Number(parts.find((p) => p.type === type)!.value);
   return {
     year: field("year"),
     month: field("month"),
@@ -62,7 +67,14 @@ function wallClock(t: number, timeZone: string) {
 /** Milliseconds to add to UTC to get wall-clock time in `timeZone` at `t`. */
 export function zoneOffsetMs(t: number, timeZone: string): number {
   const w = wallClock(t, timeZone);
-  const wallAsUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  const wallAsUtc = Date.UTC(
+    w.year,
+    w.month - 1,
+    w.day,
+    w.hour,
+    w.minute,
+    w.second,
+  );
   return wallAsUtc - Math.floor(t / 1000) * 1000;
 }
 
@@ -90,13 +102,15 @@ export function floorToLocalDay(t: number, timeZone: string): number {
 
   const midnightAsUtc = Date.UTC(
     Math.floor(dateKey / 10_000),
-    Math.floor(dateKey / 100) % 100 - 1,
+    (Math.floor(dateKey / 100) % 100) - 1,
     dateKey % 100,
   );
   let guess = midnightAsUtc - zoneOffsetMs(t, timeZone);
   guess = midnightAsUtc - zoneOffsetMs(guess, timeZone);
   const isStart = (s: number) =>
-    s <= t && localDateKey(s, timeZone) === dateKey && localDateKey(s - 1, timeZone) !== dateKey;
+    s <= t &&
+    localDateKey(s, timeZone) === dateKey &&
+    localDateKey(s - 1, timeZone) !== dateKey;
   let start = guess;
   if (!isStart(guess)) {
     // The day began at a DST transition: search (t - 2 days, t] for it.

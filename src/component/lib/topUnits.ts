@@ -28,14 +28,30 @@ export type UnitEntry = UnitCounters & { key: string; sketch?: Sketch };
 export type Unit = { entries: Map<string, UnitEntry>; restMax: number };
 
 /** Counter order in a stored row's flat `values` array. */
-export const VALUE_FIELDS = ["events", "pageviews", "sessions", "bounces", "durationMs", "slack"] as const;
+export const VALUE_FIELDS = [
+  "events",
+  "pageviews",
+  "sessions",
+  "bounces",
+  "durationMs",
+  "slack",
+] as const;
 
 export function emptyUnit(): Unit {
   return { entries: new Map(), restMax: 0 };
 }
 
-function addEntry(target: UnitEntry | undefined, source: UnitEntry, slackIfAbsent: number): UnitEntry {
-  if (!target) return { ...source, slack: source.slack + slackIfAbsent, sketch: source.sketch && cloneSketch(source.sketch) };
+function addEntry(
+  target: UnitEntry | undefined,
+  source: UnitEntry,
+  slackIfAbsent: number,
+): UnitEntry {
+  if (!target)
+    return {
+      ...source,
+      slack: source.slack + slackIfAbsent,
+      sketch: source.sketch && cloneSketch(source.sketch),
+    };
   const sketch =
     source.sketch === undefined
       ? target.sketch
@@ -58,7 +74,9 @@ export function sumEntries(a: UnitEntry, b: UnitEntry): UnitEntry {
 }
 
 function cloneSketch(s: Sketch): Sketch {
-  return s.kind === "exact" ? { kind: "exact", counts: new Map(s.counts) } : { kind: "hll", registers: s.registers.slice() };
+  return s.kind === "exact"
+    ? { kind: "exact", counts: new Map(s.counts) }
+    : { kind: "hll", registers: s.registers.slice() };
 }
 
 /**
@@ -70,16 +88,23 @@ export function mergeUnits(a: Unit, b: Unit): Unit {
   const entries = new Map<string, UnitEntry>();
   for (const [key, entry] of a.entries) {
     const other = b.entries.get(key);
-    entries.set(key, other ? sumEntries(entry, other) : addEntry(undefined, entry, b.restMax));
+    entries.set(
+      key,
+      other ? sumEntries(entry, other) : addEntry(undefined, entry, b.restMax),
+    );
   }
   for (const [key, entry] of b.entries) {
-    if (!a.entries.has(key)) entries.set(key, addEntry(undefined, entry, a.restMax));
+    if (!a.entries.has(key))
+      entries.set(key, addEntry(undefined, entry, a.restMax));
   }
   return { entries, restMax: a.restMax + b.restMax };
 }
 
 /** Events desc, then key asc: the order top lists are ranked in. */
-export function compareRank(a: { key: string; events: number }, b: { key: string; events: number }): number {
+export function compareRank(
+  a: { key: string; events: number },
+  b: { key: string; events: number },
+): number {
   return b.events - a.events || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
@@ -88,13 +113,17 @@ export function compareRank(a: { key: string; events: number }, b: { key: string
  * upper bound. Entries that can no longer hold anything (a retraction of a
  * key the unit had already dropped) vanish. Returns entries in rank order.
  */
-export function truncateUnit(unit: Unit, limit: number): { entries: UnitEntry[]; restMax: number } {
+export function truncateUnit(
+  unit: Unit,
+  limit: number,
+): { entries: UnitEntry[]; restMax: number } {
   const live = [...unit.entries.values()].filter(
     (e) => e.events + e.slack > 0 || e.sessions !== 0 || e.pageviews !== 0,
   );
   live.sort(compareRank);
   let restMax = unit.restMax;
-  for (const dropped of live.slice(limit)) restMax = Math.max(restMax, dropped.events + dropped.slack);
+  for (const dropped of live.slice(limit))
+    restMax = Math.max(restMax, dropped.events + dropped.slack);
   return { entries: live.slice(0, limit), restMax };
 }
 
@@ -157,7 +186,17 @@ export function rankUnits(units: RankUnit[], limit: number): RankResult {
     for (const [key, c] of unit.entries) {
       let t = totals.get(key);
       if (!t) {
-        t = { key, events: 0, pageviews: 0, sessions: 0, bounces: 0, durationMs: 0, slack: 0, maxError: 0, missing: restSum };
+        t = {
+          key,
+          events: 0,
+          pageviews: 0,
+          sessions: 0,
+          bounces: 0,
+          durationMs: 0,
+          slack: 0,
+          maxError: 0,
+          missing: restSum,
+        };
         totals.set(key, t);
       }
       t.events += c.events;
@@ -169,7 +208,9 @@ export function rankUnits(units: RankUnit[], limit: number): RankResult {
       t.missing -= unit.restMax;
     }
   }
-  const all = [...totals.values()].filter((t) => t.events > 0 || t.sessions > 0);
+  const all = [...totals.values()].filter(
+    (t) => t.events > 0 || t.sessions > 0,
+  );
   for (const t of all) t.maxError = t.slack + t.missing;
   all.sort(compareRank);
   const shown = all.slice(0, limit);
@@ -177,9 +218,15 @@ export function rankUnits(units: RankUnit[], limit: number): RankResult {
   let exact = shown.every((t) => t.maxError === 0);
   const last = shown[shown.length - 1];
   for (const h of hidden) {
-    if (last && h.maxError > 0 && compareRank({ key: h.key, events: h.events + h.maxError }, last) < 0) exact = false;
+    if (
+      last &&
+      h.maxError > 0 &&
+      compareRank({ key: h.key, events: h.events + h.maxError }, last) < 0
+    )
+      exact = false;
   }
-  if (last && shown.length === limit && restSum > 0 && restSum >= last.events) exact = false;
+  if (last && shown.length === limit && restSum > 0 && restSum >= last.events)
+    exact = false;
   // Fewer rows than asked for: an unseen key with up to restSum events might belong.
   if (shown.length < limit && restSum > 0) exact = false;
   return {

@@ -1,4 +1,9 @@
-import { addToSketch, emptySketch, encodeSketch, hashVisitor } from "../lib/sketch.js";
+import {
+  addToSketch,
+  emptySketch,
+  encodeSketch,
+  hashVisitor,
+} from "../lib/sketch.js";
 
 /**
  * An encoded visitor sketch of `count` visitors `u<first>`…: past a few
@@ -7,12 +12,17 @@ import { addToSketch, emptySketch, encodeSketch, hashVisitor } from "../lib/sket
  */
 export function visitorSketch(first: number, count: number): ArrayBuffer {
   let sketch = emptySketch();
-  for (let k = 0; k < count; k++) sketch = addToSketch(sketch, hashVisitor(`u${first + k}`), 1);
+  for (let k = 0; k < count; k++)
+    sketch = addToSketch(sketch, hashVisitor(`u${first + k}`), 1);
   return encodeSketch(sketch);
 }
 
 /** Keyed rollup entries, one per page path, all sharing one sketch, and their `bytes` estimate. */
-export function bigKeyedEntries(keys: number, sketch: ArrayBuffer, eventsPerKey = 3) {
+export function bigKeyedEntries(
+  keys: number,
+  sketch: ArrayBuffer,
+  eventsPerKey = 3,
+) {
   const entries = Array.from({ length: keys }, (_, j) => ({
     key: `page\t/p${j}`,
     events: eventsPerKey,
@@ -22,6 +32,9 @@ export function bigKeyedEntries(keys: number, sketch: ArrayBuffer, eventsPerKey 
     durationMs: 0,
     visitors: sketch,
   }));
-  const bytes = entries.reduce((n, e) => n + e.key.length * 2 + 80 + e.visitors.byteLength, 0);
+  const bytes = entries.reduce(
+    (n, e) => n + e.key.length * 2 + 80 + e.visitors.byteLength,
+    0,
+  );
   return { entries, bytes };
 }

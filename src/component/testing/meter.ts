@@ -9,7 +9,13 @@ export type Usage = {
   indexRanges: number;
 };
 
-const totals: Usage = { documentsRead: 0, bytesRead: 0, documentsWritten: 0, bytesWritten: 0, indexRanges: 0 };
+const totals: Usage = {
+  documentsRead: 0,
+  bytesRead: 0,
+  documentsWritten: 0,
+  bytesWritten: 0,
+  indexRanges: 0,
+};
 let installed = false;
 
 /**
@@ -20,7 +26,10 @@ let installed = false;
 function install(): void {
   if (installed) return;
   installed = true;
-  const proto = TransactionMetricsTracker.prototype as unknown as Record<string, (...a: number[]) => void>;
+  const proto = TransactionMetricsTracker.prototype as unknown as Record<
+    string,
+    (...a: number[]) => void
+  >;
   const wrap = (name: string, count: (size: number) => void) => {
     const original = proto[name];
     proto[name] = function (this: unknown, ...args: number[]) {
@@ -41,7 +50,9 @@ function install(): void {
   });
 }
 
-export async function measure<T>(work: () => Promise<T>): Promise<{ result: T; usage: Usage }> {
+export async function measure<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; usage: Usage }> {
   install();
   const before = { ...totals };
   const result = await work();

@@ -7,7 +7,11 @@ import { drain, WRITE_KEY_HASH, type TestInstance } from "./setup.js";
  * Sends batches through ingestBatch at their arrival times (fake clock) and
  * lets aggregation run whenever traffic pauses, as it would in production.
  */
-export async function replay(t: TestInstance, batches: Batch[], drainGapMs = 15 * 60_000) {
+export async function replay(
+  t: TestInstance,
+  batches: Batch[],
+  drainGapMs = 15 * 60_000,
+) {
   const totals = { accepted: 0, duplicate: 0, rejected: 0 };
   for (const [i, batch] of batches.entries()) {
     vi.setSystemTime(batch.arrival);
@@ -16,7 +20,9 @@ export async function replay(t: TestInstance, batches: Batch[], drainGapMs = 15 
       visitorId: batch.visitorId,
       sessionId: batch.sessionId,
       context: batch.context,
-      events: batch.events.map(({ visitorId: _v, sessionId: _s, context: _c, ...e }) => e),
+      events: batch.events.map(
+        ({ visitorId: _v, sessionId: _s, context: _c, ...e }) => e,
+      ),
     });
     totals.accepted += result.accepted;
     totals.duplicate += result.duplicate;

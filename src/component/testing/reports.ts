@@ -4,7 +4,12 @@ import type { Doc } from "../_generated/dataModel.js";
 import { TOP_DIMENSIONS } from "../validators.js";
 import { TOP_QUERY } from "./queries.js";
 import type { TestInstance } from "./setup.js";
-import { truthOverview, truthTop, type SentEvent, type TruthSession } from "./truth.js";
+import {
+  truthOverview,
+  truthTop,
+  type SentEvent,
+  type TruthSession,
+} from "./truth.js";
 
 export type Range = { from: number; to: number };
 
@@ -19,27 +24,56 @@ export type RangeReport = {
 
 const MAX_HOURLY_SPAN_MS = 96 * 3_600_000;
 
-export async function reportFor(t: TestInstance, siteId: string, range: Range): Promise<RangeReport> {
+export async function reportFor(
+  t: TestInstance,
+  siteId: string,
+  range: Range,
+): Promise<RangeReport> {
   const args = { siteId, ...range };
   const overview = await t.query(api.analytics.getOverview, args);
   const hourly =
     range.to - range.from <= MAX_HOURLY_SPAN_MS
-      ? await t.query(api.analytics.getTimeseries, { ...args, interval: "hour" })
+      ? await t.query(api.analytics.getTimeseries, {
+          ...args,
+          interval: "hour",
+        })
       : [];
-  const daily = await t.query(api.analytics.getTimeseries, { ...args, interval: "day" });
+  const daily = await t.query(api.analytics.getTimeseries, {
+    ...args,
+    interval: "day",
+  });
   const top: Record<string, unknown[]> = {};
-  for (const dimension of TOP_DIMENSIONS) top[dimension] = await t.query(TOP_QUERY[dimension], { ...args, limit: 100 });
-  return { range, overview: overview as Record<string, number>, hourly, daily, top };
+  for (const dimension of TOP_DIMENSIONS)
+    top[dimension] = await t.query(TOP_QUERY[dimension], {
+      ...args,
+      limit: 100,
+    });
+  return {
+    range,
+    overview: overview as Record<string, number>,
+    hourly,
+    daily,
+    top,
+  };
 }
 
-export async function reportsFor(t: TestInstance, siteId: string, ranges: Range[]): Promise<RangeReport[]> {
+export async function reportsFor(
+  t: TestInstance,
+  siteId: string,
+  ranges: Range[],
+): Promise<RangeReport[]> {
   const reports: RangeReport[] = [];
   for (const range of ranges) reports.push(await reportFor(t, siteId, range));
   return reports;
 }
 
-function expectCloseTo(actual: Record<string, number>, expected: Record<string, number>, label: string) {
-  for (const [key, value] of Object.entries(expected)) expect(actual[key], `${label} ${key}`).toBeCloseTo(value, 6);
+function expectCloseTo(
+  actual: Record<string, number>,
+  expected: Record<string, number>,
+  label: string,
+) {
+  for (const [key, value] of Object.entries(expected))
+    expect(actual[key], `${label} ${key}`).toBeCloseTo(value, 6);
 }
 
 function expectSeriesMatchesTruth(
@@ -51,32 +85,66 @@ function expectSeriesMatchesTruth(
 ) {
   const ends = [...series.slice(1).map((b) => b.bucketStart), range.to];
   series.forEach((bucket, i) => {
-    const { viewsPerSession: _unused, ...expected } = truthOverview(events, sessions, bucket.bucketStart, ends[i]);
+    const { viewsPerSession: _unused, ...expected } = truthOverview(
+      events,
+      sessions,
+      bucket.bucketStart,
+      ends[i],
+    );
     expectCloseTo(bucket, expected, `${label} bucket ${bucket.bucketStart}`);
   });
 }
 
 /** Checks one report against SPEC §5 computed from the raw events. */
-export function expectReportMatchesTruth(report: RangeReport, events: SentEvent[], sessions: TruthSession[]) {
+export function expectReportMatchesTruth(
+  report: RangeReport,
+  events: SentEvent[],
+  sessions: TruthSession[],
+) {
   const { from, to } = report.range;
   const label = `[${from}, ${to})`;
-  expectCloseTo(report.overview, truthOverview(events, sessions, from, to), `${label} overview`);
-  expectSeriesMatchesTruth(report.hourly, report.range, events, sessions, `${label} hourly`);
-  expectSeriesMatchesTruth(report.daily, report.range, events, sessions, `${label} daily`);
+  expectCloseTo(
+    report.overview,
+    truthOverview(events, sessions, from, to),
+    `${label} overview`,
+  );
+  expectSeriesMatchesTruth(
+    report.hourly,
+    report.range,
+    events,
+    sessions,
+    `${label} hourly`,
+  );
+  expectSeriesMatchesTruth(
+    report.daily,
+    report.range,
+    events,
+    sessions,
+    `${label} daily`,
+  );
   for (const dimension of TOP_DIMENSIONS) {
-    expect(report.top[dimension], `${label} top ${dimension}`).toEqual(truthTop(dimension, events, sessions, from, to, 100));
+    expect(report.top[dimension], `${label} top ${dimension}`).toEqual(
+      truthTop(dimension, events, sessions, from, to, 100),
+    );
   }
 }
 
 /** Rollup rows of a site, stripped of nothing: for before/after identity checks. */
-export async function rollupRows(t: TestInstance, siteId: string): Promise<Doc<"rollupShards">[]> {
+export async function rollupRows(
+  t: TestInstance,
+  siteId: string,
+): Promise<Doc<"rollupShards">[]> {
   return await t.run(async (ctx) =>
-    (await ctx.db.query("rollupShards").collect()).filter((row) => row.siteId === siteId),
+    (await ctx.db.query("rollupShards").collect()).filter(
+      (row) => row.siteId === siteId,
+    ),
   );
 }
 
 /** Distinct shards per (interval, bucketStart, row group). */
-export function shardsPerGroup(rows: Doc<"rollupShards">[]): Map<string, Set<number>> {
+export function shardsPerGroup(
+  rows: Doc<"rollupShards">[],
+): Map<string, Set<number>> {
   const groups = new Map<string, Set<number>>();
   for (const row of rows) {
     const key = `${row.interval}|${row.bucketStart}|${row.dimension}`;

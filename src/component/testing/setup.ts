@@ -6,11 +6,19 @@ import rateLimiter from "@convex-dev/rate-limiter/test";
 import schema from "../schema.js";
 import { api } from "../_generated/api.js";
 
-export const componentModules = import.meta.glob(["../**/*.ts", "!../**/*.test.ts", "!./**"]);
+export const componentModules = import.meta.glob([
+  "../**/*.ts",
+  "!../**/*.test.ts",
+  "!./**",
+]);
 
 /** A convex-test instance with the component as the app, limits enforced. */
 export function setupComponent() {
-  const t = convexTest({ schema, modules: componentModules, transactionLimits: true });
+  const t = convexTest({
+    schema,
+    modules: componentModules,
+    transactionLimits: true,
+  });
   workpool.register(t as never, "aggregationPool");
   rateLimiter.register(t as never, "rateLimiter");
   return t;
@@ -25,7 +33,10 @@ export async function drain(t: TestInstance): Promise<void> {
 
 export const WRITE_KEY_HASH = "a".repeat(64);
 
-export async function createTestSite(t: TestInstance, settings: Record<string, unknown> = {}) {
+export async function createTestSite(
+  t: TestInstance,
+  settings: Record<string, unknown> = {},
+) {
   return await t.mutation(api.sites.createSite, {
     slug: "test-site",
     name: "Test site",

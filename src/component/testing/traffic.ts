@@ -12,10 +12,12 @@ export function prng(seed: number) {
   };
   return {
     next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T,>(items: readonly T[]) => items[Math.floor(next() * items.length)],
+    int: (min: number, max: number) =>
+      min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)],
     /** Skewed towards the first items, like real page popularity. */
-    skewed: <T,>(items: readonly T[]) => items[Math.floor(next() ** 2 * items.length)],
+    skewed: <T>(items: readonly T[]) =>
+      items[Math.floor(next() ** 2 * items.length)],
     chance: (p: number) => next() < p,
   };
 }
@@ -25,7 +27,10 @@ export type Batch = {
   visitorId: string;
   sessionId: string;
   context: Record<string, string>;
-  events: (SentEvent & { eventId?: string; properties?: Record<string, string | number> })[];
+  events: (SentEvent & {
+    eventId?: string;
+    properties?: Record<string, string | number>;
+  })[];
 };
 
 export type TrafficShape = {
@@ -44,7 +49,12 @@ const DEVICES = ["desktop", "mobile", "tablet"];
 const BROWSERS = ["Chrome", "Firefox", "Safari", "Edge"];
 const OSES = ["Windows", "macOS", "Linux", "iOS", "Android"];
 const COUNTRIES = ["DE", "US", "IN", "FR", "BR", "JP"];
-const REFERRERS = ["https://www.google.com/search?q=x", "https://news.ycombinator.com/item", "https://twitter.com/a", "https://github.com/o/r"];
+const REFERRERS = [
+  "https://www.google.com/search?q=x",
+  "https://news.ycombinator.com/item",
+  "https://twitter.com/a",
+  "https://github.com/o/r",
+];
 const TRACK_NAMES = ["signup", "click", "download"];
 
 /**
@@ -55,7 +65,9 @@ const TRACK_NAMES = ["signup", "click", "download"];
  */
 export function generateTraffic(shape: TrafficShape): Batch[] {
   const r = prng(shape.seed);
-  const paths = Array.from({ length: shape.paths ?? 20 }, (_, i) => (i === 0 ? "/" : `/page-${i}`));
+  const paths = Array.from({ length: shape.paths ?? 20 }, (_, i) =>
+    i === 0 ? "/" : `/page-${i}`,
+  );
   const span = shape.days * 86_400_000;
   const batches: Batch[] = [];
   let clock = 0;
@@ -71,16 +83,24 @@ export function generateTraffic(shape: TrafficShape): Batch[] {
         os: r.pick(OSES),
         country: r.pick(COUNTRIES),
         language: r.pick(["en-US", "de-DE", "fr-FR"]),
-        ...(r.chance(0.9) ? { screen: r.pick(["mobile", "tablet", "desktop"]) } : {}),
-        ...(r.chance(0.8) ? { hostname: r.pick(["example.com", "app.example.com"]) } : {}),
+        ...(r.chance(0.9)
+          ? { screen: r.pick(["mobile", "tablet", "desktop"]) }
+          : {}),
+        ...(r.chance(0.8)
+          ? { hostname: r.pick(["example.com", "app.example.com"]) }
+          : {}),
       };
       const utm: Record<string, string> = r.chance(0.2)
         ? {
             utmSource: r.pick(["newsletter", "ads"]),
             utmMedium: r.pick(["email", "cpc"]),
             utmCampaign: r.pick(["spring", "launch"]),
-            ...(r.chance(0.5) ? { utmTerm: r.pick(["analytics", "convex"]) } : {}),
-            ...(r.chance(0.5) ? { utmContent: r.pick(["hero", "footer"]) } : {}),
+            ...(r.chance(0.5)
+              ? { utmTerm: r.pick(["analytics", "convex"]) }
+              : {}),
+            ...(r.chance(0.5)
+              ? { utmContent: r.pick(["hero", "footer"]) }
+              : {}),
           }
         : {};
       const referrer = r.chance(0.4) ? r.pick(REFERRERS) : undefined;
@@ -92,11 +112,17 @@ export function generateTraffic(shape: TrafficShape): Batch[] {
       const events: Batch["events"] = [];
       for (let k = 0; k < count; k++) {
         // Mostly short gaps; sometimes longer than the 30-minute timeout.
-        t += k === 0 ? 0 : r.chance(0.05) ? r.int(31, 90) * 60_000 : r.int(5, 600) * 1000;
+        t +=
+          k === 0
+            ? 0
+            : r.chance(0.05)
+              ? r.int(31, 90) * 60_000
+              : r.int(5, 600) * 1000;
         t += ++clock % 997; // keep instants distinct within a session
         const kind = bounceThenIdentify ? (k === 0 ? 0 : 1) : r.next();
         if (bounceThenIdentify && k === 1) t += r.int(2, 20) * 60_000;
-        const type = kind < 0.72 ? "pageview" : kind < 0.92 ? "track" : "identify";
+        const type =
+          kind < 0.72 ? "pageview" : kind < 0.92 ? "track" : "identify";
         const name = type === "track" ? r.pick(TRACK_NAMES) : type;
         events.push({
           visitorId,
@@ -106,11 +132,22 @@ export function generateTraffic(shape: TrafficShape): Batch[] {
           path: type === "pageview" ? r.skewed(paths) : undefined,
           referrer: k === 0 ? referrer : undefined,
           occurredAt: t,
-          ...(type === "track" ? { properties: { plan: r.pick(["free", "pro", "team"]), step: r.int(1, 3) } } : {}),
-          ...(type === "identify" ? { userId: `user-${v}`, properties: { tier: "gold" } } : {}),
+          ...(type === "track"
+            ? {
+                properties: {
+                  plan: r.pick(["free", "pro", "team"]),
+                  step: r.int(1, 3),
+                },
+              }
+            : {}),
+          ...(type === "identify"
+            ? { userId: `user-${v}`, properties: { tier: "gold" } }
+            : {}),
         } as Batch["events"][number]);
       }
-      batches.push(...splitIntoBatches(r, events, { ...context, ...utm }, shape));
+      batches.push(
+        ...splitIntoBatches(r, events, { ...context, ...utm }, shape),
+      );
     }
   }
   return batches.sort((a, b) => a.arrival - b.arrival);
@@ -123,18 +160,39 @@ function splitIntoBatches(
   shape: TrafficShape,
 ): Batch[] {
   const out: Batch[] = [];
-  const { utmSource: _a, utmMedium: _b, utmCampaign: _c, utmTerm: _d, utmContent: _e, ...plainContext } = firstContext;
-  for (let i = 0; i < events.length; ) {
+  const {
+    utmSource: _a,
+    utmMedium: _b,
+    utmCampaign: _c,
+    utmTerm: _d,
+    utmContent: _e,
+    ...plainContext
+  } = firstContext;
+  for (let i = 0; i < events.length;) {
     const size = r.int(1, 5);
     const slice = events.slice(i, i + size);
     const withIds = r.chance(shape.retryShare ?? 0.1);
-    const batchEvents = slice.map((e, j) => ({ ...e, ...(withIds ? { eventId: `${e.sessionId}-${i + j}` } : {}) }));
+    const batchEvents = slice.map((e, j) => ({
+      ...e,
+      ...(withIds ? { eventId: `${e.sessionId}-${i + j}` } : {}),
+    }));
     const lastAt = slice[slice.length - 1].occurredAt;
     const late = r.chance(shape.lateBatchShare ?? 0.1);
-    const arrival = lastAt + (late ? r.int(1, 6) * 3_600_000 + r.int(0, 59) * 60_000 : r.int(50, 3000));
-    const batch = { arrival, visitorId: slice[0].visitorId, sessionId: slice[0].sessionId, context: i === 0 ? firstContext : plainContext, events: batchEvents };
+    const arrival =
+      lastAt +
+      (late
+        ? r.int(1, 6) * 3_600_000 + r.int(0, 59) * 60_000
+        : r.int(50, 3000));
+    const batch = {
+      arrival,
+      visitorId: slice[0].visitorId,
+      sessionId: slice[0].sessionId,
+      context: i === 0 ? firstContext : plainContext,
+      events: batchEvents,
+    };
     out.push(batch);
-    if (withIds && r.chance(0.5)) out.push({ ...batch, arrival: arrival + r.int(1, 20) * 1000 });
+    if (withIds && r.chance(0.5))
+      out.push({ ...batch, arrival: arrival + r.int(1, 20) * 1000 });
     i += size;
   }
   return out;

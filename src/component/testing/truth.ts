@@ -36,7 +36,9 @@ function hostOf(referrer?: string): string | undefined {
   }
 }
 
-export function sessionKeysOf(e: SentEvent): Record<string, string | undefined> {
+export function sessionKeysOf(
+  e: SentEvent,
+): Record<string, string | undefined> {
   const c = e.context ?? {};
   const host = hostOf(e.referrer);
   return {
@@ -56,7 +58,10 @@ export function sessionKeysOf(e: SentEvent): Record<string, string | undefined> 
 }
 
 /** Splits each client session on gaps longer than the timeout. */
-export function buildSessions(events: SentEvent[], timeoutMs: number): TruthSession[] {
+export function buildSessions(
+  events: SentEvent[],
+  timeoutMs: number,
+): TruthSession[] {
   const byClient = new Map<string, SentEvent[]>();
   for (const e of events) {
     const k = `${e.visitorId}|${e.sessionId}`;
@@ -95,7 +100,12 @@ export function buildSessions(events: SentEvent[], timeoutMs: number): TruthSess
 
 const inRange = (t: number, from: number, to: number) => t >= from && t < to;
 
-export function truthOverview(events: SentEvent[], sessions: TruthSession[], from: number, to: number) {
+export function truthOverview(
+  events: SentEvent[],
+  sessions: TruthSession[],
+  from: number,
+  to: number,
+) {
   const inside = events.filter((e) => inRange(e.occurredAt, from, to));
   const started = sessions.filter((s) => inRange(s.start, from, to));
   const pageviews = inside.filter((e) => e.type === "pageview").length;
@@ -107,20 +117,45 @@ export function truthOverview(events: SentEvent[], sessions: TruthSession[], fro
     visitors: new Set(inside.map((e) => e.visitorId)).size,
     bounceRate: n ? started.filter((s) => s.bounced).length / n : 0,
     // Bounces count 0, whatever time passed between their events (README, "Metric definitions").
-    averageSessionDurationMs: n ? started.reduce((sum, s) => sum + (s.bounced ? 0 : s.end - s.start), 0) / n : 0,
+    averageSessionDurationMs: n
+      ? started.reduce((sum, s) => sum + (s.bounced ? 0 : s.end - s.start), 0) /
+        n
+      : 0,
     viewsPerSession: n ? pageviews / n : 0,
   };
 }
 
-export type TruthRow = { key: string; count: number; pageviewCount: number; visitors: number; sessions?: number };
+export type TruthRow = {
+  key: string;
+  count: number;
+  pageviewCount: number;
+  visitors: number;
+  sessions?: number;
+};
 
 function rank(rows: TruthRow[], limit: number): TruthRow[] {
   return rows
-    .sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .sort(
+      (a, b) =>
+        b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+    )
     .slice(0, limit);
 }
 
-const SESSION_DIMS = ["referrer", "source", "medium", "campaign", "term", "content", "device", "browser", "os", "country", "language", "screen"];
+const SESSION_DIMS = [
+  "referrer",
+  "source",
+  "medium",
+  "campaign",
+  "term",
+  "content",
+  "device",
+  "browser",
+  "os",
+  "country",
+  "language",
+  "screen",
+];
 /** Per-event dimensions: the key an event counts under. */
 const EVENT_DIMS: Record<string, (e: SentEvent) => string | undefined> = {
   page: (e) => (e.type === "pageview" ? e.path : undefined),
@@ -129,7 +164,12 @@ const EVENT_DIMS: Record<string, (e: SentEvent) => string | undefined> = {
 };
 
 /** Every dimension this oracle knows; the differential tests check it covers the component's registry. */
-export const TRUTH_DIMENSIONS = ["entryPage", "exitPage", ...Object.keys(EVENT_DIMS), ...SESSION_DIMS];
+export const TRUTH_DIMENSIONS = [
+  "entryPage",
+  "exitPage",
+  ...Object.keys(EVENT_DIMS),
+  ...SESSION_DIMS,
+];
 
 export function truthTop(
   dimension: string,
@@ -139,10 +179,22 @@ export function truthTop(
   to: number,
   limit: number,
 ): TruthRow[] {
-  const rows = new Map<string, { count: number; pageviews: number; visitors: Set<string>; sessions: number }>();
+  const rows = new Map<
+    string,
+    {
+      count: number;
+      pageviews: number;
+      visitors: Set<string>;
+      sessions: number;
+    }
+  >();
   const row = (key: string) => {
     let r = rows.get(key);
-    if (!r) rows.set(key, (r = { count: 0, pageviews: 0, visitors: new Set(), sessions: 0 }));
+    if (!r)
+      rows.set(
+        key,
+        (r = { count: 0, pageviews: 0, visitors: new Set(), sessions: 0 }),
+      );
     return r;
   };
   if (dimension in EVENT_DIMS) {

@@ -1,6 +1,12 @@
 /** Report data for the dashboard's tests (not shipped: excluded from the build). */
 import { makeFunctionReference } from "convex/server";
-import type { Overview, Realtime, TimeseriesRow, TopDimension, TopRow } from "../../component/validators.js";
+import type {
+  Overview,
+  Realtime,
+  TimeseriesRow,
+  TopDimension,
+  TopRow,
+} from "../../component/validators.js";
 import { TOP_QUERY_NAMES } from "../../component/lib/dimensions.js";
 import type { AnalyticsDashboardApi } from "../api.js";
 
@@ -33,11 +39,23 @@ export const emptyOverview: Overview = {
   bounceRate: 0,
   averageSessionDurationMs: 0,
   viewsPerSession: 0,
-  previous: { events: 0, pageviews: 0, sessions: 0, visitors: 0, bounceRate: 0, averageSessionDurationMs: 0, viewsPerSession: 0 },
+  previous: {
+    events: 0,
+    pageviews: 0,
+    sessions: 0,
+    visitors: 0,
+    bounceRate: 0,
+    averageSessionDurationMs: 0,
+    viewsPerSession: 0,
+  },
 };
 
 /** Hourly rows starting at `start`, with visitors rising 10, 20, 30, … */
-export function timeseriesFixture(start: number, count = 6, stepMs = HOUR): TimeseriesRow[] {
+export function timeseriesFixture(
+  start: number,
+  count = 6,
+  stepMs = HOUR,
+): TimeseriesRow[] {
   return Array.from({ length: count }, (_, index) => ({
     bucketStart: start + index * stepMs,
     events: (index + 1) * 40,
@@ -49,7 +67,12 @@ export function timeseriesFixture(start: number, count = 6, stepMs = HOUR): Time
   }));
 }
 
-const row = (key: string, count: number, visitors: number, sessions?: number): TopRow => ({
+const row = (
+  key: string,
+  count: number,
+  visitors: number,
+  sessions?: number,
+): TopRow => ({
   key,
   count,
   pageviewCount: count,
@@ -58,7 +81,11 @@ const row = (key: string, count: number, visitors: number, sessions?: number): T
 });
 
 export const topListsFixture: Record<TopDimension, TopRow[]> = {
-  page: [row("/", 2_000, 900), row("/pricing", 1_100, 640), row("/docs/getting-started", 400, 300)],
+  page: [
+    row("/", 2_000, 900),
+    row("/pricing", 1_100, 640),
+    row("/docs/getting-started", 400, 300),
+  ],
   entryPage: [row("/", 800, 700, 800)],
   exitPage: [row("/pricing", 500, 450, 500)],
   referrer: [row("news.ycombinator.com", 900, 300, 320)],
@@ -92,6 +119,9 @@ export function fakeAnalyticsApi(): AnalyticsDashboardApi {
     "getRealtime",
   ] as const;
   return Object.fromEntries(
-    names.map((name) => [name, makeFunctionReference<"query">(`analytics:${name}`)]),
+    names.map((name) => [
+      name,
+      makeFunctionReference<"query">(`analytics:${name}`),
+    ]),
   ) as unknown as AnalyticsDashboardApi;
 }
