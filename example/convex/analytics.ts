@@ -6,6 +6,7 @@ import { requireAnalyticsAdmin } from "./auth";
 export const {
   getOverview,
   getTimeseries,
+  getLiveReport,
   getTopPages,
   getTopEntryPages,
   getTopExitPages,

@@ -9,8 +9,13 @@ import type { QueryCtx } from "./_generated/server.js";
 import { sketchesOfKeys, type TopsRow, rankUnitOf } from "./compactStore.js";
 import { planExactRange, type RangePlan } from "./lib/rangePlan.js";
 import { OVERVIEW, rowGroupOf } from "./lib/rollupDelta.js";
-import { DistinctCounter, decodeSketch } from "./lib/sketch.js";
-import { KeyedTotals, overviewFigures, RangeTotals } from "./lib/totals.js";
+import { DistinctCounter, decodeSketch, encodeSketch } from "./lib/sketch.js";
+import {
+  KeyedTotals,
+  overviewFigures,
+  RangeTotals,
+  type OverviewParts,
+} from "./lib/totals.js";
 import { rankUnits, type RankUnit, type Unit } from "./lib/topUnits.js";
 import { RawBudget, addRawSpan } from "./rawEdges.js";
 import {
@@ -80,6 +85,16 @@ async function visitorsOf(
   g: Gathered,
   keys: string[],
 ): Promise<Map<string, number>> {
+  const counters = await visitorCountersOf(ctx, g, keys);
+  return new Map(keys.map((k) => [k, counters.get(k)!.count()]));
+}
+
+/** The merged visitor sketches of each of `keys` over everything gathered. */
+async function visitorCountersOf(
+  ctx: QueryCtx,
+  g: Gathered,
+  keys: string[],
+): Promise<Map<string, DistinctCounter>> {
   const counters = new Map(keys.map((k) => [k, new DistinctCounter()]));
   for (const row of g.unitRows) {
     for (const [key, encoded] of await sketchesOfKeys(ctx, row, keys))
@@ -92,7 +107,7 @@ async function visitorsOf(
     const raw = g.raw.get(key);
     if (raw) raw.addVisitorsTo(counter);
   }
-  return new Map(keys.map((k) => [k, counters.get(k)!.count()]));
+  return counters;
 }
 
 export type RankedRow = {
@@ -134,6 +149,18 @@ export async function rankedKeys(
   };
 }
 
+/** The summed overview counters of everything gathered. */
+function overviewTotals(g: Gathered): RangeTotals {
+  const totals = new RangeTotals();
+  for (const row of g.unitRows)
+    totals.addCounters(rankUnitOf(row).entries.get("") ?? {});
+  const live = g.live?.entries.get("");
+  if (live) totals.addCounters(live);
+  const raw = g.raw.get("");
+  if (raw) totals.addCounters(raw);
+  return totals;
+}
+
 /** The overview figures of one planned range. */
 async function overviewOfSources(
   ctx: QueryCtx,
@@ -142,14 +169,9 @@ async function overviewOfSources(
   budget: RawBudget,
 ) {
   const g = await gather(ctx, site, sources, OVERVIEW, budget);
-  const totals = new RangeTotals();
-  for (const row of g.unitRows)
-    totals.addCounters(rankUnitOf(row).entries.get("") ?? {});
+  const figures = overviewFigures(overviewTotals(g));
   const live = g.live?.entries.get("");
-  if (live) totals.addCounters(live);
   const raw = g.raw.get("");
-  if (raw) totals.addCounters(raw);
-  const figures = overviewFigures(totals);
   // One compact unit and nothing else: its stored visitor count is exact already.
   const single =
     g.unitRows.length === 1 && !live && !raw
@@ -157,6 +179,36 @@ async function overviewOfSources(
       : undefined;
   figures.visitors = single ?? (await visitorsOf(ctx, g, [""])).get("")!;
   return figures;
+}
+
+/**
+ * `[from, to)`'s counters with its visitors as one sketch, for combining
+ * with a disjoint part of a wider range elsewhere (the dashboard's live split).
+ */
+export async function overviewPartsOf(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  from: number,
+  to: number,
+  mark: Watermark,
+): Promise<OverviewParts> {
+  const sources = planSources(
+    planExactRange(from, to, site.timezone),
+    mark,
+    site.timezone,
+  );
+  const g = await gather(ctx, site, sources, OVERVIEW, new RawBudget());
+  const { events, pageviews, sessions, bounces, durationMs } =
+    overviewTotals(g);
+  const visitors = (await visitorCountersOf(ctx, g, [""])).get("")!;
+  return {
+    events,
+    pageviews,
+    sessions,
+    bounces,
+    durationMs,
+    visitors: encodeSketch(visitors.toSketch()),
+  };
 }
 
 export async function overviewOf(

@@ -170,9 +170,24 @@ const overviewFields = {
 export const vOverviewFigures = v.object(overviewFields);
 export type OverviewFigures = Infer<typeof vOverviewFigures>;
 
+/**
+ * A range's counters with its visitors as an opaque sketch: disjoint parts
+ * of one range combine exactly (README, "A dashboard left open").
+ */
+export const vOverviewParts = v.object({
+  events: v.number(),
+  pageviews: v.number(),
+  sessions: v.number(),
+  bounces: v.number(),
+  durationMs: v.number(),
+  visitors: v.bytes(),
+});
+
 export const vOverview = v.object({
   ...overviewFields,
   previous: v.optional(vOverviewFigures),
+  /** With `parts: true`: the range's counters and visitor sketch. */
+  parts: v.optional(vOverviewParts),
 });
 export type Overview = Infer<typeof vOverview>;
 
@@ -183,6 +198,21 @@ export const vTimeseriesRow = v.object({
   ...bucketFields,
 });
 export type TimeseriesRow = Infer<typeof vTimeseriesRow>;
+
+/**
+ * What changes while a dashboard is open: everything from `since` (the
+ * first hour compaction has not settled yet) to the range's end. Queries up
+ * to `since` re-run only when compaction settles another hour.
+ */
+export const vLiveReport = v.object({
+  since: v.number(),
+  /** Counters and visitors of `[since, to)`. */
+  parts: vOverviewParts,
+  /** The live chart buckets: every bucket from `timeseriesFrom` (a bucket start, or `from`) to `to`. */
+  timeseriesFrom: v.number(),
+  timeseries: v.array(vTimeseriesRow),
+});
+export type LiveReport = Infer<typeof vLiveReport>;
 
 export const vTopRow = v.object({
   key: v.string(),
@@ -341,8 +371,16 @@ const TOP_LIST_QUERIES = Object.fromEntries(
  */
 export const REPORT_QUERIES = {
   getOverview: {
-    args: { ...vRangeArgs, compare: v.optional(v.boolean()) },
+    args: {
+      ...vRangeArgs,
+      compare: v.optional(v.boolean()),
+      parts: v.optional(v.boolean()),
+    },
     returns: vOverview,
+  },
+  getLiveReport: {
+    args: { ...vRangeArgs, interval: vInterval },
+    returns: vLiveReport,
   },
   getTimeseries: {
     args: { ...vRangeArgs, interval: vInterval },

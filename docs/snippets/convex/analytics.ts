@@ -18,6 +18,7 @@ async function auth(ctx: { auth: Auth }, { operation }: AuthOperation) {
 export const {
   getOverview,
   getTimeseries,
+  getLiveReport,
   getRealtime,
   getBotCounts,
   getEventPropertyBreakdown,

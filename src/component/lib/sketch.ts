@@ -144,6 +144,22 @@ export class DistinctCounter {
     if (this.exact) return countPositive(this.exact);
     return Math.round(estimateHll(this.registers!));
   }
+
+  /**
+   * Everything added, as one sketch that can be merged again elsewhere (the
+   * dashboard merges a range's settled and live parts). Signed counts are
+   * kept while exact, so a retraction in one part still cancels the other's.
+   */
+  toSketch(): Sketch {
+    if (this.registers)
+      return { kind: "hll", registers: this.registers.slice() };
+    const counts = new Map<number, number>();
+    for (const [hash, count] of this.exact!)
+      if (count !== 0) counts.set(hash, count);
+    return countPositive(counts) > EXACT_LIMIT
+      ? { kind: "hll", registers: toHll(counts) }
+      : { kind: "exact", counts };
+  }
 }
 
 function countPositive(counts: Map<number, number>): number {

@@ -54,17 +54,53 @@ export class RangeTotals implements Counters {
   }
 }
 
-/** The figures of SPEC §5 derived from a range's totals. */
+/** The figures of the README's "Metric definitions" derived from a range's totals. */
 export function overviewFigures(t: RangeTotals) {
+  return figuresOf(t, t.visitors());
+}
+
+function figuresOf(t: Counters, visitors: number) {
   return {
     events: t.events,
     pageviews: t.pageviews,
     sessions: t.sessions,
-    visitors: t.visitors(),
+    visitors,
     bounceRate: t.sessions > 0 ? t.bounces / t.sessions : 0,
     averageSessionDurationMs: t.sessions > 0 ? t.durationMs / t.sessions : 0,
     viewsPerSession: t.sessions > 0 ? t.pageviews / t.sessions : 0,
   };
+}
+
+/**
+ * One range's counters with its visitors as an encoded sketch: the form in
+ * which disjoint parts of a range (settled history and the live hours) are
+ * sent apart and combined where they are shown.
+ */
+export type OverviewParts = Counters & { visitors: ArrayBuffer };
+
+/**
+ * The overview figures of the union of disjoint ranges, from their parts:
+ * counters add up, visitors are merged as sketches, so a visitor seen in two
+ * parts counts once (README, "A dashboard left open").
+ */
+export function figuresOfParts(parts: OverviewParts[]) {
+  const sum: Counters = {
+    events: 0,
+    pageviews: 0,
+    sessions: 0,
+    bounces: 0,
+    durationMs: 0,
+  };
+  const visitors = new DistinctCounter();
+  for (const part of parts) {
+    sum.events += part.events;
+    sum.pageviews += part.pageviews;
+    sum.sessions += part.sessions;
+    sum.bounces += part.bounces;
+    sum.durationMs += part.durationMs;
+    visitors.add(decodeSketch(part.visitors));
+  }
+  return figuresOf(sum, visitors.count());
 }
 
 /** Totals per key, created on first use. */
