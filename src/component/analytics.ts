@@ -29,6 +29,7 @@ import {
   REPORT_QUERIES,
   TOP_QUERY_NAMES,
   type Interval,
+  type Overview,
   type TopDimension,
   type TopRow,
 } from "./validators.js";
@@ -49,7 +50,10 @@ function checkRange(from: number, to: number): void {
 /** Headline figures for `[from, to)`; with `compare`, also the preceding range of equal length. */
 export const getOverview = query({
   ...REPORT_QUERIES.getOverview,
-  handler: async (ctx, { siteId, from, to, compare, parts }) => {
+  handler: async (
+    ctx,
+    { siteId, from, to, compare, parts },
+  ): Promise<Overview> => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
     const current = parts

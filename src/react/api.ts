@@ -20,6 +20,7 @@ import type {
   TopDimension,
   TopRow,
   Interval,
+  LiveReport,
 } from "../component/validators.js";
 import { TOP_QUERY_NAMES } from "../component/validators.js";
 import type { TopQueryName } from "../component/lib/dimensions.js";
@@ -69,7 +70,19 @@ export type DrillDownQuery<Row> = PublicQuery<
 export type TopListQueries = { [Q in TopQueryName]: TopListQuery };
 
 export interface AnalyticsDashboardApi extends TopListQueries {
-  getOverview: PublicQuery<RangeQueryArgs & { compare?: boolean }, Overview>;
+  getOverview: PublicQuery<
+    RangeQueryArgs & { compare?: boolean; parts?: boolean },
+    Overview
+  >;
+  /**
+   * Optional (apps that export it get a dashboard that stays cheap while
+   * open, README "A dashboard left open"): the part of the range that still
+   * changes. Without it every panel queries the whole range.
+   */
+  getLiveReport?: PublicQuery<
+    RangeQueryArgs & { interval: Interval },
+    LiveReport
+  >;
   getTimeseries: PublicQuery<
     RangeQueryArgs & { interval: Interval },
     TimeseriesRow[]
@@ -109,5 +122,6 @@ export type {
   TopDimension,
   TopRow,
   Interval,
+  LiveReport,
 };
 export type { EventDoc, SessionView, VisitorView };

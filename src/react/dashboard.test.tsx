@@ -20,6 +20,12 @@ import type {
   vTopRow,
 } from "../component/validators";
 import { useQueries, useQuery } from "convex/react";
+import {
+  addToSketch,
+  emptySketch,
+  encodeSketch,
+  hashVisitor,
+} from "../component/lib/sketch";
 import { useQueriesThrough } from "./testing/queries";
 import { Dashboard, AnalyticsDashboard } from "./dashboard";
 import type { AnalyticsDashboardApi } from "./api";
@@ -98,6 +104,9 @@ afterEach(() => {
 });
 
 const api = fakeAnalyticsApi();
+const liveReportRef = makeFunctionReference<"query">(
+  "analytics:getLiveReport",
+) as NonNullable<AnalyticsDashboardApi["getLiveReport"]>;
 const lastArgs = (name: string) =>
   [...calls].reverse().find((call) => call.name === name)?.args;
 const isHourAligned = (ms: unknown) =>
@@ -392,6 +401,83 @@ describe("<Dashboard> data layer", () => {
       document.querySelector('[data-metric="visitors"] .ca-kpi-value')!
         .textContent,
     ).toBe("1,234");
+  });
+
+  it("with getLiveReport: tables stop where compaction settled, key figures merge the settled and live parts' visitors", () => {
+    const nextHour = Date.parse("2024-05-03T16:00:00Z");
+    const since = Date.parse("2024-05-03T14:00:00Z");
+    const today = Date.parse("2024-05-03T00:00:00Z");
+    const partsOf = (visitors: string[], events: number, sessions: number) => {
+      let sketch = emptySketch();
+      for (const id of visitors)
+        sketch = addToSketch(sketch, hashVisitor(id), 1);
+      return {
+        events,
+        pageviews: events - 1,
+        sessions,
+        bounces: 1,
+        durationMs: 60_000 * sessions,
+        visitors: encodeSketch(sketch),
+      };
+    };
+    answers.getLiveReport = () => ({
+      since,
+      parts: partsOf(["ann", "bob"], 4, 2),
+      timeseriesFrom: today,
+      timeseries: timeseriesFixture(today, 1),
+    });
+    answers.getOverview = (args) =>
+      args.parts
+        ? { ...overviewFixture, parts: partsOf(["bob", "cy", "dee"], 10, 5) }
+        : overviewFixture;
+    render(
+      <Dashboard
+        api={{ ...api, getLiveReport: liveReportRef }}
+        siteId="site_1"
+        timezone="UTC"
+      />,
+    );
+    const weekStart = Date.parse("2024-04-27T00:00:00Z");
+    expect(lastArgs("getLiveReport")).toEqual({
+      siteId: "site_1",
+      from: weekStart,
+      to: nextHour,
+      interval: "day",
+    });
+    const overviewArgs = calls
+      .filter((c) => c.name === "getOverview" && c.args !== "skip")
+      .map((c) => c.args);
+    expect(overviewArgs).toContainEqual({
+      siteId: "site_1",
+      from: weekStart,
+      to: since,
+      parts: true,
+    });
+    // The previous period has the whole range's length.
+    expect(overviewArgs).toContainEqual({
+      siteId: "site_1",
+      from: weekStart - (nextHour - weekStart),
+      to: weekStart,
+    });
+    expect(lastArgs("getTimeseries")).toEqual({
+      siteId: "site_1",
+      from: weekStart,
+      to: today,
+      interval: "day",
+    });
+    expect(lastArgs("getTopPages")).toMatchObject({
+      from: weekStart,
+      to: since,
+    });
+    // ann, bob, cy, dee: bob is in both parts and counts once.
+    const kpi = (metric: string) =>
+      document.querySelector(`[data-metric=${metric}] .ca-kpi-value`)
+        ?.textContent;
+    expect(kpi("visitors")).toBe("4");
+    expect(kpi("pageviews")).toBe("12");
+    expect(
+      document.querySelector("[data-settled-through]")?.textContent,
+    ).toContain("2:00");
   });
 
   it("is also exported as AnalyticsDashboard", () => {

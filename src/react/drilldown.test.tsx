@@ -335,9 +335,9 @@ describe("<Dashboard> with the drill-down", () => {
     const list = client.calls.find(
       (call) => call.name === "analytics:listSessions",
     )!;
-    // The same hour-aligned range the reports ask for.
+    // The same hour-aligned range the reports ask for (the live report takes it whole).
     const overview = client.calls.find(
-      (call) => call.name === "analytics:getOverview",
+      (call) => call.name === "analytics:getLiveReport",
     )!;
     expect([list.args.from, list.args.to]).toEqual([
       overview.args.from,

@@ -15,7 +15,9 @@ import { convexToJson, type Value } from "convex/values";
 import type { AnalyticsDashboardApi, TopListQueryName } from "./api.js";
 import { TOP_LIST_QUERIES } from "./api.js";
 import type { DashboardPanel } from "./states.js";
+import { figuresOfParts } from "../component/lib/totals.js";
 import type {
+  LiveReport,
   Overview,
   PropertyBreakdownRow,
   Realtime,
@@ -132,6 +134,12 @@ export interface DashboardData {
   realtime: Realtime | undefined;
   /** Undefined while loading and while no event/property is selected. */
   propertyBreakdown: PropertyBreakdownRow[] | undefined;
+  /**
+   * Set when the tables stop before the range's end: they show everything
+   * before this instant (the last hour compaction settled), while the
+   * headline figures and the chart are live (README, "A dashboard left open").
+   */
+  settledThrough: number | undefined;
   /** True while some figures shown are those of the previous range, until the new ones arrive. */
   refreshing: boolean;
   /** The panels whose query failed, with the error; the other panels keep working. */
@@ -241,27 +249,13 @@ export function useDashboardData(
       })),
     [],
   );
-  const overviewQuery = useReportQuery(
-    api.getOverview,
-    { siteId, from, to, compare: true },
-    attempts.kpis,
-  );
-  const overview = useRetained(overviewQuery.value, siteId);
-  // A change of interval changes the bucket size: old buckets would be misleading.
-  const timeseriesQuery = useReportQuery(
-    api.getTimeseries,
-    { siteId, from, to, interval },
-    attempts.chart,
-  );
-  const timeseries = useRetained(
-    timeseriesQuery.value,
-    `${siteId}|${interval}`,
-  );
+  const figures = useRangeFigures(api, siteId, range, attempts);
+  const tablesTo = figures.settledThrough ?? to;
   const topLists = useTopLists(
     api,
     siteId,
     from,
-    to,
+    figures.ready ? tablesTo : undefined,
     options.limit,
     attempts,
     options.topDimensions,
@@ -276,8 +270,15 @@ export function useDashboardData(
   const realtime = useRetained(realtimeQuery.value, siteId);
   const { eventName, propertyKey } = options;
   const breakdownArgs =
-    eventName && propertyKey
-      ? { siteId, from, to, eventName, propertyKey, ...limitArg(options.limit) }
+    eventName && propertyKey && figures.ready
+      ? {
+          siteId,
+          from,
+          to: tablesTo,
+          eventName,
+          propertyKey,
+          ...limitArg(options.limit),
+        }
       : "skip";
   const breakdownQuery = useReportQuery(
     api.getEventPropertyBreakdown,
@@ -290,9 +291,10 @@ export function useDashboardData(
   );
   const breakdownValue =
     breakdownArgs === "skip" ? undefined : propertyBreakdown.value;
-  const errors: Partial<Record<DashboardPanel, Error>> = { ...topLists.errors };
-  if (overviewQuery.error) errors.kpis = overviewQuery.error;
-  if (timeseriesQuery.error) errors.chart = timeseriesQuery.error;
+  const errors: Partial<Record<DashboardPanel, Error>> = {
+    ...topLists.errors,
+    ...figures.errors,
+  };
   if (realtimeQuery.error) errors.realtime = realtimeQuery.error;
   if (breakdownArgs !== "skip" && breakdownQuery.error)
     errors.breakdown = breakdownQuery.error;
@@ -300,15 +302,16 @@ export function useDashboardData(
   const shown = <T>(retained: Retained<T>, error: Error | undefined) =>
     error ? { value: undefined, stale: false } : retained;
   const refreshing = [
-    shown(overview, errors.kpis),
-    shown(timeseries, errors.chart),
+    shown(figures.overview, errors.kpis),
+    shown(figures.timeseries, errors.chart),
     shown(realtime, errors.realtime),
     shown(propertyBreakdown, errors.breakdown),
     ...topLists.retained,
   ].some((r) => r.stale);
   return {
-    overview: errors.kpis ? undefined : overview.value,
-    timeseries: errors.chart ? undefined : timeseries.value,
+    overview: errors.kpis ? undefined : figures.overview.value,
+    timeseries: errors.chart ? undefined : figures.timeseries.value,
+    settledThrough: figures.settledThrough,
     topLists: topLists.lists,
     realtime: errors.realtime ? undefined : realtime.value,
     propertyBreakdown: errors.breakdown ? undefined : breakdownValue,
@@ -325,7 +328,7 @@ function useTopLists(
   api: AnalyticsDashboardApi,
   siteId: string,
   from: number,
-  to: number,
+  to: number | undefined,
   limit: number | undefined,
   attempts: Partial<Record<DashboardPanel, number>>,
   shown: readonly TopDimension[] = DIMENSIONS,
@@ -343,7 +346,9 @@ function useTopLists(
     const wanted = shown.includes(dimension);
     const query = useReportQuery(
       api[queryName],
-      wanted ? { siteId, from, to, ...limitArg(limit) } : "skip",
+      wanted && to !== undefined
+        ? { siteId, from, to, ...limitArg(limit) }
+        : "skip",
       attempts[dimension],
     );
     const result = useRetained(query.value, `${siteId}|${limit}`);
@@ -361,4 +366,103 @@ function useTopLists(
 // Omit `limit` when unset so the arguments match what other callers send by default.
 function limitArg(limit: number | undefined): { limit?: number } {
   return limit === undefined ? {} : { limit };
+}
+
+type Figures = {
+  overview: Retained<Overview>;
+  timeseries: Retained<TimeseriesRow[]>;
+  /** See DashboardData.settledThrough. */
+  settledThrough: number | undefined;
+  /** False until the split point is known: tables wait for it. */
+  ready: boolean;
+  errors: Partial<Record<DashboardPanel, Error>>;
+};
+
+/**
+ * The headline figures and the chart. With the app's `getLiveReport`, the
+ * range is asked for in two parts: `[from, since)`, which only changes when
+ * compaction settles an hour, and the live `[since, to)`, which every
+ * aggregation run changes but which reads little. Counters add up and
+ * visitors merge as sketches, so the figures equal the whole range's.
+ */
+function useRangeFigures(
+  api: AnalyticsDashboardApi,
+  siteId: string,
+  range: Pick<DashboardRange, "from" | "to" | "interval">,
+  attempts: Partial<Record<DashboardPanel, number>>,
+): Figures {
+  const { from, to, interval } = range;
+  const split = api.getLiveReport !== undefined;
+  const liveQuery = useReportQuery(
+    api.getLiveReport ?? api.getOverview,
+    split ? { siteId, from, to, interval } : "skip",
+    attempts.kpis,
+  ) as ReportQueryState<LiveReport>;
+  const live = liveQuery.value;
+  const since = split ? live?.since : to;
+  const settledOverview = useReportQuery(
+    api.getOverview,
+    !split
+      ? { siteId, from, to, compare: true }
+      : since !== undefined && since > from
+        ? { siteId, from, to: since, parts: true }
+        : "skip",
+    attempts.kpis,
+  );
+  const previous = useReportQuery(
+    api.getOverview,
+    split ? { siteId, from: from - (to - from), to: from } : "skip",
+    attempts.kpis,
+  );
+  const chartFrom = split ? live?.timeseriesFrom : to;
+  const settledSeries = useReportQuery(
+    api.getTimeseries,
+    chartFrom !== undefined && chartFrom > from
+      ? { siteId, from, to: chartFrom, interval }
+      : "skip",
+    attempts.chart,
+  );
+  let overview: Overview | undefined;
+  let timeseries: TimeseriesRow[] | undefined;
+  if (!split) {
+    overview = settledOverview.value;
+    timeseries = settledSeries.value;
+  } else if (live && since !== undefined && chartFrom !== undefined) {
+    overview = combineOverview(
+      live,
+      since > from ? settledOverview.value : "none",
+      previous.value,
+    );
+    const head = chartFrom > from ? settledSeries.value : [];
+    timeseries = head && [...head, ...live.timeseries];
+  }
+  const errors: Partial<Record<DashboardPanel, Error>> = {};
+  const kpiError = liveQuery.error ?? settledOverview.error ?? previous.error;
+  if (kpiError) errors.kpis = kpiError;
+  const chartError = settledSeries.error ?? liveQuery.error;
+  if (chartError) errors.chart = chartError;
+  return {
+    overview: useRetained(overview, siteId),
+    // A change of interval changes the bucket size: old buckets would be misleading.
+    timeseries: useRetained(timeseries, `${siteId}|${interval}`),
+    settledThrough:
+      split && since !== undefined && since > from && since < to
+        ? since
+        : undefined,
+    ready: since !== undefined,
+    errors,
+  };
+}
+
+/** The whole range's overview from its settled and live parts; undefined until all have arrived. */
+function combineOverview(
+  live: LiveReport,
+  settled: Overview | undefined | "none",
+  previous: Overview | undefined,
+): Overview | undefined {
+  if (settled === undefined || previous === undefined) return undefined;
+  const parts =
+    settled === "none" ? [live.parts] : [settled.parts!, live.parts];
+  const { previous: _p, parts: _q, ...previousFigures } = previous;
+  return { ...figuresOfParts(parts), previous: previousFigures };
 }

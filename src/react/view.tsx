@@ -67,6 +67,11 @@ export interface DashboardViewProps {
   cardTabs?: Record<DashboardCard, TopDimension>;
   onCardTabChange?: (card: DashboardCard, dimension: TopDimension) => void;
   realtime?: Realtime;
+  /**
+   * When the tables stop before the range's end: the instant they run to
+   * (the figures above them are live). Shown as a note over the tables.
+   */
+  settledThrough?: number;
   /** Rows for the selected event/property (undefined while loading or nothing selected). */
   propertyBreakdown?: PropertyBreakdownRow[];
 
@@ -249,6 +254,25 @@ function CountingNote(props: {
   );
 }
 
+/** Says which figures are live and up to when the tables run (README, "A dashboard left open"). */
+function SettledNote(props: {
+  through: number;
+  timeZone: string;
+  locale?: string;
+}) {
+  const time = new Intl.DateTimeFormat(props.locale ?? "en-US", {
+    hour: "numeric",
+    minute: "2-digit",
+    timeZone: props.timeZone,
+  }).format(props.through);
+  return (
+    <p className="ca-hint ca-settled" data-settled-through={props.through}>
+      Key figures and chart are live; tables count up to {time} and update
+      hourly.
+    </p>
+  );
+}
+
 /** The retry callback of one panel, when the view has one. */
 function retryOf(
   props: DashboardViewProps,
@@ -353,6 +377,13 @@ function DashboardReports(props: DashboardViewProps) {
           />
         </section>
       </PanelBoundary>
+      {props.settledThrough !== undefined && !loading && (
+        <SettledNote
+          through={props.settledThrough}
+          timeZone={props.timeZone}
+          locale={locale}
+        />
+      )}
       <div className="ca-grid">
         {shownTables(props).map(({ config, card }) => {
           const table = (

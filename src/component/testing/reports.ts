@@ -50,7 +50,7 @@ export async function reportFor(
     });
   return {
     range,
-    overview: overview as Record<string, number>,
+    overview: overview as unknown as Record<string, number>,
     hourly,
     daily,
     top,
