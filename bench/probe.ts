@@ -104,11 +104,27 @@ const componentName = (path: string | undefined) => (path ? path : "analytics");
 const tableFromId = (id: unknown) =>
   typeof id === "string" ? id.replace(/^\d+/, "") : "?";
 
-/** Notes the table of each document convex-test's fake database hands out. */
-function patchDatabase(
-  proto: Record<string, (...a: unknown[]) => unknown>,
+type DatabaseProto = Record<string, (...a: unknown[]) => unknown>;
+let databaseProto: DatabaseProto | null = null;
+const protoListeners: ((proto: DatabaseProto) => void)[] = [];
+
+/**
+ * Calls `patch` with convex-test's fake-database prototype once it is known
+ * (the first time a function runs after `installProbe`), for further probes.
+ */
+export function withDatabasePrototype(
+  patch: (proto: DatabaseProto) => void,
 ): void {
+  installProbe();
+  if (databaseProto) patch(databaseProto);
+  else protoListeners.push(patch);
+}
+
+/** Notes the table of each document convex-test's fake database hands out. */
+function patchDatabase(proto: DatabaseProto): void {
   dbPatched = true;
+  databaseProto = proto;
+  for (const listener of protoListeners.splice(0)) listener(proto);
   type Db = { _componentPath?: string };
   const get = proto.get;
   proto.get = function (this: Db, table: unknown, ...rest: unknown[]) {

@@ -535,7 +535,7 @@ export async function buildTemplates(
 // ---------------------------------------------------------------- measuring
 
 /** "Now" for every preset: a weekday afternoon, 13 months after the first day. */
-const NOW = Date.UTC(2025, 2, 12, 14, 20);
+export const NOW = Date.UTC(2025, 2, 12, 14, 20);
 const PRESETS: { preset: RangePreset | "400d"; label: string }[] = [
   { preset: "today", label: "Today" },
   { preset: "24h", label: "Last 24 hours" },
@@ -547,7 +547,7 @@ const PRESETS: { preset: RangePreset | "400d"; label: string }[] = [
 ];
 
 /** The range <Dashboard> asks for (src/react/range.ts); the custom one is 400 whole days up to today. */
-function presetRange(preset: (typeof PRESETS)[number]["preset"]) {
+export function presetRange(preset: (typeof PRESETS)[number]["preset"]) {
   if (preset !== "400d") return computeRange(preset, NOW, { timeZone: "UTC" });
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   const custom = computeRange("custom", NOW, {
@@ -563,7 +563,7 @@ function presetRange(preset: (typeof PRESETS)[number]["preset"]) {
  * ended by 14:05, so only the current hour is live; days before today are
  * compacted, and blocks exist up to two days ago.
  */
-function watermarkAt(now: number) {
+export function watermarkAt(now: number) {
   const hoursBefore = Math.floor(now / HOUR) * HOUR;
   const today = Math.floor(now / DAY) * DAY;
   return {
@@ -593,12 +593,14 @@ function templateKey(slot: UnitSlot, dimension: string): string {
 }
 
 /** Inserts the unit rows and live rows `ranges` read for `dimension`, in bounded transactions. */
-async function placeRows(
+export async function placeRows(
   t: TestInstance,
   siteId: string,
   tpl: Templates,
   dimension: string,
   ranges: { from: number; to: number; perBucket?: "hour" | "day" }[],
+  /** Rows already placed in this deployment (shared unit rows, live rows), to place each once. */
+  placed = new Set<string>(),
 ) {
   const mark = watermarkAt(NOW);
   const slots = new Map<string, UnitSlot>();
@@ -626,6 +628,9 @@ async function placeRows(
         ? shared
         : undefined);
     if (!rows) continue;
+    const placedKey = `${slot.level}|${slot.bucketStart}|${rows.tops.dimension}`;
+    if (placed.has(placedKey)) continue;
+    placed.add(placedKey);
     tops.push({
       ...rows.tops,
       siteId,
@@ -643,6 +648,8 @@ async function placeRows(
   const liveRows: LiveRow[] = [];
   const group = dimension === OVERVIEW ? OVERVIEW : KEYED;
   for (const h of live) {
+    if (placed.has(`live|${group}|${h}`)) continue;
+    placed.add(`live|${group}|${h}`);
     const rows =
       h === Math.floor(NOW / HOUR) * HOUR
         ? tpl.currentHour
@@ -776,7 +783,7 @@ export async function measurePreset(
 // ---------------------------------------------------------------- the section
 
 /** The top lists the default <Dashboard> subscribes to: each card's first tab. */
-const DEFAULT_TAB_QUERIES = new Set<string>(
+export const DEFAULT_TAB_QUERIES = new Set<string>(
   DASHBOARD_CARDS.map(
     (card) =>
       DIMENSIONS[TOP_DIMENSIONS.find((d) => DIMENSIONS[d].card === card)!]

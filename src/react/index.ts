@@ -51,6 +51,12 @@ export {
   type UseDashboardDataOptions,
 } from "./hooks.js";
 
+/** Combines a range's settled and live parts (`getOverview({ parts: true })`, `getLiveReport`) into its figures. */
+export {
+  figuresOfParts,
+  type OverviewParts,
+} from "../component/lib/totals.js";
+
 /** The structural type of the `api` prop and the top-list query names. */
 export {
   TOP_LIST_QUERIES,
