@@ -52,10 +52,7 @@ export {
 } from "./hooks.js";
 
 /** Combines a range's settled and live parts (`getOverview({ parts: true })`, `getLiveReport`) into its figures. */
-export {
-  figuresOfParts,
-  type OverviewParts,
-} from "../component/lib/totals.js";
+export { figuresOfParts, type OverviewParts } from "../component/lib/totals.js";
 
 /** The structural type of the `api` prop and the top-list query names. */
 export {
