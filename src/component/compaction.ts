@@ -34,6 +34,7 @@ import type { RollupRow } from "./rollups.js";
 import { compactionSweepPage } from "./compactionSweep.js";
 import { getSiteDoc } from "./sites.js";
 import { TOP_DIMENSIONS, type Interval } from "./validators.js";
+import { GOAL_UNIT_DIMENSIONS } from "./lib/goals.js";
 
 const CHAIN = "compaction";
 /**
@@ -65,8 +66,16 @@ export const COMPACTION_PAGE_BUCKETS = 32;
 export const DEFAULT_LOOKBACK_MS = 3 * 24 * HOUR_MS;
 /** Pages one action run performs before it hands over to a fresh run. */
 const PAGES_PER_RUN = 100;
-/** Every dimension compact units exist for. */
-export const UNIT_DIMENSIONS: readonly string[] = [OVERVIEW, ...TOP_DIMENSIONS];
+/**
+ * Every dimension compact units exist for: so also the ones blocks are
+ * built for, retention cleans and rebuildRollups clears (goal conversions
+ * included, README "Goals").
+ */
+export const UNIT_DIMENSIONS: readonly string[] = [
+  OVERVIEW,
+  ...TOP_DIMENSIONS,
+  ...GOAL_UNIT_DIMENSIONS,
+];
 /** Every dimension name a stored unit row may carry (the shared row's too), for deleting them. */
 export const STORED_UNIT_DIMENSIONS: readonly string[] = [
   ...UNIT_DIMENSIONS,

@@ -67,11 +67,17 @@ function rawAsRankUnit(raw: KeyedTotals): RankUnit {
   return { entries, restMax: 0 };
 }
 
-function rankUnitsOf(g: Gathered): RankUnit[] {
+function rankUnitsOf(g: Gathered, keep?: (key: string) => boolean): RankUnit[] {
   const units = g.unitRows.map(rankUnitOf);
   if (g.live) units.push({ entries: g.live.entries, restMax: 0 });
   units.push(rawAsRankUnit(g.raw));
-  return units;
+  if (!keep) return units;
+  // Left-out keys stay bounded by each unit's restMax, so the ranking's
+  // proof of exactness holds for the kept keys alone.
+  return units.map((u) => ({
+    restMax: u.restMax,
+    entries: new Map([...u.entries].filter(([key]) => keep(key))),
+  }));
 }
 
 /** Distinct visitors of each of `keys` over everything gathered. */
@@ -114,15 +120,10 @@ export async function rankedKeys(
   to: number,
   dimension: string,
   limit: number,
+  keep?: (key: string) => boolean,
 ): Promise<{ rows: RankedRow[]; exact: boolean }> {
-  const mark = await siteWatermark(ctx, site._id);
-  const sources = planSources(
-    planExactRange(from, to, site.timezone),
-    mark,
-    site.timezone,
-  );
-  const g = await gather(ctx, site, sources, dimension, new RawBudget());
-  const ranked = rankUnits(rankUnitsOf(g), limit);
+  const g = await gatherRange(ctx, site, from, to, dimension);
+  const ranked = rankUnits(rankUnitsOf(g, keep), limit);
   const visitors = await visitorsOf(
     ctx,
     g,
@@ -132,6 +133,36 @@ export async function rankedKeys(
     rows: ranked.rows.map((r) => ({ ...r, visitors: visitors.get(r.key)! })),
     exact: ranked.exact,
   };
+}
+
+async function gatherRange(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  from: number,
+  to: number,
+  dimension: string,
+): Promise<Gathered> {
+  const mark = await siteWatermark(ctx, site._id);
+  const sources = planSources(
+    planExactRange(from, to, site.timezone),
+    mark,
+    site.timezone,
+  );
+  return await gather(ctx, site, sources, dimension, new RawBudget());
+}
+
+/** Distinct visitors over `[from, to)` of each of `keys` of one dimension. */
+export async function visitorsOfKeys(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  from: number,
+  to: number,
+  dimension: string,
+  keys: string[],
+): Promise<Map<string, number>> {
+  if (keys.length === 0) return new Map();
+  const g = await gatherRange(ctx, site, from, to, dimension);
+  return await visitorsOf(ctx, g, keys);
 }
 
 /** The overview figures of one planned range. */
