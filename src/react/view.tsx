@@ -3,6 +3,8 @@
  * loading) and reports user choices through callbacks. No Convex, no clock,
  * so it renders the same in a test, in the browser and in the static report.
  */
+import { GoalsPanel, type GoalRates } from "./goals.js";
+import type { GoalConversions } from "../component/validators.js";
 import type { ReactNode } from "react";
 import type {
   Overview,
@@ -116,6 +118,17 @@ export interface DashboardViewProps {
   showPropertyBreakdown?: boolean;
   /** How the site counts visitors (from `getSite`); shown under the title when given. */
   counting?: VisitorCounting;
+
+  // ---- goals (README, "Goals"): the panel shows when `showGoals` or `goals` is set
+  showGoals?: boolean;
+  goals?: GoalConversions;
+  previousGoals?: GoalConversions;
+  goalsError?: unknown;
+  onRetryGoals?: () => void;
+  selectedGoalId?: string;
+  onSelectGoal?: (goalId: string | undefined) => void;
+  /** The picked goal's conversion rates, per table that shows them. */
+  goalRates?: GoalRates;
 }
 
 /** A site's visitor counting, as `getSite` reports it (README, "Privacy and consent"). */
@@ -353,6 +366,19 @@ function DashboardReports(props: DashboardViewProps) {
           />
         </section>
       </PanelBoundary>
+      {(props.showGoals || props.goals !== undefined) && (
+        <PanelBoundary what="Goals" resetKey={props.goals}>
+          <GoalsPanel
+            goals={loading ? undefined : props.goals}
+            previous={props.previousGoals}
+            selectedGoalId={props.selectedGoalId}
+            onSelectGoal={props.onSelectGoal}
+            locale={locale}
+            error={loading ? undefined : props.goalsError}
+            onRetry={props.onRetryGoals}
+          />
+        </PanelBoundary>
+      )}
       <div className="ca-grid">
         {shownTables(props).map(({ config, card }) => {
           const table = (
@@ -362,6 +388,11 @@ function DashboardReports(props: DashboardViewProps) {
               locale={locale}
               error={errors[config.dimension]}
               onRetry={retryOf(props, config.dimension)}
+              conversionRates={
+                props.selectedGoalId
+                  ? props.goalRates?.[config.dimension]
+                  : undefined
+              }
               {...(config.dimension === "event" && selectEvent
                 ? {
                     onSelectKey: selectEvent,
