@@ -144,6 +144,8 @@ export interface TopTableProps {
   onRetry?: () => void;
   /** A picked goal's conversion rate per key (README, "Goals"): adds a column. */
   conversionRates?: Record<string, number>;
+  /** That column's heading, e.g. the goal's name; default "Conv. rate". */
+  conversionLabel?: string;
 }
 
 /**
@@ -160,6 +162,7 @@ export function TopTable({
   error,
   onRetry,
   conversionRates,
+  conversionLabel,
 }: TopTableProps) {
   const columns = conversionRates ? 4 : 3;
   const rows =
@@ -211,8 +214,12 @@ export function TopTable({
               {config.metricLabel}
             </th>
             {conversionRates && (
-              <th scope="col" className="ca-num">
-                Conv. rate
+              <th
+                scope="col"
+                className="ca-num"
+                title="Conversion rate: converting visitors / visitors"
+              >
+                {conversionLabel ?? "Conv. rate"}
               </th>
             )}
           </tr>

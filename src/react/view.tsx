@@ -335,6 +335,14 @@ function shownTables(
   }));
 }
 
+/** The rate column's heading: the picked goal's name. */
+function goalLabel(props: DashboardViewProps): string | undefined {
+  const picked = props.goals?.goals.find(
+    (g) => g.goal.goalId === props.selectedGoalId,
+  );
+  return picked ? `${picked.goal.name} rate` : undefined;
+}
+
 function DashboardReports(props: DashboardViewProps) {
   const { loading, locale } = props;
   const topLists = loading ? {} : (props.topLists ?? {});
@@ -393,6 +401,7 @@ function DashboardReports(props: DashboardViewProps) {
                   ? props.goalRates?.[config.dimension]
                   : undefined
               }
+              conversionLabel={goalLabel(props)}
               {...(config.dimension === "event" && selectEvent
                 ? {
                     onSelectKey: selectEvent,
