@@ -110,7 +110,7 @@ export async function goalBreakdown(
   );
   const keys = rows.map((r) => r.key.slice(prefix.length));
   // The denominator: the key's own visitors, from its ordinary dimension.
-  const visitors = await visitorsOfKeys(
+  const { visitors, partial } = await visitorsOfKeys(
     ctx,
     site,
     args.from,
@@ -129,7 +129,10 @@ export async function goalBreakdown(
         converters: r.visitors,
         conversions: r.events,
         conversionRate: rate(r.visitors, keyVisitors),
-        ...(exact ? {} : { approximate: true, maxError: r.maxError }),
+        // A key some unit left out of its own dimension may miss visitors there.
+        ...(exact && !partial.has(keys[i])
+          ? {}
+          : { approximate: true, maxError: r.maxError }),
       };
     }),
   };

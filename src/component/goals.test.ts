@@ -288,3 +288,73 @@ describe("history: a goal added later counts the past (backfill)", () => {
     await expectTrue(t, siteId, [{ id, ...spec }], events);
   }, 300_000);
 });
+
+test("a breakdown key its own dimension's unit left out is marked approximate, not shown as exact", async () => {
+  vi.useFakeTimers();
+  const hour = START + 10 * HOUR;
+  vi.setSystemTime(hour);
+  const t = setupComponent();
+  const siteId = await createTestSite(t, { rollupShardCount: 1 });
+  const goalId = await t.mutation(api.goals.createGoal, {
+    siteId,
+    name: "Signup",
+    eventName: "signup",
+  });
+  const send = async (v: number, source: string, events: object[]) =>
+    await t.mutation(api.ingest.ingestBatch, {
+      writeKeyHash: "a".repeat(64),
+      visitorId: `v${v}`,
+      sessionId: `s${v}`,
+      context: { utmSource: source },
+      events: events as never,
+    });
+  // 220 sources with three pageviews each fill the hour unit's 200 keys...
+  for (let v = 0; v < 220; v++) {
+    vi.setSystemTime(hour + 1000 + v * 10);
+    await send(v, `src-${String(v).padStart(3, "0")}`, [
+      { type: "pageview", name: "pageview", path: "/", occurredAt: hour + v },
+      {
+        type: "pageview",
+        name: "pageview",
+        path: "/a",
+        occurredAt: hour + v + 1,
+      },
+      {
+        type: "pageview",
+        name: "pageview",
+        path: "/b",
+        occurredAt: hour + v + 2,
+      },
+    ]);
+  }
+  // ...so the one visitor from a rare source, who signs up, is left out of it.
+  await send(999, "rare", [
+    { type: "track", name: "signup", occurredAt: hour + 500 },
+  ]);
+  vi.setSystemTime(hour + 2 * HOUR);
+  await drain(t);
+  await t.mutation(api.compaction.compact, { siteId });
+  await drain(t);
+  const range = { siteId, from: hour, to: hour + HOUR };
+  const top = await t.query(api.analytics.getTopSources, {
+    ...range,
+    limit: 100,
+  });
+  expect(top.every((r) => r.approximate)).toBe(true);
+  const breakdown = await t.query(api.analytics.getGoalBreakdown, {
+    ...range,
+    goalId,
+    dimension: "source",
+  });
+  expect(breakdown.rows).toHaveLength(1);
+  expect(breakdown.rows[0]).toMatchObject({
+    key: "rare",
+    converters: 1,
+    conversions: 1,
+    approximate: true,
+  });
+  // Its conversions by goal stay exact.
+  const conversions = await t.query(api.analytics.getGoalConversions, range);
+  expect(conversions.goals[0]).toMatchObject({ visitors: 1, conversions: 1 });
+  expect(conversions.goals[0].approximate).toBeUndefined();
+}, 300_000);

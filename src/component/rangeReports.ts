@@ -151,7 +151,11 @@ async function gatherRange(
   return await gather(ctx, site, sources, dimension, new RawBudget());
 }
 
-/** Distinct visitors over `[from, to)` of each of `keys` of one dimension. */
+/**
+ * Distinct visitors over `[from, to)` of each of `keys` of one dimension,
+ * and the keys some unit left out (with something left out: `restMax` > 0),
+ * whose visitors may then be undercounted.
+ */
 export async function visitorsOfKeys(
   ctx: QueryCtx,
   site: Doc<"sites">,
@@ -159,10 +163,16 @@ export async function visitorsOfKeys(
   to: number,
   dimension: string,
   keys: string[],
-): Promise<Map<string, number>> {
-  if (keys.length === 0) return new Map();
+): Promise<{ visitors: Map<string, number>; partial: Set<string> }> {
+  if (keys.length === 0) return { visitors: new Map(), partial: new Set() };
   const g = await gatherRange(ctx, site, from, to, dimension);
-  return await visitorsOf(ctx, g, keys);
+  const partial = new Set<string>();
+  for (const row of g.unitRows) {
+    if (row.restMax === 0) continue;
+    const kept = new Set(row.keys);
+    for (const key of keys) if (!kept.has(key)) partial.add(key);
+  }
+  return { visitors: await visitorsOf(ctx, g, keys), partial };
 }
 
 /** The overview figures of one planned range. */
