@@ -414,19 +414,26 @@ async function blockPage(
     return { next: { phase: 2, day: day + 1 }, merged: 0, lost: false };
   }
   const level = levels[levelAt];
-  const dim = position.dim ?? 0;
-  const writes = await buildBlock(
-    ctx,
-    site,
-    level,
-    day + 1 - blockDays(level),
-    UNIT_DIMENSIONS[dim],
-  );
+  let dim = position.dim ?? 0;
+  let merged = 0;
+  // One block written per page; a dimension without data (the goal
+  // dimensions of a site without goals, say) costs a few reads and no page.
+  while (dim < UNIT_DIMENSIONS.length && merged === 0) {
+    const writes = await buildBlock(
+      ctx,
+      site,
+      level,
+      day + 1 - blockDays(level),
+      UNIT_DIMENSIONS[dim],
+    );
+    if (writes > 0) merged = 1;
+    dim++;
+  }
   const next =
-    dim + 1 < UNIT_DIMENSIONS.length
-      ? { phase: 2, day, level: levelAt, dim: dim + 1 }
+    dim < UNIT_DIMENSIONS.length
+      ? { phase: 2, day, level: levelAt, dim }
       : { phase: 2, day, level: levelAt + 1, dim: 0 };
-  return { next, merged: writes > 0 ? 1 : 0, lost: false };
+  return { next, merged, lost: false };
 }
 
 /**
