@@ -170,14 +170,26 @@ type PhaseRun = {
  * finds its stream idle) or once after all of them ("pending"). Then the
  * buckets settle and compaction runs.
  */
+/** A goal as `createGoal` takes it (without the site). */
+type GoalInput = {
+  name: string;
+  eventName?: string;
+  propertyKey?: string;
+  propertyValue?: string;
+  pathPattern?: string;
+};
+
 async function runPipeline(
   batches: Batch[],
   mode: "pending" | "each",
+  goals: GoalInput[] = [],
 ): Promise<PhaseRun> {
   const start = batches[0].arrival;
   vi.setSystemTime(start - HOUR);
   const t = freshInstance();
   const siteId = await createTestSite(t);
+  for (const goal of goals)
+    await t.mutation(api.goals.createGoal, { siteId, ...goal });
   const ingest: Recording[] = [];
   const aggregation: Recording[] = [];
   let accepted = 0;
@@ -479,6 +491,94 @@ export async function pipelineSection(
     ],
   );
   return { cpuMsPer1000: cpu(a) };
+}
+
+// ------------------------------------------------------------------- goals
+
+/**
+ * Twenty goals over the pipeline's traffic (pageviews of 200 paths under
+ * /docs/section-N/, signups with a plan): the signup event, with each plan,
+ * every section by pattern, the home page and every docs page.
+ */
+export function twentyGoals(): GoalInput[] {
+  const goals: GoalInput[] = [
+    { name: "signup", eventName: "signup" },
+    {
+      name: "signup pro",
+      eventName: "signup",
+      propertyKey: "plan",
+      propertyValue: "pro",
+    },
+    {
+      name: "signup free",
+      eventName: "signup",
+      propertyKey: "plan",
+      propertyValue: "free",
+    },
+    { name: "home", pathPattern: "/" },
+    { name: "any docs page", pathPattern: "/docs/**" },
+  ];
+  for (let i = 0; goals.length < 20; i++)
+    goals.push({ name: `section ${i}`, pathPattern: `/docs/section-${i}/*` });
+  return goals;
+}
+
+/**
+ * What 20 goals add to the whole pipeline (README, "Goals"): the same
+ * traffic as the pipeline section, without goals and with twenty defined.
+ */
+export async function goalsSection(
+  report: Report,
+  opts: { sessions: number; seed: number },
+): Promise<void> {
+  report.heading("Goals: what 20 goals add per event");
+  const start = Date.UTC(2026, 0, 6, 9);
+  const runs: (string | number)[][] = [];
+  for (const [label, mode, gap] of [
+    ["(a) pending batches", "pending", 200],
+    ["(b) aggregation after every batch", "each", 60_000],
+  ] as const) {
+    const batches = fixedBatches(5, opts.sessions * 5, start, gap, opts.seed);
+    const per = (run: PhaseRun) =>
+      perEvent(
+        addInto(
+          addInto(addInto(zero(), run.ingest.total), run.aggregation.total),
+          run.compaction.total,
+        ),
+        run.accepted,
+      );
+    const without = per(await runPipeline(batches, mode));
+    const withGoals = per(await runPipeline(batches, mode, twentyGoals()));
+    runs.push([
+      label,
+      without.w,
+      withGoals.w,
+      withGoals.w - without.w,
+      kib(without.bw),
+      kib(withGoals.bw),
+      kib(withGoals.bw - without.bw),
+    ]);
+    report.check(
+      `T5 ${label.slice(0, 3)} with 20 goals: ≤ ${mode === "pending" ? "2.0" : "7.5"} documents written per event, compaction included`,
+      withGoals.w <= (mode === "pending" ? 2.0 : 7.5),
+      `${num(withGoals.w)} W/event (${num(without.w)} without goals)`,
+    );
+  }
+  report.note(
+    `${opts.sessions} sessions of 5 events as in the pipeline section; ingest, aggregation and compaction included.`,
+  );
+  report.table(
+    [
+      "scenario",
+      "W/event, no goals",
+      "W/event, 20 goals",
+      "added W/event",
+      "bytes W/event, no goals",
+      "bytes W/event, 20 goals",
+      "added bytes W/event",
+    ],
+    runs,
+  );
 }
 
 // ----------------------------------------------------------------- queries

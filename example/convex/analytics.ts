@@ -25,6 +25,8 @@ export const {
   getTopLanguages,
   getTopScreens,
   getEventPropertyBreakdown,
+  getGoalConversions,
+  getGoalBreakdown,
   getRealtime,
   listRawEvents,
   listPageviews,
@@ -43,6 +45,10 @@ export const {
   getSite,
   getSiteBySlug,
   listSites,
+  createGoal,
+  updateGoal,
+  deleteGoal,
+  listGoals,
 } = exposeAdminApi(components.analytics, { auth: requireAnalyticsAdmin });
 
 // Internal: only crons and the dashboard of the deployment can run these.

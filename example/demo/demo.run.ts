@@ -16,6 +16,22 @@ test("demo", async () => {
       "wall time": `${((performance.now() - started) / 1000).toFixed(1)} s`,
     }),
   );
+  const { conversions, bySource } = demo.goals;
+  const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
+  process.stdout.write(
+    [
+      "",
+      `Goals (${conversions.visitors} visitors in the range):`,
+      ...conversions.goals.flatMap((g) => [
+        `  ${g.goal.name.padEnd(14)} ${g.visitors} converting visitors, ${g.conversions} conversions, rate ${percent(g.conversionRate)}`,
+        ...bySource[g.goal.goalId].map(
+          (r) =>
+            `    from ${r.key.padEnd(22)} ${String(r.converters).padStart(4)} of ${String(r.visitors).padStart(4)} visitors  ${percent(r.conversionRate)}`,
+        ),
+      ]),
+      "",
+    ].join("\n"),
+  );
   const docs = demo.cookieless;
   process.stdout.write(
     [

@@ -65,6 +65,20 @@ export async function runDemo(
     allowedOrigins: ["https://shop.example.com"],
   });
 
+  // Two goals (README, "Goals"): a signup event and the pricing page (with or without a query string).
+  const goalIds = {
+    signup: await admin.mutation(api.analytics.createGoal, {
+      siteId,
+      name: "Signup",
+      eventName: "signup",
+    }),
+    pricing: await admin.mutation(api.analytics.createGoal, {
+      siteId,
+      name: "Pricing page",
+      pathPattern: "/pricing*",
+    }),
+  };
+
   const docsSiteId = await admin.mutation(api.analytics.createSite, {
     slug: "docs",
     name: "Example docs",
@@ -99,7 +113,14 @@ export async function runDemo(
       ]),
     ),
   );
+  const goals = await goalFigures(admin, range, goalIds);
   const data: DashboardReportData = {
+    goals: {
+      conversions: goals.conversions,
+      previous: goals.previous,
+      selectedGoalId: goalIds.signup,
+      rates: { source: goals.rateBySource[goalIds.signup] },
+    },
     title: "Example shop — last 7 days",
     range: { from: range.from, to: range.to, interval: "day" },
     timeZone: "UTC",
@@ -172,6 +193,7 @@ export async function runDemo(
   writeFileSync(docsReportPath, renderDashboardHtml(docs));
   return {
     data,
+    goals,
     headline,
     reportPath,
     visits,
@@ -183,4 +205,43 @@ export async function runDemo(
       visits: docsVisits,
     },
   };
+}
+
+/** Each goal's conversions over the range (and the one before) and its conversion rate by source. */
+async function goalFigures(
+  admin: ReturnType<ReturnType<typeof setupExampleApp>["withIdentity"]>,
+  range: { siteId: string; from: number; to: number },
+  goalIds: Record<string, string>,
+) {
+  const conversions = await admin.query(
+    api.analytics.getGoalConversions,
+    range,
+  );
+  const previous = await admin.query(api.analytics.getGoalConversions, {
+    siteId: range.siteId,
+    from: range.from - (range.to - range.from),
+    to: range.from,
+  });
+  const bySource: Record<
+    string,
+    {
+      key: string;
+      visitors: number;
+      converters: number;
+      conversionRate: number;
+    }[]
+  > = {};
+  const rateBySource: Record<string, Record<string, number>> = {};
+  for (const goalId of Object.values(goalIds)) {
+    const { rows } = await admin.query(api.analytics.getGoalBreakdown, {
+      ...range,
+      goalId,
+      dimension: "source",
+    });
+    bySource[goalId] = rows;
+    rateBySource[goalId] = Object.fromEntries(
+      rows.map((r) => [r.key, r.conversionRate]),
+    );
+  }
+  return { conversions, previous, bySource, rateBySource };
 }

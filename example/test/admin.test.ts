@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../convex/_generated/api";
 import * as analytics from "../convex/analytics";
 import * as sites from "../../src/component/sites";
+import * as goals from "../../src/component/goals";
 import { settingsThatDiffer } from "../../src/client/admin";
 import { ADMIN, setupExampleApp, type ExampleApp } from "./setup";
 
@@ -32,6 +33,15 @@ test("admin wrappers declare the same return type as the component function they
   ] as const;
   for (const name of wrapped) {
     expect(returnsOf(analytics[name]), name).toEqual(returnsOf(sites[name]));
+  }
+  const goalFunctions = [
+    "createGoal",
+    "updateGoal",
+    "deleteGoal",
+    "listGoals",
+  ] as const;
+  for (const name of goalFunctions) {
+    expect(returnsOf(analytics[name]), name).toEqual(returnsOf(goals[name]));
   }
 });
 

@@ -6,6 +6,7 @@ import { REPORT_QUERIES, TOP_DIMENSIONS } from "convex-analytics";
 
 let t: ExampleApp;
 let siteId: string;
+let goalId: string;
 const HOUR = 3_600_000;
 
 beforeEach(async () => {
@@ -15,6 +16,11 @@ beforeEach(async () => {
     slug: "docs",
     name: "Docs",
     writeKey: "wk_docs_site_key_0123456789",
+  });
+  goalId = await t.withIdentity(ADMIN).mutation(api.analytics.createGoal, {
+    siteId,
+    name: "Signup",
+    eventName: "signup",
   });
 });
 afterEach(() => {
@@ -27,10 +33,13 @@ afterEach(() => {
 function argsFor(name: keyof typeof REPORT_QUERIES) {
   const from = Date.UTC(2026, 0, 1);
   const range = { siteId, from, to: from + 24 * HOUR };
-  if (name === "getTimeseries") return { ...range, interval: "hour" as const };
+  if (name === "getTimeseries" || name === "getLiveReport")
+    return { ...range, interval: "hour" as const };
   if (name === "getEventPropertyBreakdown")
     return { ...range, eventName: "signup", propertyKey: "plan" };
   if (name === "getRealtime") return { siteId, now: from };
+  if (name === "getGoalBreakdown")
+    return { ...range, goalId, dimension: "source" as const };
   if (name.startsWith("list") || name === "exportEvents")
     return { siteId, paginationOpts: { cursor: null, numItems: 10 } };
   return range;
@@ -38,7 +47,7 @@ function argsFor(name: keyof typeof REPORT_QUERIES) {
 
 test("every report wrapper asks auth with its operation and siteId, and refuses when auth throws", async () => {
   const names = Object.keys(REPORT_QUERIES) as (keyof typeof REPORT_QUERIES)[];
-  expect(names.length).toBe(10 + TOP_DIMENSIONS.length);
+  expect(names.length).toBe(13 + TOP_DIMENSIONS.length);
   for (const name of names) {
     expect(analytics[name], name).toBeDefined();
     await t
@@ -99,6 +108,30 @@ test("admin wrappers ask auth with their operation and refuse anonymous callers"
       () => t.query(api.analytics.getSiteBySlug, { slug: "docs" }),
     ],
     ["listSites", () => t.query(api.analytics.listSites, {})],
+    [
+      "createGoal",
+      () =>
+        t.mutation(api.analytics.createGoal, {
+          siteId,
+          name: "Pricing",
+          pathPattern: "/pricing",
+        }),
+    ],
+    [
+      "updateGoal",
+      () =>
+        t.mutation(api.analytics.updateGoal, {
+          siteId,
+          goalId,
+          name: "Pricing",
+          pathPattern: "/pricing",
+        }),
+    ],
+    [
+      "deleteGoal",
+      () => t.mutation(api.analytics.deleteGoal, { siteId, goalId }),
+    ],
+    ["listGoals", () => t.query(api.analytics.listGoals, { siteId })],
   ];
   for (const [operation, call] of calls)
     await expect(call(), operation).rejects.toThrow(

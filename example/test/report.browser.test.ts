@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { beforeAll, expect, test } from "vitest";
-import { KPI_CARDS, formatNumber } from "convex-analytics/react";
+import { KPI_CARDS, formatNumber, formatPercent } from "convex-analytics/react";
 import { runDemo } from "../demo/demo";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -70,6 +70,27 @@ test.runIf(runnable).each([
         .locator("tr", { has: page.getByText(top.key, { exact: true }) })
         .first();
       expect(await row.innerText()).toContain(formatNumber(top.count));
+      // The Goals panel: each goal's rate; Signup (picked) adds its rate to the sources table.
+      for (const g of demo.goals.conversions.goals) {
+        const rate = page
+          .locator(
+            `[data-goal="${g.goal.goalId}"] [data-metric="conversionRate"]`,
+          )
+          .first();
+        expect(await rate.innerText(), g.goal.name).toBe(
+          formatPercent(g.conversionRate),
+        );
+      }
+      const signup = demo.data.goals!.selectedGoalId!;
+      const source = demo.goals.bySource[signup][0];
+      const sourceRate = page
+        .locator('[data-dimension="source"] tr', {
+          has: page.getByText(source.key, { exact: true }),
+        })
+        .locator('[data-metric="conversionRate"]');
+      expect(await sourceRate.innerText()).toBe(
+        formatPercent(source.conversionRate),
+      );
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth - window.innerWidth,
       );

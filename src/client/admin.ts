@@ -7,7 +7,13 @@ import {
 } from "convex/server";
 import { ConvexError, v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
-import { vSite, vSiteSettings, type Site } from "../component/validators.js";
+import {
+  vGoal,
+  vGoalDefinition,
+  vSite,
+  vSiteSettings,
+  type Site,
+} from "../component/validators.js";
 import { hashWriteKey } from "./hash.js";
 import type { AuthCheck } from "./reports.js";
 
@@ -198,6 +204,56 @@ export function exposeAdminApi<
       handler: async (ctx: GenericQueryCtx<DataModel>, args) => {
         await auth(ctx, { operation: "listSites" });
         return await ctx.runQuery(component.sites.listSites, args);
+      },
+    }),
+    ...goalAdminApi(component, auth),
+  };
+}
+
+/**
+ * Goal administration (README, "Goals"): at most 20 goals per site; creating
+ * or changing one starts a backfill over the raw events kept.
+ */
+function goalAdminApi<DataModel extends GenericDataModel>(
+  component: ComponentApi,
+  auth: AdminOptions<DataModel>["auth"],
+) {
+  return {
+    /** Defines a goal: `eventName` (optionally `propertyKey` = `propertyValue`) or `pathPattern`. Returns its id. */
+    createGoal: mutationGeneric({
+      args: { siteId: v.string(), ...vGoalDefinition },
+      returns: v.string(),
+      handler: async (
+        ctx: GenericMutationCtx<DataModel>,
+        args,
+      ): Promise<string> => {
+        await auth(ctx, { operation: "createGoal", siteId: args.siteId });
+        return await ctx.runMutation(component.goals.createGoal, args);
+      },
+    }),
+    /** Replaces a goal's name and definition. */
+    updateGoal: mutationGeneric({
+      args: { siteId: v.string(), goalId: v.string(), ...vGoalDefinition },
+      returns: v.null(),
+      handler: async (ctx: GenericMutationCtx<DataModel>, args) => {
+        await auth(ctx, { operation: "updateGoal", siteId: args.siteId });
+        return await ctx.runMutation(component.goals.updateGoal, args);
+      },
+    }),
+    deleteGoal: mutationGeneric({
+      args: { siteId: v.string(), goalId: v.string() },
+      returns: v.null(),
+      handler: async (ctx: GenericMutationCtx<DataModel>, args) => {
+        await auth(ctx, { operation: "deleteGoal", siteId: args.siteId });
+        return await ctx.runMutation(component.goals.deleteGoal, args);
+      },
+    }),
+    listGoals: queryGeneric({
+      args: { siteId: v.string() },
+      returns: v.array(vGoal),
+      handler: async (ctx: GenericQueryCtx<DataModel>, args) => {
+        await auth(ctx, { operation: "listGoals", siteId: args.siteId });
+        return await ctx.runQuery(component.goals.listGoals, args);
       },
     }),
   };

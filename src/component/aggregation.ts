@@ -14,6 +14,8 @@ import {
   type SessionSummary,
 } from "./lib/sessions.js";
 import { withoutUndefined } from "./lib/objects.js";
+import { goalsOfEvent, type GoalSpec } from "./lib/goals.js";
+import { loadGoalSpecs } from "./goals.js";
 
 /**
  * Events younger than this are left for a later run. A mutation's inserts
@@ -89,6 +91,7 @@ async function foldSessionEvents(
   site: Doc<"sites">,
   events: EventDoc[],
   deltas: RollupDeltas,
+  goals: GoalSpec[],
 ): Promise<void> {
   const timeZone = site.timezone;
   const visitorHash = hashVisitor(events[0].visitorId);
@@ -103,7 +106,10 @@ async function foldSessionEvents(
   const pieces: SessionPiece<SessionDoc>[] = [
     ...existing.map((doc) => ({ summary: summaryOfSessionDoc(doc), ref: doc })),
     ...events.map((e) => ({
-      summary: summarizeEvent({ ...e, keys: eventSessionKeys(e) }, timeZone),
+      summary: summarizeEvent(
+        { ...e, keys: eventSessionKeys(e), goals: goalsOfEvent(goals, e) },
+        timeZone,
+      ),
     })),
   ];
   for (const cluster of clusterSessions(pieces, site.sessionTimeoutMs)) {
@@ -249,15 +255,18 @@ export async function aggregateStream(
   if (events.length === 0) return { processed: taken.length, more, cursor };
 
   const deltas = new RollupDeltas();
+  // The site's goals, read once per run (README, "Goals").
+  const goals = await loadGoalSpecs(ctx, site._id);
   for (const event of events)
     addEventContribution(
       deltas,
       event,
       hashVisitor(event.visitorId),
       site.timezone,
+      goalsOfEvent(goals, event),
     );
   for (const group of groupBySession(events).values())
-    await foldSessionEvents(ctx, site, group, deltas);
+    await foldSessionEvents(ctx, site, group, deltas, goals);
   await upsertVisitors(ctx, site._id, events, replayed);
   await flushDeltas(ctx, site._id, shard, deltas);
   return { processed: taken.length, more, cursor };

@@ -17,6 +17,7 @@ import { siteWatermark } from "./rangeSources.js";
 import type { Watermark } from "./compaction.js";
 import { figuresOfParts } from "./lib/totals.js";
 import { isSessionLevel } from "./lib/dimensions.js";
+import { goalBreakdown, goalConversions } from "./goalReports.js";
 import { sessionDurationMs } from "./lib/sessions.js";
 import {
   HOUR_MS,
@@ -201,6 +202,29 @@ export const getTopTerms = topQuery("term");
 export const getTopContents = topQuery("content");
 export const getTopLanguages = topQuery("language");
 export const getTopScreens = topQuery("screen");
+
+/**
+ * Per goal: converting visitors, conversions and the conversion rate
+ * (converting visitors / visitors of the range), README "Goals".
+ */
+export const getGoalConversions = query({
+  ...REPORT_QUERIES.getGoalConversions,
+  handler: async (ctx, { siteId, from, to }) => {
+    checkRange(from, to);
+    const site = await getSiteDoc(ctx, siteId);
+    return await goalConversions(ctx, site, from, to);
+  },
+});
+
+/** One goal by the keys of a session-level dimension: each key's visitors, converters and rate. */
+export const getGoalBreakdown = query({
+  ...REPORT_QUERIES.getGoalBreakdown,
+  handler: async (ctx, { siteId, ...args }) => {
+    checkRange(args.from, args.to);
+    const site = await getSiteDoc(ctx, siteId);
+    return await goalBreakdown(ctx, site, args);
+  },
+});
 
 /** Most events a property breakdown reads (by the event-name index). */
 export const MAX_BREAKDOWN_EVENTS = 16_000;

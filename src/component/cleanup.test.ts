@@ -79,9 +79,12 @@ type Traffic = {
 /** Eight days of generated traffic, aggregated; the clock then moves to NOW. */
 async function siteWithTraffic(
   settings: Record<string, number>,
+  goals: { name: string; eventName?: string; pathPattern?: string }[] = [],
 ): Promise<Traffic> {
   const t = setupComponent();
   const siteId = await createTestSite(t, settings);
+  for (const goal of goals)
+    await t.mutation(api.goals.createGoal, { siteId, ...goal });
   const generated = generateTraffic({
     seed: 21,
     start: START,
@@ -168,10 +171,17 @@ async function expectUnchangedAndTrue(
 
 describe("retention cleanup removes exactly what expired", () => {
   test("compact units expire like the live rows they came from: hour units by the hourly cutoff, day units by the daily one", async () => {
-    const traffic = await siteWithTraffic({
-      hourlyRollupRetentionDays: RETAINED_DAYS,
-      dailyRollupRetentionDays: RETAINED_DAYS + 2,
-    });
+    // With goals, so their units (README, "Goals") expire with the rest.
+    const traffic = await siteWithTraffic(
+      {
+        hourlyRollupRetentionDays: RETAINED_DAYS,
+        dailyRollupRetentionDays: RETAINED_DAYS + 2,
+      },
+      [
+        { name: "signup", eventName: "signup" },
+        { name: "pages", pathPattern: "/page-*" },
+      ],
+    );
     const { t, siteId } = traffic;
     await t.mutation(api.compaction.compact, { siteId });
     await drain(t);
@@ -193,6 +203,13 @@ describe("retention cleanup removes exactly what expired", () => {
       r.level === 1 && r.bucketStart + DAY <= EXPIRES_BEFORE - 2 * DAY;
     expect(unitsBefore.filter(hourExpired).length).toBeGreaterThan(0);
     expect(unitsBefore.filter(dayExpired).length).toBeGreaterThan(0);
+    // Goal units (own rows, or entries "goal…\t…" of a shared row) expire too.
+    const holdsGoals = (r: { dimension: string; keys: string[] }) =>
+      r.dimension.startsWith("goal") ||
+      r.keys.some((k) => k.startsWith("goal"));
+    expect(
+      unitsBefore.filter((r) => holdsGoals(r) && dayExpired(r)).length,
+    ).toBeGreaterThan(0);
     expect(
       unitsBefore.some((r) => r.level === 0 && r.bucketStart === CUTOFF),
     ).toBe(true);

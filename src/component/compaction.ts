@@ -34,6 +34,7 @@ import type { RollupRow } from "./rollups.js";
 import { compactionSweepPage } from "./compactionSweep.js";
 import { getSiteDoc } from "./sites.js";
 import { TOP_DIMENSIONS, type Interval } from "./validators.js";
+import { GOAL_UNIT_DIMENSIONS } from "./lib/goals.js";
 
 const CHAIN = "compaction";
 /**
@@ -65,8 +66,16 @@ export const COMPACTION_PAGE_BUCKETS = 32;
 export const DEFAULT_LOOKBACK_MS = 3 * 24 * HOUR_MS;
 /** Pages one action run performs before it hands over to a fresh run. */
 const PAGES_PER_RUN = 100;
-/** Every dimension compact units exist for. */
-export const UNIT_DIMENSIONS: readonly string[] = [OVERVIEW, ...TOP_DIMENSIONS];
+/**
+ * Every dimension compact units exist for: so also the ones blocks are
+ * built for, retention cleans and rebuildRollups clears (goal conversions
+ * included, README "Goals").
+ */
+export const UNIT_DIMENSIONS: readonly string[] = [
+  OVERVIEW,
+  ...TOP_DIMENSIONS,
+  ...GOAL_UNIT_DIMENSIONS,
+];
 /** Every dimension name a stored unit row may carry (the shared row's too), for deleting them. */
 export const STORED_UNIT_DIMENSIONS: readonly string[] = [
   ...UNIT_DIMENSIONS,
@@ -405,19 +414,26 @@ async function blockPage(
     return { next: { phase: 2, day: day + 1 }, merged: 0, lost: false };
   }
   const level = levels[levelAt];
-  const dim = position.dim ?? 0;
-  const writes = await buildBlock(
-    ctx,
-    site,
-    level,
-    day + 1 - blockDays(level),
-    UNIT_DIMENSIONS[dim],
-  );
+  let dim = position.dim ?? 0;
+  let merged = 0;
+  // One block written per page; a dimension without data (the goal
+  // dimensions of a site without goals, say) costs a few reads and no page.
+  while (dim < UNIT_DIMENSIONS.length && merged === 0) {
+    const writes = await buildBlock(
+      ctx,
+      site,
+      level,
+      day + 1 - blockDays(level),
+      UNIT_DIMENSIONS[dim],
+    );
+    if (writes > 0) merged = 1;
+    dim++;
+  }
   const next =
-    dim + 1 < UNIT_DIMENSIONS.length
-      ? { phase: 2, day, level: levelAt, dim: dim + 1 }
+    dim < UNIT_DIMENSIONS.length
+      ? { phase: 2, day, level: levelAt, dim }
       : { phase: 2, day, level: levelAt + 1, dim: 0 };
-  return { next, merged: writes > 0 ? 1 : 0, lost: false };
+  return { next, merged, lost: false };
 }
 
 /**

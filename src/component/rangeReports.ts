@@ -72,11 +72,17 @@ function rawAsRankUnit(raw: KeyedTotals): RankUnit {
   return { entries, restMax: 0 };
 }
 
-function rankUnitsOf(g: Gathered): RankUnit[] {
+function rankUnitsOf(g: Gathered, keep?: (key: string) => boolean): RankUnit[] {
   const units = g.unitRows.map(rankUnitOf);
   if (g.live) units.push({ entries: g.live.entries, restMax: 0 });
   units.push(rawAsRankUnit(g.raw));
-  return units;
+  if (!keep) return units;
+  // Left-out keys stay bounded by each unit's restMax, so the ranking's
+  // proof of exactness holds for the kept keys alone.
+  return units.map((u) => ({
+    restMax: u.restMax,
+    entries: new Map([...u.entries].filter(([key]) => keep(key))),
+  }));
 }
 
 /** Distinct visitors of each of `keys` over everything gathered. */
@@ -129,15 +135,10 @@ export async function rankedKeys(
   to: number,
   dimension: string,
   limit: number,
+  keep?: (key: string) => boolean,
 ): Promise<{ rows: RankedRow[]; exact: boolean }> {
-  const mark = await siteWatermark(ctx, site._id);
-  const sources = planSources(
-    planExactRange(from, to, site.timezone),
-    mark,
-    site.timezone,
-  );
-  const g = await gather(ctx, site, sources, dimension, new RawBudget());
-  const ranked = rankUnits(rankUnitsOf(g), limit);
+  const g = await gatherRange(ctx, site, from, to, dimension);
+  const ranked = rankUnits(rankUnitsOf(g, keep), limit);
   const visitors = await visitorsOf(
     ctx,
     g,
@@ -159,6 +160,46 @@ function overviewTotals(g: Gathered): RangeTotals {
   const raw = g.raw.get("");
   if (raw) totals.addCounters(raw);
   return totals;
+}
+
+async function gatherRange(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  from: number,
+  to: number,
+  dimension: string,
+): Promise<Gathered> {
+  const mark = await siteWatermark(ctx, site._id);
+  const sources = planSources(
+    planExactRange(from, to, site.timezone),
+    mark,
+    site.timezone,
+  );
+  return await gather(ctx, site, sources, dimension, new RawBudget());
+}
+
+/**
+ * Distinct visitors over `[from, to)` of each of `keys` of one dimension,
+ * and the keys some unit left out (with something left out: `restMax` > 0),
+ * whose visitors may then be undercounted.
+ */
+export async function visitorsOfKeys(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  from: number,
+  to: number,
+  dimension: string,
+  keys: string[],
+): Promise<{ visitors: Map<string, number>; partial: Set<string> }> {
+  if (keys.length === 0) return { visitors: new Map(), partial: new Set() };
+  const g = await gatherRange(ctx, site, from, to, dimension);
+  const partial = new Set<string>();
+  for (const row of g.unitRows) {
+    if (row.restMax === 0) continue;
+    const kept = new Set(row.keys);
+    for (const key of keys) if (!kept.has(key)) partial.add(key);
+  }
+  return { visitors: await visitorsOf(ctx, g, keys), partial };
 }
 
 /** The overview figures of one planned range. */

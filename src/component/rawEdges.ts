@@ -15,6 +15,14 @@ import {
   type SessionKeyDimension,
 } from "./lib/sessions.js";
 import { hashVisitor } from "./lib/sketch.js";
+import {
+  breakdownOfGoalDimension,
+  goalBreakdownKey,
+  goalsOfEvent,
+  isGoalDimension,
+} from "./lib/goals.js";
+import { sessionGoalCounts } from "./lib/sessions.js";
+import { loadGoalSpecs } from "./goals.js";
 import type { KeyedTotals } from "./lib/totals.js";
 
 /**
@@ -160,6 +168,8 @@ export async function addRawSpan(
   keyed: KeyedTotals,
   budget: RawBudget,
 ): Promise<void> {
+  if (isGoalDimension(dimension))
+    return await addGoalRawSpan(ctx, siteId, span, dimension, keyed, budget);
   const scope =
     dimension === OVERVIEW
       ? "overview"
@@ -198,5 +208,53 @@ export async function addRawSpan(
     const totals = keyed.for(key);
     totals.addCounters({ events: 1, pageviews: e.type === "pageview" ? 1 : 0 });
     totals.addVisitor(hashVisitor(e.visitorId));
+  }
+}
+
+/**
+ * What one raw span adds to a goal dimension (README, "Goals"), by the
+ * rollups' definitions: conversions by goal; by goal and the converting
+ * session's key; by goal and entry page for sessions started in the span.
+ */
+async function addGoalRawSpan(
+  ctx: QueryCtx,
+  siteId: string,
+  span: Span,
+  dimension: string,
+  keyed: KeyedTotals,
+  budget: RawBudget,
+): Promise<void> {
+  const breakdown = breakdownOfGoalDimension(dimension);
+  if (breakdown === "entryPage") {
+    for (const s of await sessionsStartingIn(ctx, siteId, span, budget)) {
+      if (s.entryPath === undefined) continue;
+      for (const [goal, n] of Object.entries(sessionGoalCounts(s))) {
+        const totals = keyed.for(goalBreakdownKey(goal, s.entryPath));
+        totals.addCounters({ events: n, sessions: 1 });
+        totals.addVisitor(hashVisitor(s.visitorId));
+      }
+    }
+    return;
+  }
+  const goals = await loadGoalSpecs(ctx, siteId);
+  const converting = (await readRawEvents(ctx, siteId, span, budget))
+    .map((event) => ({ event, goals: goalsOfEvent(goals, event) }))
+    .filter((c) => c.goals.length > 0);
+  const owners = breakdown
+    ? await sessionsOfEvents(
+        ctx,
+        siteId,
+        converting.map((c) => c.event),
+        budget,
+      )
+    : undefined;
+  for (const { event, goals: ids } of converting) {
+    const key = breakdown ? owners!.get(event._id)?.[breakdown] : "";
+    if (key === undefined) continue;
+    for (const goal of ids) {
+      const totals = keyed.for(breakdown ? goalBreakdownKey(goal, key) : goal);
+      totals.addCounters({ events: 1 });
+      totals.addVisitor(hashVisitor(event.visitorId));
+    }
   }
 }

@@ -107,44 +107,53 @@ export const rebuildRollups = mutation({
   }),
   handler: async (ctx, { siteId, from }) => {
     const site = await getSiteDoc(ctx, siteId);
-    const start = await rebuildStart(ctx, site, from);
-    if (start === null) return { started: false, from: null };
-    const runId = newRunId();
-    if (!(await claimLease(ctx, site._id, CHAIN, runId)))
-      return { started: false, from: start };
-    // A compaction chain still running loses its lease and stops at its next page.
-    await ctx.db
-      .query("maintenanceLeases")
-      .withIndex("by_siteId_and_chain", (q) =>
-        q.eq("siteId", site._id).eq("chain", COMPACTION_CHAIN),
-      )
-      .unique()
-      .then((lease) => lease && ctx.db.delete(lease._id));
-    await claimLease(ctx, site._id, COMPACTION_CHAIN, runId);
-    await pauseStreams(ctx, site);
-    const firstBlockDay = localDayNumber(start, site.timezone);
-    const blocksFrom =
-      firstBlockDay -
-      (((firstBlockDay % LARGEST_BLOCK_DAYS) + LARGEST_BLOCK_DAYS) %
-        LARGEST_BLOCK_DAYS);
-    const mark = await readWatermark(ctx, site._id);
-    if (mark) {
-      await ctx.db.patch(mark._id, {
-        hoursBefore: Math.min(mark.hoursBefore, start),
-        daysBefore: Math.min(mark.daysBefore, start),
-        blocksBeforeDay: Math.min(mark.blocksBeforeDay, blocksFrom),
-      });
-    }
-    await ctx.scheduler.runAfter(0, internal.rebuild.rebuildPage, {
-      siteId: site._id,
-      runId,
-      start,
-      blocksFrom,
-      step: 0,
-    });
-    return { started: true, from: start };
+    return await startRebuild(ctx, site, from);
   },
 });
+
+/** rebuildRollups' work, for other mutations (a goal's backfill, README "Goals") to start one too. */
+export async function startRebuild(
+  ctx: MutationCtx,
+  site: Site,
+  from: number | undefined,
+): Promise<{ started: boolean; from: number | null }> {
+  const start = await rebuildStart(ctx, site, from);
+  if (start === null) return { started: false, from: null };
+  const runId = newRunId();
+  if (!(await claimLease(ctx, site._id, CHAIN, runId)))
+    return { started: false, from: start };
+  // A compaction chain still running loses its lease and stops at its next page.
+  await ctx.db
+    .query("maintenanceLeases")
+    .withIndex("by_siteId_and_chain", (q) =>
+      q.eq("siteId", site._id).eq("chain", COMPACTION_CHAIN),
+    )
+    .unique()
+    .then((lease) => lease && ctx.db.delete(lease._id));
+  await claimLease(ctx, site._id, COMPACTION_CHAIN, runId);
+  await pauseStreams(ctx, site);
+  const firstBlockDay = localDayNumber(start, site.timezone);
+  const blocksFrom =
+    firstBlockDay -
+    (((firstBlockDay % LARGEST_BLOCK_DAYS) + LARGEST_BLOCK_DAYS) %
+      LARGEST_BLOCK_DAYS);
+  const mark = await readWatermark(ctx, site._id);
+  if (mark) {
+    await ctx.db.patch(mark._id, {
+      hoursBefore: Math.min(mark.hoursBefore, start),
+      daysBefore: Math.min(mark.daysBefore, start),
+      blocksBeforeDay: Math.min(mark.blocksBeforeDay, blocksFrom),
+    });
+  }
+  await ctx.scheduler.runAfter(0, internal.rebuild.rebuildPage, {
+    siteId: site._id,
+    runId,
+    start,
+    blocksFrom,
+    step: 0,
+  });
+  return { started: true, from: start };
+}
 
 /**
  * The clearing steps, in order. Live rows go before compact units, so
@@ -223,7 +232,9 @@ async function restartStreams(
     await ctx.db.patch(stream._id, {
       paused: undefined,
       cursor: Math.min(stream.cursor, start - 1),
-      replayUntil: stream.cursor,
+      // A replay still under way (a rebuild that follows another) keeps its
+      // mark: those events were counted in the visitors table already.
+      replayUntil: Math.max(stream.replayUntil ?? -Infinity, stream.cursor),
       replayFrom: start,
       scheduled: true,
       scheduledAt: Date.now(),

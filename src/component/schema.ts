@@ -25,12 +25,27 @@ export const vSessionBucket = v.object({
   day: v.number(),
   events: v.number(),
   pageviews: v.number(),
+  /** Conversions per goal id among those events (README, "Goals"). */
+  goals: v.optional(v.record(v.string(), v.number())),
 });
 
 export default defineSchema({
   sites: defineTable({ ...siteFields, writeKeyHash: v.string() })
     .index("by_slug", ["slug"])
     .index("by_writeKeyHash", ["writeKeyHash"]),
+
+  // Goal definitions (README, "Goals"), at most 20 per site.
+  goals: defineTable({
+    siteId: v.string(),
+    name: v.string(),
+    kind: v.union(v.literal("event"), v.literal("path")),
+    eventName: v.optional(v.string()),
+    propertyKey: v.optional(v.string()),
+    propertyValue: v.optional(v.union(v.string(), v.number(), v.boolean())),
+    pathPattern: v.optional(v.string()),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+  }).index("by_siteId", ["siteId"]),
 
   // Append-only raw events. `_creationTime` orders arrival; `shard` names the
   // aggregation stream the event's batch was assigned to.

@@ -3,6 +3,7 @@ import {
   paginationResultValidator,
 } from "convex/server";
 import { v, type Infer } from "convex/values";
+import { GOAL_BREAKDOWN_DIMENSIONS } from "./lib/goals.js";
 import {
   SESSION_KEY_DIMENSIONS,
   TOP_DIMENSIONS as TOP_DIMENSION_LIST,
@@ -350,6 +351,75 @@ export {
   type TopDimension,
 } from "./lib/dimensions.js";
 
+// ---------------------------------------------------------------- goals (README, "Goals")
+
+const vGoalPropertyValue = v.union(v.string(), v.number(), v.boolean());
+
+/** A goal's name and definition: `eventName` (optionally one property = value) or `pathPattern`. */
+export const vGoalDefinition = {
+  name: v.string(),
+  eventName: v.optional(v.string()),
+  propertyKey: v.optional(v.string()),
+  propertyValue: v.optional(vGoalPropertyValue),
+  pathPattern: v.optional(v.string()),
+};
+
+export const vGoal = v.object({
+  goalId: v.string(),
+  siteId: v.string(),
+  name: v.string(),
+  kind: v.union(v.literal("event"), v.literal("path")),
+  eventName: v.optional(v.string()),
+  propertyKey: v.optional(v.string()),
+  propertyValue: v.optional(vGoalPropertyValue),
+  pathPattern: v.optional(v.string()),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+});
+export type Goal = Infer<typeof vGoal>;
+
+export const vGoalBreakdownDimension = v.union(
+  ...GOAL_BREAKDOWN_DIMENSIONS.map((d) => v.literal(d)),
+);
+
+const vApproximate = {
+  approximate: v.optional(v.boolean()),
+  maxError: v.optional(v.number()),
+};
+
+export const vGoalConversions = v.object({
+  /** Distinct visitors of the range: the rates' denominator. */
+  visitors: v.number(),
+  /** True while a backfill (or any rebuild) is recomputing the site's history: figures are partial. */
+  backfilling: v.boolean(),
+  goals: v.array(
+    v.object({
+      goal: vGoal,
+      visitors: v.number(),
+      conversions: v.number(),
+      conversionRate: v.number(),
+      ...vApproximate,
+    }),
+  ),
+});
+export type GoalConversions = Infer<typeof vGoalConversions>;
+
+export const vGoalBreakdown = v.object({
+  goal: vGoal,
+  backfilling: v.boolean(),
+  rows: v.array(
+    v.object({
+      key: v.string(),
+      visitors: v.number(),
+      converters: v.number(),
+      conversions: v.number(),
+      conversionRate: v.number(),
+      ...vApproximate,
+    }),
+  ),
+});
+export type GoalBreakdown = Infer<typeof vGoalBreakdown>;
+
 // ---------------------------------------------------------------- report function table
 
 export const vTopArgs = { ...vRangeArgs, limit: v.optional(v.number()) };
@@ -395,6 +465,16 @@ export const REPORT_QUERIES = {
       limit: v.optional(v.number()),
     },
     returns: v.array(vPropertyBreakdownRow),
+  },
+  getGoalConversions: { args: vRangeArgs, returns: vGoalConversions },
+  getGoalBreakdown: {
+    args: {
+      ...vRangeArgs,
+      goalId: v.string(),
+      dimension: vGoalBreakdownDimension,
+      limit: v.optional(v.number()),
+    },
+    returns: vGoalBreakdown,
   },
   getRealtime: {
     args: { siteId: v.string(), now: v.optional(v.number()) },

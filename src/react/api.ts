@@ -25,6 +25,7 @@ import type {
 import { TOP_QUERY_NAMES } from "../component/validators.js";
 import type { TopQueryName } from "../component/lib/dimensions.js";
 import type { VisitorCounting } from "./view.js";
+import type { GoalBreakdownQuery, GoalConversionsQuery } from "./goals.js";
 
 /** `{ siteId, from, to }`: ms since the epoch, half-open [from, to). */
 export type RangeQueryArgs = {
@@ -95,6 +96,9 @@ export interface AnalyticsDashboardApi extends TopListQueries {
   // dashboard always passes it, rounded to the minute, so results are cached.
   // Declaring it optional here keeps the app's reference assignable.
   getRealtime: PublicQuery<{ siteId: string; now?: number }, Realtime>;
+  /** Optional: the Goals panel shows when the app exposes these (README, "Goals"). */
+  getGoalConversions?: GoalConversionsQuery;
+  getGoalBreakdown?: GoalBreakdownQuery;
   /** Optional: `getSite` from `exposeAdminApi`; when given, the header says how the site counts visitors. */
   getSite?: PublicQuery<{ siteId: string }, VisitorCounting | null>;
 

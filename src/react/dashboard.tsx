@@ -11,6 +11,7 @@ import { Component, useCallback, useState, type ReactNode } from "react";
 import { makeFunctionReference } from "convex/server";
 import type { AnalyticsDashboardApi } from "./api.js";
 import { DrillDown, hasDrillDowns } from "./drilldown.js";
+import { useGoalData } from "./goals.js";
 import {
   useAnalyticsRange,
   useDashboardData,
@@ -63,6 +64,7 @@ export function Dashboard(props: DashboardProps) {
   const [typedKeys, setTypedKeys] = useState<string[]>([]);
   const [attempt, setAttempt] = useState(0);
   const [cardTabs, setCardTabs] = useState(defaultCardTabs);
+  const [selectedGoalId, setSelectedGoalId] = useState<string | undefined>();
   const { range } = rangeState;
 
   const onPropertyKeyChange = useCallback((key: string) => {
@@ -91,6 +93,9 @@ export function Dashboard(props: DashboardProps) {
       props.propertyKeySuggestions,
       typedKeys,
     ),
+    showGoals: api.getGoalConversions !== undefined,
+    selectedGoalId,
+    onSelectGoal: setSelectedGoalId,
     cardTabs,
     onCardTabChange: (card, dimension) =>
       setCardTabs((tabs) => ({ ...tabs, [card]: dimension })),
@@ -172,11 +177,25 @@ function ConnectedView(props: {
     props.api.getSite ?? NO_SITE_QUERY,
     props.api.getSite ? { siteId: props.siteId } : "skip",
   ).value;
+  const [goalAttempt, setGoalAttempt] = useState(0);
+  const goals = useGoalData(
+    props.api,
+    props.siteId,
+    viewProps.range,
+    viewProps.selectedGoalId,
+    goalAttempt,
+    data.settledThrough,
+  );
   const { errors, retry, ...reports } = data;
   return (
     <DashboardView
       {...viewProps}
       {...reports}
+      goals={goals.error ? undefined : goals.goals}
+      previousGoals={goals.previousGoals}
+      goalRates={goals.goalRates}
+      goalsError={goals.error}
+      onRetryGoals={() => setGoalAttempt((n) => n + 1)}
       panelErrors={errors}
       onRetryPanel={retry}
       counting={site ?? undefined}

@@ -113,6 +113,13 @@ export {
 } from "./tables.js";
 export { RangePicker, type RangePickerProps } from "./controls.js";
 export {
+  GoalsPanel,
+  useGoalData,
+  GOAL_RATE_TABLES,
+  type GoalsPanelProps,
+  type GoalRates,
+} from "./goals.js";
+export {
   setupSnippets,
   PanelError,
   PanelBoundary,

@@ -19,6 +19,8 @@ import { intervalForRange } from "./range.js";
 import { DASHBOARD_CSS, ROOT_CLASS } from "./styles.js";
 import { TOP_TABLES } from "./tables.js";
 import { DashboardView, type VisitorCounting } from "./view.js";
+import type { GoalRates } from "./goals.js";
+import type { GoalConversions } from "../component/validators.js";
 
 /** Chart width for phones in the static report (a 360 px screen minus padding). */
 const NARROW_CHART_WIDTH = 320;
@@ -52,6 +54,18 @@ export interface DashboardReportData {
   counting?: VisitorCounting;
   /** Chart width in px; default 720 on wide screens and 320 on phones (both are rendered, CSS picks one). */
   chartWidth?: number | { wide: number; narrow: number };
+  /**
+   * The Goals panel (README, "Goals"): `getGoalConversions` of the range and
+   * of the one before; with `selectedGoalId` and its `rates` (conversion rate
+   * by key from `getGoalBreakdown`), the sources, campaigns and entry-pages
+   * tables show that goal's rate.
+   */
+  goals?: {
+    conversions: GoalConversions;
+    previous?: GoalConversions;
+    selectedGoalId?: string;
+    rates?: GoalRates;
+  };
 }
 
 /** Renders a complete `<!DOCTYPE html>` document of the dashboard for `data`. */
@@ -102,6 +116,10 @@ export function renderDashboardHtml(data: DashboardReportData): string {
       }
       footer={footer}
       counting={data.counting}
+      goals={data.goals?.conversions}
+      previousGoals={data.goals?.previous}
+      selectedGoalId={data.goals?.selectedGoalId}
+      goalRates={data.goals?.rates}
     />,
   );
   const head = renderToStaticMarkup(

@@ -21,7 +21,7 @@ import {
   TOP_DIMENSIONS,
   type DashboardCard,
 } from "../component/lib/dimensions.js";
-import { formatNumber } from "./format.js";
+import { formatNumber, formatPercent } from "./format.js";
 import { PanelError } from "./states.js";
 
 /** Which figure of a top row the third column shows. */
@@ -142,6 +142,10 @@ export interface TopTableProps {
   /** The table's query failed: shown in place of the rows, with `onRetry`. */
   error?: unknown;
   onRetry?: () => void;
+  /** A picked goal's conversion rate per key (README, "Goals"): adds a column. */
+  conversionRates?: Record<string, number>;
+  /** That column's heading, e.g. the goal's name; default "Conv. rate". */
+  conversionLabel?: string;
 }
 
 /**
@@ -157,7 +161,10 @@ export function TopTable({
   selectLabel,
   error,
   onRetry,
+  conversionRates,
+  conversionLabel,
 }: TopTableProps) {
+  const columns = conversionRates ? 4 : 3;
   const rows =
     given &&
     sortByVisitors(
@@ -206,13 +213,22 @@ export function TopTable({
             <th scope="col" className="ca-num">
               {config.metricLabel}
             </th>
+            {conversionRates && (
+              <th
+                scope="col"
+                className="ca-num"
+                title="Conversion rate: converting visitors / visitors"
+              >
+                {conversionLabel ?? "Conv. rate"}
+              </th>
+            )}
           </tr>
         </thead>
         <tbody>
           {rows === undefined ? (
-            <SkeletonRows columns={3} />
+            <SkeletonRows columns={columns} />
           ) : rows.length === 0 ? (
-            <EmptyRow columns={3}>No data for this range</EmptyRow>
+            <EmptyRow columns={columns}>No data for this range</EmptyRow>
           ) : (
             rows.map((row) => {
               const label = config.formatKey
@@ -248,6 +264,11 @@ export function TopTable({
                   <td className="ca-num">
                     {approx(row, formatNumber(value, locale))}
                   </td>
+                  {conversionRates && (
+                    <td className="ca-num" data-metric="conversionRate">
+                      {formatPercent(conversionRates[row.key] ?? 0, locale)}
+                    </td>
+                  )}
                 </tr>
               );
             })

@@ -3,6 +3,8 @@
  * loading) and reports user choices through callbacks. No Convex, no clock,
  * so it renders the same in a test, in the browser and in the static report.
  */
+import { GoalsPanel, type GoalRates } from "./goals.js";
+import type { GoalConversions } from "../component/validators.js";
 import type { ReactNode } from "react";
 import type {
   Overview,
@@ -121,6 +123,17 @@ export interface DashboardViewProps {
   showPropertyBreakdown?: boolean;
   /** How the site counts visitors (from `getSite`); shown under the title when given. */
   counting?: VisitorCounting;
+
+  // ---- goals (README, "Goals"): the panel shows when `showGoals` or `goals` is set
+  showGoals?: boolean;
+  goals?: GoalConversions;
+  previousGoals?: GoalConversions;
+  goalsError?: unknown;
+  onRetryGoals?: () => void;
+  selectedGoalId?: string;
+  onSelectGoal?: (goalId: string | undefined) => void;
+  /** The picked goal's conversion rates, per table that shows them. */
+  goalRates?: GoalRates;
 }
 
 /** A site's visitor counting, as `getSite` reports it (README, "Privacy and consent"). */
@@ -346,6 +359,14 @@ function shownTables(
   }));
 }
 
+/** The rate column's heading: the picked goal's name. */
+function goalLabel(props: DashboardViewProps): string | undefined {
+  const picked = props.goals?.goals.find(
+    (g) => g.goal.goalId === props.selectedGoalId,
+  );
+  return picked ? `${picked.goal.name} rate` : undefined;
+}
+
 function DashboardReports(props: DashboardViewProps) {
   const { loading, locale } = props;
   const topLists = loading ? {} : (props.topLists ?? {});
@@ -377,6 +398,19 @@ function DashboardReports(props: DashboardViewProps) {
           />
         </section>
       </PanelBoundary>
+      {(props.showGoals || props.goals !== undefined) && (
+        <PanelBoundary what="Goals" resetKey={props.goals}>
+          <GoalsPanel
+            goals={loading ? undefined : props.goals}
+            previous={props.previousGoals}
+            selectedGoalId={props.selectedGoalId}
+            onSelectGoal={props.onSelectGoal}
+            locale={locale}
+            error={loading ? undefined : props.goalsError}
+            onRetry={props.onRetryGoals}
+          />
+        </PanelBoundary>
+      )}
       {props.settledThrough !== undefined && !loading && (
         <SettledNote
           through={props.settledThrough}
@@ -393,6 +427,12 @@ function DashboardReports(props: DashboardViewProps) {
               locale={locale}
               error={errors[config.dimension]}
               onRetry={retryOf(props, config.dimension)}
+              conversionRates={
+                props.selectedGoalId
+                  ? props.goalRates?.[config.dimension]
+                  : undefined
+              }
+              conversionLabel={goalLabel(props)}
               {...(config.dimension === "event" && selectEvent
                 ? {
                     onSelectKey: selectEvent,

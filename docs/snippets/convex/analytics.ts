@@ -22,6 +22,8 @@ export const {
   getRealtime,
   getBotCounts,
   getEventPropertyBreakdown,
+  getGoalConversions,
+  getGoalBreakdown,
   getTopPages,
   getTopEntryPages,
   getTopExitPages,
@@ -52,6 +54,10 @@ export const {
   rotateWriteKey,
   getSite,
   listSites,
+  createGoal,
+  updateGoal,
+  deleteGoal,
+  listGoals,
 } = exposeAdminApi(components.analytics, { auth });
 export const { cleanup, compact, repair, rebuildRollups } =
   exposeMaintenanceApi(components.analytics); // internal

@@ -2,6 +2,12 @@ import { floorToLocalDay, floorToUtcHour } from "./time.js";
 import { OVERVIEW, type RollupDeltas } from "./rollupDelta.js";
 
 import {
+  GOAL_DIMENSION,
+  GOAL_SESSION_DIMENSIONS,
+  goalBreakdownDimension,
+  goalBreakdownKey,
+} from "./goals.js";
+import {
   EVENT_KEY_DIMENSIONS,
   SESSION_KEY_DIMENSIONS,
   keyOfEvent,
@@ -17,6 +23,8 @@ export type SessionBucket = {
   day: number;
   events: number;
   pageviews: number;
+  /** Conversions per goal id among these events (README, "Goals"); absent when none. */
+  goals?: Record<string, number>;
 };
 
 /** Everything about a session that its rollup contribution depends on. */
@@ -39,6 +47,8 @@ export type SessionEvent = {
   path?: string;
   occurredAt: number;
   keys: SessionKeys;
+  /** Ids of the goals the event converts. */
+  goals?: string[];
 };
 
 export function pickSessionKeys(source: SessionKeys): SessionKeys {
@@ -74,9 +84,33 @@ export function summarizeEvent(
         day: floorToLocalDay(t, timeZone),
         events: 1,
         pageviews: isPageview ? 1 : 0,
+        ...(event.goals?.length
+          ? { goals: Object.fromEntries(event.goals.map((g) => [g, 1])) }
+          : {}),
       },
     ],
   };
+}
+
+function addGoalCounts(
+  into: Record<string, number> | undefined,
+  from: Record<string, number> | undefined,
+): Record<string, number> | undefined {
+  if (!from) return into;
+  const sum = { ...into };
+  for (const [goal, n] of Object.entries(from))
+    sum[goal] = (sum[goal] ?? 0) + n;
+  return sum;
+}
+
+/** A session's conversions per goal id, over all its buckets. */
+export function sessionGoalCounts(
+  session: SessionSummary,
+): Record<string, number> {
+  let total: Record<string, number> | undefined;
+  for (const bucket of session.buckets)
+    total = addGoalCounts(total, bucket.goals);
+  return total ?? {};
 }
 
 /**
@@ -104,6 +138,8 @@ export function combineSessions(
     if (existing) {
       existing.events += bucket.events;
       existing.pageviews += bucket.pageviews;
+      const goals = addGoalCounts(existing.goals, bucket.goals);
+      if (goals) existing.goals = goals;
     } else buckets.set(id, { ...bucket });
   }
   return {
@@ -243,6 +279,51 @@ export function addSessionContribution(
       deltas.addBoth(bucket.hour, bucket.day, dim, key, counters, byEvent);
     }
   }
+  addGoalSessionContribution(deltas, session, visitorHash, sign, hour, day);
+}
+
+/**
+ * Converting visitors per (goal, session-level key) (README, "Goals"): a
+ * session's conversions count under its source, referrer, … in the buckets
+ * where they happened, and under its entry page in the bucket where it
+ * started (with `sessions` = converting sessions). Stored per session, so a
+ * retraction when sessions merge removes exactly what was added.
+ */
+function addGoalSessionContribution(
+  deltas: RollupDeltas,
+  session: SessionSummary,
+  visitorHash: number,
+  sign: 1 | -1,
+  startHour: number,
+  startDay: number,
+): void {
+  for (const bucket of session.buckets) {
+    for (const [goal, n] of Object.entries(bucket.goals ?? {})) {
+      for (const dim of GOAL_SESSION_DIMENSIONS) {
+        const key = session[dim];
+        if (key === undefined) continue;
+        deltas.addBoth(
+          bucket.hour,
+          bucket.day,
+          goalBreakdownDimension(dim),
+          goalBreakdownKey(goal, key),
+          { events: sign * n },
+          { hash: visitorHash, delta: sign * n },
+        );
+      }
+    }
+  }
+  if (session.entryPath === undefined) return;
+  for (const [goal, n] of Object.entries(sessionGoalCounts(session))) {
+    deltas.addBoth(
+      startHour,
+      startDay,
+      goalBreakdownDimension("entryPage"),
+      goalBreakdownKey(goal, session.entryPath),
+      { events: sign * n, sessions: sign },
+      { hash: visitorHash, delta: sign },
+    );
+  }
 }
 
 /** What a single event contributes regardless of its session: the overview and every event-scope dimension. */
@@ -251,6 +332,7 @@ export function addEventContribution(
   event: KeyedEvent & { occurredAt: number },
   visitorHash: number,
   timeZone: string,
+  goals: readonly string[] = [],
 ): void {
   const hour = floorToUtcHour(event.occurredAt);
   const day = floorToLocalDay(event.occurredAt, timeZone);
@@ -262,6 +344,9 @@ export function addEventContribution(
     if (key !== undefined)
       deltas.addBoth(hour, day, dimension, key, counters, visitor);
   }
+  // An event can convert several goals: one key per goal it matches.
+  for (const goal of goals)
+    deltas.addBoth(hour, day, GOAL_DIMENSION, goal, { events: 1 }, visitor);
 }
 
 /** The session-level keys an event would give the session it starts. */

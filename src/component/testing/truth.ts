@@ -13,6 +13,7 @@ export type SentEvent = {
   referrer?: string;
   occurredAt: number;
   context?: Record<string, string | undefined>;
+  properties?: Record<string, string | number | boolean | null>;
 };
 
 export type TruthSession = {

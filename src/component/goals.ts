@@ -1,0 +1,212 @@
+/**
+ * Goal definitions per site (README, "Goals"): create, update, delete, list.
+ * Creating or changing a goal starts a backfill, a rebuildRollups run from
+ * the oldest raw event kept, so the goal counts the past too.
+ */
+import { ConvexError, v } from "convex/values";
+import type { Doc } from "./_generated/dataModel.js";
+import {
+  mutation,
+  query,
+  type MutationCtx,
+  type QueryCtx,
+} from "./_generated/server.js";
+import {
+  MAX_GOALS_PER_SITE,
+  MAX_GOAL_NAME_LENGTH,
+  goalDefinitionProblem,
+  goalMatcher,
+  type GoalDefinition,
+  type GoalSpec,
+} from "./lib/goals.js";
+import { startRebuild } from "./rebuild.js";
+import { getSiteDoc } from "./sites.js";
+import { vGoal, vGoalDefinition } from "./validators.js";
+import { withoutUndefined } from "./lib/objects.js";
+
+type GoalDoc = Doc<"goals">;
+type GoalInput = {
+  name: string;
+  eventName?: string;
+  propertyKey?: string;
+  propertyValue?: string | number | boolean;
+  pathPattern?: string;
+};
+
+function fail(message: string): never {
+  throw new ConvexError(message);
+}
+
+/** The definition of a goal input; throws a ConvexError naming what is wrong. */
+function checkGoal(input: GoalInput): GoalDefinition {
+  if (
+    input.name.trim().length === 0 ||
+    input.name.length > MAX_GOAL_NAME_LENGTH
+  )
+    fail(`name must be 1 to ${MAX_GOAL_NAME_LENGTH} characters`);
+  const isEvent = input.eventName !== undefined;
+  if (isEvent === (input.pathPattern !== undefined))
+    fail("A goal needs exactly one of eventName and pathPattern");
+  if (!isEvent && (input.propertyKey ?? input.propertyValue) !== undefined)
+    fail("propertyKey and propertyValue apply to eventName goals only");
+  const def: GoalDefinition = isEvent
+    ? {
+        kind: "event",
+        eventName: input.eventName!,
+        ...(input.propertyKey !== undefined
+          ? { propertyKey: input.propertyKey }
+          : {}),
+        ...(input.propertyValue !== undefined
+          ? { propertyValue: input.propertyValue }
+          : {}),
+      }
+    : { kind: "path", pathPattern: input.pathPattern! };
+  const problem = goalDefinitionProblem(def);
+  if (problem) fail(problem);
+  return def;
+}
+
+export function toGoal(doc: GoalDoc) {
+  const { _id, _creationTime, ...rest } = doc;
+  return withoutUndefined({ goalId: _id as string, ...rest });
+}
+
+export async function listGoalDocs(
+  ctx: QueryCtx,
+  siteId: string,
+): Promise<GoalDoc[]> {
+  return await ctx.db
+    .query("goals")
+    .withIndex("by_siteId", (q) => q.eq("siteId", siteId))
+    .take(MAX_GOALS_PER_SITE + 1);
+}
+
+/** The site's goals as matchers, for an aggregation run (read once per run). */
+export async function loadGoalSpecs(
+  ctx: QueryCtx,
+  siteId: string,
+): Promise<GoalSpec[]> {
+  return (await listGoalDocs(ctx, siteId)).map((doc) => ({
+    id: doc._id,
+    matches: goalMatcher(definitionOf(doc)),
+  }));
+}
+
+export function definitionOf(doc: GoalDoc): GoalDefinition {
+  return doc.kind === "path"
+    ? { kind: "path", pathPattern: doc.pathPattern! }
+    : {
+        kind: "event",
+        eventName: doc.eventName!,
+        propertyKey: doc.propertyKey,
+        propertyValue: doc.propertyValue,
+      };
+}
+
+async function getGoalDoc(
+  ctx: QueryCtx,
+  siteId: string,
+  goalId: string,
+): Promise<GoalDoc> {
+  const id = ctx.db.normalizeId("goals", goalId);
+  const goal = id ? await ctx.db.get(id) : null;
+  if (!goal || goal.siteId !== siteId)
+    fail(`Unknown goal ${goalId} for site ${siteId}`);
+  return goal;
+}
+
+/**
+ * Starts the goal's backfill: a rebuild from the oldest raw event kept. When
+ * a rebuild is running already it is still clearing (its lease is held
+ * until its replay starts), so its replay, which reads the goals anew,
+ * counts this goal too.
+ */
+async function backfill(ctx: MutationCtx, site: Doc<"sites">): Promise<void> {
+  await startRebuild(ctx, site, undefined);
+}
+
+function fieldsOf(input: GoalInput, def: GoalDefinition) {
+  return {
+    name: input.name.trim(),
+    kind: def.kind,
+    eventName: def.kind === "event" ? def.eventName : undefined,
+    propertyKey: def.kind === "event" ? def.propertyKey : undefined,
+    propertyValue: def.kind === "event" ? def.propertyValue : undefined,
+    pathPattern: def.kind === "path" ? def.pathPattern : undefined,
+  };
+}
+
+/** Defines a goal (at most 20 per site) and starts its backfill; returns its id. */
+export const createGoal = mutation({
+  args: { siteId: v.string(), ...vGoalDefinition },
+  returns: v.string(),
+  handler: async (ctx, { siteId, ...input }): Promise<string> => {
+    const site = await getSiteDoc(ctx, siteId);
+    const def = checkGoal(input);
+    const existing = await listGoalDocs(ctx, site._id);
+    if (existing.length >= MAX_GOALS_PER_SITE)
+      fail(
+        `A site has at most ${MAX_GOALS_PER_SITE} goals; delete one before adding another`,
+      );
+    const name = input.name.trim();
+    if (existing.some((g) => g.name === name))
+      fail(`A goal named "${name}" already exists for this site`);
+    const now = Date.now();
+    const goalId = await ctx.db.insert("goals", {
+      siteId: site._id,
+      ...withoutUndefined(fieldsOf(input, def)),
+      createdAt: now,
+      updatedAt: now,
+    });
+    await backfill(ctx, site);
+    return goalId;
+  },
+});
+
+/**
+ * Replaces a goal's name and definition (give the whole definition). A
+ * changed definition starts a backfill, so its figures follow the new one
+ * as far back as raw events are kept.
+ */
+export const updateGoal = mutation({
+  args: { siteId: v.string(), goalId: v.string(), ...vGoalDefinition },
+  returns: v.null(),
+  handler: async (ctx, { siteId, goalId, ...input }) => {
+    const site = await getSiteDoc(ctx, siteId);
+    const goal = await getGoalDoc(ctx, site._id, goalId);
+    const def = checkGoal(input);
+    const fields = fieldsOf(input, def);
+    const others = await listGoalDocs(ctx, site._id);
+    if (others.some((g) => g._id !== goal._id && g.name === fields.name))
+      fail(`A goal named "${fields.name}" already exists for this site`);
+    const changed =
+      JSON.stringify(definitionOf(goal)) !==
+      JSON.stringify(definitionOf({ ...goal, ...fields }));
+    await ctx.db.patch(goal._id, { ...fields, updatedAt: Date.now() });
+    if (changed) await backfill(ctx, site);
+    return null;
+  },
+});
+
+/** Deletes a goal; its conversions stop being reported at once. */
+export const deleteGoal = mutation({
+  args: { siteId: v.string(), goalId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { siteId, goalId }) => {
+    const site = await getSiteDoc(ctx, siteId);
+    const goal = await getGoalDoc(ctx, site._id, goalId);
+    await ctx.db.delete(goal._id);
+    return null;
+  },
+});
+
+/** The site's goals, oldest first. */
+export const listGoals = query({
+  args: { siteId: v.string() },
+  returns: v.array(vGoal),
+  handler: async (ctx, { siteId }) => {
+    const site = await getSiteDoc(ctx, siteId);
+    const docs = await listGoalDocs(ctx, site._id);
+    return docs.map(toGoal);
+  },
+});
