@@ -53,6 +53,8 @@ import {
   type Workload,
 } from "./workloads.js";
 
+const DEBUG = process.env.BENCH_T4_DEBUG === "1";
+const debugCounts = new Map<string, number>();
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const COMPACTION_EVERY_MS = 15 * MINUTE;
@@ -259,7 +261,13 @@ export async function simulateOpenHour(
   const subs = new Map<string, Subscription>();
   const stop = onCommittedWrite((db, id, before, after) => {
     for (const sub of subs.values())
-      if (touches(sub.readSet, db, id, before, after)) sub.pending++;
+      if (touches(sub.readSet, db, id, before, after)) {
+        sub.pending++;
+        if (DEBUG && !sub.live) {
+          const key = `${sub.name} <- ${id.replace(/^\d+/, "")} ${JSON.stringify(after ?? before).slice(0, 160)}`;
+          debugCounts.set(key, (debugCounts.get(key) ?? 0) + 1);
+        }
+      }
   });
   let since: number | undefined;
   let chartFrom: number | undefined;
@@ -332,7 +340,7 @@ export async function simulateOpenHour(
       await settle();
     }
   };
-  for (const batch of hourOfTraffic(w)) {
+  for (const batch of hourOfTraffic(w).slice(0, DEBUG ? 40 : undefined)) {
     await runUntil(batch.arrival);
     await t.mutation(api.ingest.ingestBatch, {
       writeKeyHash: WRITE_KEY_HASH,
@@ -351,8 +359,13 @@ export async function simulateOpenHour(
         `    ${mode}: ${sim.batches} batches, ${new Date(Date.now()).toISOString().slice(11, 19)}`,
       );
   }
-  await runUntil(NOW + HOUR);
+  if (!DEBUG) await runUntil(NOW + HOUR);
   stop();
+  if (DEBUG)
+    for (const [k, n] of [...debugCounts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 30))
+      log(`${n} ${k}`);
   return sim;
 }
 
@@ -365,6 +378,7 @@ export async function liveSection(
 ): Promise<void> {
   const split = await simulateOpenHour(tpl, w, "split", log);
   log(`  T4 live split: ${summary(split)}`);
+  if (DEBUG) return;
   const whole = await simulateOpenHour(tpl, w, "whole", log);
   log(`  T4 whole range: ${summary(whole)}`);
   // One full load: what the whole-range dashboard's panels read when it opens.

@@ -25,6 +25,8 @@ type Doc = Record<string, unknown> | null | undefined;
 type Listener = (db: object, id: string, before: Doc, after: Doc) => void;
 
 let recording: ReadSet | null = null;
+/** Inside convex-test's own query resolution (its per-candidate `get`s are not point reads). */
+let scanning = 0;
 const listeners = new Set<Listener>();
 let installed = false;
 
@@ -52,18 +54,25 @@ function install(): void {
             table: source.indexName!.split(".")[0],
             filters: source.range ?? [],
           });
-        else
+        else {
           recording.ranges.push({
             db: this,
             table: source.tableName ?? source.indexName!.split(".")[0],
             filters: null,
           });
+        }
       }
-      return startQuery.apply(this, args);
+      // Resolving a query fetches every candidate by id: those are not point reads.
+      scanning++;
+      try {
+        return startQuery.apply(this, args);
+      } finally {
+        scanning--;
+      }
     };
     const get = proto.get;
     proto.get = function (this: object, ...args: unknown[]) {
-      if (recording) {
+      if (recording && scanning === 0) {
         const id = String(args[1] ?? args[0]);
         let ids = recording.ids.get(this);
         if (!ids) recording.ids.set(this, (ids = new Set()));

@@ -17,13 +17,9 @@ import { withoutUndefined } from "./lib/objects.js";
 import { goalsOfEvent, type GoalSpec } from "./lib/goals.js";
 import { loadGoalSpecs } from "./goals.js";
 
-/**
- * Events younger than this are left for a later run. A mutation's inserts
- * carry its start time, so an ingest that is still committing can only add
- * events newer than a few seconds; waiting this long means a stream never
- * moves its cursor past an event it has not seen.
- */
-export const SETTLE_MS = 5_000;
+import { SETTLE_MS } from "./lib/settle.js";
+
+export { SETTLE_MS };
 /** Events consumed by one aggregation run (one mutation). */
 export const MAX_EVENTS_PER_RUN = 500;
 /** How many session rows of one client session id a run may merge at once. */

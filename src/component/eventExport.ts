@@ -1,7 +1,7 @@
 import { ConvexError } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
-import { SETTLE_MS } from "./aggregation.js";
+import { SETTLE_MS } from "./lib/settle.js";
 import { LIMITS } from "./lib/limits.js";
 import { getSiteDoc } from "./sites.js";
 

@@ -1,6 +1,7 @@
 import { ConvexError, v } from "convex/values";
 import { Workpool, vOnCompleteArgs } from "@convex-dev/workpool";
 import { components, internal } from "./_generated/api.js";
+import { SETTLE_MS } from "./lib/settle.js";
 import type { Doc } from "./_generated/dataModel.js";
 import {
   internalMutation,
@@ -10,7 +11,6 @@ import {
 } from "./_generated/server.js";
 import {
   MAX_EVENTS_PER_RUN,
-  SETTLE_MS,
   aggregateStream,
   firstPendingEvent,
   getStream,
