@@ -120,6 +120,25 @@ export default defineSchema({
     "part",
   ]),
 
+  // Realtime minutes (README, "How it works"): per (site, UTC minute, shard),
+  // what the aggregation run of that shard consumed of the minute. Only the
+  // last hour is kept; getRealtime reads the last 30 minutes newest first.
+  realtimeMinutes: defineTable({
+    siteId: v.string(),
+    minuteStart: v.number(),
+    shard: v.number(),
+    events: v.number(),
+    pageviews: v.number(),
+    /** Visitors of the minute: a sketch (exact up to 1,000, then HyperLogLog). */
+    visitors: v.bytes(),
+  })
+    .index("by_siteId_and_minuteStart", ["siteId", "minuteStart", "shard"])
+    .index("by_siteId_and_shard_and_minuteStart", [
+      "siteId",
+      "shard",
+      "minuteStart",
+    ]),
+
   // Compact rollups (README, "How it works"): what compaction keeps of a
   // settled bucket, one row per (unit, dimension). A unit is an hour
   // (level 0), a local day (level 1) or a block of 2^(level-1) local days

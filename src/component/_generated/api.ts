@@ -35,6 +35,7 @@ import type * as rangeReports from "../rangeReports.js";
 import type * as rangeSources from "../rangeSources.js";
 import type * as rateLimits from "../rateLimits.js";
 import type * as rawEdges from "../rawEdges.js";
+import type * as realtime from "../realtime.js";
 import type * as rebuild from "../rebuild.js";
 import type * as rollups from "../rollups.js";
 import type * as salts from "../salts.js";
@@ -74,6 +75,7 @@ const fullApi: ApiFromModules<{
   rangeSources: typeof rangeSources;
   rateLimits: typeof rateLimits;
   rawEdges: typeof rawEdges;
+  realtime: typeof realtime;
   rebuild: typeof rebuild;
   rollups: typeof rollups;
   salts: typeof salts;
