@@ -136,6 +136,12 @@ async function aggregateSettled(): Promise<void> {
   }
 }
 
+/** Lets what arrived settle (SETTLE_MS) and aggregates it, clock moved 10 s. */
+async function settleAndAggregate(): Promise<void> {
+  vi.setSystemTime(Date.now() + 10_000);
+  await aggregateSettled();
+}
+
 test("20,000 older events do not hide 100 new visitors", async () => {
   const sent: Sent[] = [];
   vi.setSystemTime(NOW - 4 * MIN);
@@ -167,7 +173,7 @@ test("events aggregation has not consumed yet are counted once", async () => {
       [NOW - 28 * MIN + v * 40_000, NOW - 2 * MIN - v * 1_000],
       sent,
     );
-  await drain(t);
+  await settleAndAggregate();
   // Lagging wave, same and new visitors, including late events of an earlier minute.
   vi.setSystemTime(NOW + 30_000);
   for (let v = 20; v < 45; v++)
@@ -175,7 +181,7 @@ test("events aggregation has not consumed yet are counted once", async () => {
   const want = expected(sent, NOW);
   expect(want.visitors).toBe(45);
   expect(await realtime()).toEqual({ ...want, truncated: false });
-  await drain(t);
+  await settleAndAggregate();
   expect(await realtime()).toEqual({ ...want, truncated: false });
   // A `now` later in the minute answers the same (minute buckets).
   expect(await realtime(NOW + 59_999)).toEqual({ ...want, truncated: false });
@@ -186,7 +192,7 @@ test("a rebuild's replay neither drops nor double-counts realtime", async () => 
   vi.setSystemTime(NOW - MIN);
   for (let v = 0; v < 12; v++)
     await ingest(`r-${v}`, [NOW - 20 * MIN + v * MIN, NOW - 2 * MIN], sent);
-  await drain(t);
+  await settleAndAggregate();
   const want = { ...expected(sent, NOW), truncated: false };
   expect(await realtime()).toEqual(want);
   // The state restartStreams leaves: cursors back, the old cursors as replayUntil.
@@ -235,29 +241,48 @@ test("too many events waiting for aggregation: the answer says so", async () => 
   expect(cut).toBeGreaterThanOrEqual(NOW + (batches - 40) * 100);
   expect(cut).toBeLessThan(NOW + (batches - 39) * 100);
   vi.setSystemTime(NOW + 30_000);
-  await drain(t);
+  await aggregateSettled();
   expect(await realtime()).toEqual({
     ...expected(sent, NOW),
     truncated: false,
   });
 });
 
-test("minute rows older than an hour are pruned by later runs", async () => {
+test("a shard's row keeps only recent minutes; an older `now` is flagged", async () => {
   const sent: Sent[] = [];
   vi.setSystemTime(NOW - 50 * MIN);
-  for (let v = 0; v < 8; v++)
+  for (let v = 0; v < 40; v++)
     await ingest(`p-${v}`, [NOW - 55 * MIN, NOW - 51 * MIN], sent);
-  await drain(t);
-  const rows = () =>
-    t.run(async (ctx) => await ctx.db.query("realtimeMinutes").collect());
-  expect((await rows()).length).toBeGreaterThan(0);
+  vi.setSystemTime(NOW - 49 * MIN);
+  await aggregateSettled();
   vi.setSystemTime(NOW + 20 * MIN);
-  // One new session per shard, so every shard's stream runs again.
-  for (let v = 0; v < 40; v++) await ingest(`q-${v}`, [NOW + 19 * MIN], sent);
-  await drain(t);
-  const left = await rows();
-  expect(left.every((r) => r.minuteStart >= NOW + 20 * MIN - 60 * MIN)).toBe(
-    true,
+  // Later sessions reach every shard, so every shard's run trims its row.
+  for (let v = 0; v < 40; v++)
+    await ingest(`q-${v}`, [NOW + 19 * MIN + v * 1_000], sent);
+  vi.setSystemTime(NOW + 21 * MIN);
+  await aggregateSettled();
+  const rows = await t.run(
+    async (ctx) => await ctx.db.query("realtimeShards").collect(),
   );
-  expect(new Set(left.map((r) => r.shard)).size).toBe(SHARDS);
+  expect(rows).toHaveLength(SHARDS);
+  // Counts for the last 40 minutes, sketches for the last 10, of the writer's clock.
+  const current = NOW + 21 * MIN;
+  for (const row of rows) {
+    expect(row.countsFrom).toBe(current - 40 * MIN);
+    expect(row.visitorsFrom).toBe(current - 10 * MIN);
+    expect(row.minutes.map((m) => m.minuteStart)).toEqual([NOW + 19 * MIN]);
+  }
+  expect(await realtime(NOW + 21 * MIN)).toEqual({
+    ...expected(sent, NOW + 21 * MIN),
+    truncated: false,
+  });
+  // NOW − 10 min: its visitors' minutes lost their sketches and its first
+  // minutes their counts, so nothing up to the window's end is complete.
+  const old = await realtime(NOW - 10 * MIN);
+  expect(old).toMatchObject({
+    truncated: true,
+    leftOut: { minutesBefore: NOW - 9 * MIN },
+  });
+  // A `now` 5 minutes behind the writer's clock is still complete.
+  expect(await realtime(current - 5 * MIN)).toMatchObject({ truncated: false });
 });

@@ -3,10 +3,11 @@
  * for the last 30 minutes, from per-minute rows the aggregation run writes,
  * plus the raw events it has not consumed yet, read newest first.
  *
- * A minute row belongs to one (site, UTC minute, shard): only the stream of
- * that shard writes it, in the same transaction that moves the stream's
+ * Each (site, shard) has one row holding its recent minutes: only that
+ * shard's stream writes it, in the same transaction that moves the stream's
  * cursor, so parallel streams never conflict and a query sees each event
- * either in a minute row or after its stream's cursor, never both.
+ * either in a row or after its stream's cursor, never both. One row per
+ * shard (not per minute) keeps the aggregation run at one extra write.
  */
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
@@ -18,22 +19,25 @@ import {
   hashVisitor,
   type Sketch,
 } from "./lib/sketch.js";
-import { HOUR_MS, MINUTE_MS } from "./lib/time.js";
+import { MINUTE_MS } from "./lib/time.js";
 import type { Realtime, RealtimeLeftOut } from "./validators.js";
 
 type EventDoc = Doc<"events">;
+type ShardRow = Doc<"realtimeShards">;
+type Minute = ShardRow["minutes"][number];
 
-/** Minute rows older than this (before the current minute) are deleted. */
-export const REALTIME_KEEP_MS = HOUR_MS;
-/** Old minute rows of its shard one aggregation run deletes at most. */
-const PRUNE_PER_RUN = 10;
 export const REALTIME_WINDOW_MS = 30 * MINUTE_MS;
 /** "Visitors now": the minute of `now` and the five whole minutes before it. */
 export const REALTIME_VISITOR_MINUTES = 5;
-/** Shards a site can have (sites.ts); each writes at most one row per minute. */
+/**
+ * How far back a shard row keeps minute counts and visitor sketches, from
+ * the writer's current minute: the window plus room for a `now` that lags
+ * the clock by a few minutes (a dashboard passes the start of the minute).
+ */
+export const KEEP_COUNTS_MS = REALTIME_WINDOW_MS + 10 * MINUTE_MS;
+export const KEEP_VISITORS_MS = (REALTIME_VISITOR_MINUTES + 5) * MINUTE_MS;
+/** Shards a site can have (sites.ts). */
 const MAX_SHARDS = 64;
-/** Minute rows one realtime answer reads at most: 30 minutes of every shard. */
-export const MAX_REALTIME_ROWS = (REALTIME_WINDOW_MS / MINUTE_MS) * MAX_SHARDS;
 /**
  * Raw events one realtime answer reads at most, newest first, to cover what
  * aggregation has not consumed yet. Normally that is the last 10–20 seconds
@@ -46,17 +50,30 @@ const ARRIVAL_SLACK_MS = MINUTE_MS;
 
 const floorToMinute = (t: number) => Math.floor(t / MINUTE_MS) * MINUTE_MS;
 
-/** Adds a visitor once: a minute row's sketch is a set, not a count. */
+/** Adds a visitor once: a minute's sketch is a set, not a count. */
 function addVisitor(sketch: Sketch, hash: number): Sketch {
   if (sketch.kind === "exact" && sketch.counts.has(hash)) return sketch;
   return addToSketch(sketch, hash, 1);
 }
 
+async function readShardRow(
+  ctx: QueryCtx,
+  siteId: string,
+  shard: number,
+): Promise<ShardRow | null> {
+  return await ctx.db
+    .query("realtimeShards")
+    .withIndex("by_siteId_and_shard", (q) =>
+      q.eq("siteId", siteId).eq("shard", shard),
+    )
+    .unique();
+}
+
 /**
- * Adds a run's events to its shard's minute rows (one read and one write per
- * minute touched) and deletes a few of the shard's rows that are too old.
- * Events of a minute older than REALTIME_KEEP_MS are not kept: no realtime
- * answer reads them.
+ * Adds a run's events to its shard's row and trims what no answer needs
+ * any more (counts older than KEEP_COUNTS_MS, sketches older than
+ * KEEP_VISITORS_MS): one read and, when the run had recent events, one
+ * write. Events older than the counts kept are left out.
  */
 export async function flushRealtimeMinutes(
   ctx: MutationCtx,
@@ -64,51 +81,47 @@ export async function flushRealtimeMinutes(
   shard: number,
   events: EventDoc[],
 ): Promise<void> {
-  const keepFrom = floorToMinute(Date.now()) - REALTIME_KEEP_MS;
-  const byMinute = new Map<number, EventDoc[]>();
-  for (const event of events) {
+  const current = floorToMinute(Date.now());
+  const row = await readShardRow(ctx, siteId, shard);
+  const countsFrom = Math.max(row?.countsFrom ?? 0, current - KEEP_COUNTS_MS);
+  const visitorsFrom = Math.max(
+    row?.visitorsFrom ?? 0,
+    current - KEEP_VISITORS_MS,
+  );
+  const recent = events.filter(
+    (e) => floorToMinute(e.occurredAt) >= countsFrom,
+  );
+  if (recent.length === 0) return;
+  const minutes = new Map<number, Minute>(
+    (row?.minutes ?? []).map((m) => [m.minuteStart, { ...m }]),
+  );
+  const sketches = new Map<number, Sketch>();
+  for (const event of recent) {
     const minuteStart = floorToMinute(event.occurredAt);
-    if (minuteStart < keepFrom) continue;
-    const list = byMinute.get(minuteStart);
-    if (list) list.push(event);
-    else byMinute.set(minuteStart, [event]);
+    let minute = minutes.get(minuteStart);
+    if (!minute) {
+      minute = { minuteStart, events: 0, pageviews: 0 };
+      minutes.set(minuteStart, minute);
+    }
+    minute.events++;
+    if (event.type === "pageview") minute.pageviews++;
+    if (minuteStart < visitorsFrom) continue;
+    const sketch =
+      sketches.get(minuteStart) ??
+      decodeSketch(minute.visitors ?? new ArrayBuffer(0));
+    sketches.set(minuteStart, addVisitor(sketch, hashVisitor(event.visitorId)));
   }
-  for (const [minuteStart, list] of byMinute) {
-    const row = await ctx.db
-      .query("realtimeMinutes")
-      .withIndex("by_siteId_and_minuteStart", (q) =>
-        q
-          .eq("siteId", siteId)
-          .eq("minuteStart", minuteStart)
-          .eq("shard", shard),
-      )
-      .unique();
-    let sketch = decodeSketch(row?.visitors ?? new ArrayBuffer(0));
-    for (const event of list)
-      sketch = addVisitor(sketch, hashVisitor(event.visitorId));
-    const counts = {
-      events: (row?.events ?? 0) + list.length,
-      pageviews:
-        (row?.pageviews ?? 0) +
-        list.filter((e) => e.type === "pageview").length,
-      visitors: encodeSketch(sketch),
-    };
-    if (row) await ctx.db.patch(row._id, counts);
-    else
-      await ctx.db.insert("realtimeMinutes", {
-        siteId,
-        minuteStart,
-        shard,
-        ...counts,
-      });
-  }
-  const expired = await ctx.db
-    .query("realtimeMinutes")
-    .withIndex("by_siteId_and_shard_and_minuteStart", (q) =>
-      q.eq("siteId", siteId).eq("shard", shard).lt("minuteStart", keepFrom),
-    )
-    .take(PRUNE_PER_RUN);
-  for (const row of expired) await ctx.db.delete(row._id);
+  for (const [minuteStart, sketch] of sketches)
+    minutes.get(minuteStart)!.visitors = encodeSketch(sketch);
+  const kept = [...minutes.values()]
+    .filter((m) => m.minuteStart >= countsFrom)
+    .sort((a, b) => a.minuteStart - b.minuteStart)
+    .map(({ visitors, ...m }) =>
+      visitors && m.minuteStart >= visitorsFrom ? { ...m, visitors } : m,
+    );
+  const fields = { minutes: kept, countsFrom, visitorsFrom };
+  if (row) await ctx.db.patch(row._id, fields);
+  else await ctx.db.insert("realtimeShards", { siteId, shard, ...fields });
 }
 
 /** The minute buckets of one answer and the visitors of its last minutes. */
@@ -119,7 +132,7 @@ class RealtimeTally {
   constructor(
     readonly start: number,
     readonly end: number,
-    private readonly visitorsFrom: number,
+    readonly visitorsFrom: number,
   ) {
     this.perMinute = Array.from(
       { length: (end - start) / MINUTE_MS },
@@ -131,10 +144,26 @@ class RealtimeTally {
     return this.perMinute[Math.floor((t - this.start) / MINUTE_MS)];
   }
 
-  addRow(row: Doc<"realtimeMinutes">): void {
-    this.bucket(row.minuteStart).pageviews += row.pageviews;
-    if (row.minuteStart >= this.visitorsFrom)
-      this.visitors.add(decodeSketch(row.visitors));
+  addMinute(minute: Minute): void {
+    const at = minute.minuteStart;
+    if (at < this.start || at >= this.end) return;
+    this.bucket(at).pageviews += minute.pageviews;
+    if (at >= this.visitorsFrom && minute.visitors)
+      this.visitors.add(decodeSketch(minute.visitors));
+  }
+
+  /**
+   * The first instant from which this answer is complete given a row's
+   * cutoffs: counts trimmed inside the window, or sketches trimmed inside
+   * the visitors' minutes. Undefined when the row lost nothing it needs.
+   */
+  gapOf(row: ShardRow): number | undefined {
+    const gaps = [
+      row.countsFrom > this.start ? row.countsFrom : -Infinity,
+      row.visitorsFrom > this.visitorsFrom ? row.visitorsFrom : -Infinity,
+    ];
+    const gap = Math.min(Math.max(...gaps), this.end);
+    return gap === -Infinity ? undefined : gap;
   }
 
   addEvent(event: EventDoc): void {
@@ -154,6 +183,7 @@ class RealtimeTally {
  * the stream's cursor, or during a rebuild's replay the cursor it had
  * before (replayed events were counted when first aggregated and are not
  * counted again). A shard without a stream row has consumed nothing.
+ * (Shards' realtime rows and stream rows are written in one transaction.)
  */
 async function aggregatedUpTo(ctx: QueryCtx, site: Doc<"sites">) {
   const streams = await ctx.db
@@ -172,8 +202,8 @@ async function aggregatedUpTo(ctx: QueryCtx, site: Doc<"sites">) {
 /**
  * Visitors in the minute of `at` and the five before it, and pageviews per
  * minute for the 30 minutes ending with the minute of `at`, newest first:
- * minute rows, then the events aggregation has not consumed yet. A bound
- * hit sets `truncated` and says in `leftOut` what was not counted.
+ * the shards' rows, then the events aggregation has not consumed yet. A
+ * bound hit sets `truncated` and says in `leftOut` what was not counted.
  */
 export async function readRealtime(
   ctx: QueryCtx,
@@ -190,18 +220,16 @@ export async function readRealtime(
   const leftOut: RealtimeLeftOut = {};
 
   const rows = await ctx.db
-    .query("realtimeMinutes")
-    .withIndex("by_siteId_and_minuteStart", (q) =>
-      q.eq("siteId", site._id).gte("minuteStart", start).lt("minuteStart", end),
-    )
-    .order("desc")
-    .take(MAX_REALTIME_ROWS + 1);
-  if (rows.length > MAX_REALTIME_ROWS) {
-    rows.pop();
-    // The last minute read may be missing some of its shards' rows.
-    leftOut.minutesBefore = rows[rows.length - 1].minuteStart + MINUTE_MS;
+    .query("realtimeShards")
+    .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", site._id))
+    .take(MAX_SHARDS);
+  for (const row of rows) {
+    for (const minute of row.minutes) tally.addMinute(minute);
+    // `now` reaches back past what the row keeps (an old `now`).
+    const gap = tally.gapOf(row);
+    if (gap !== undefined)
+      leftOut.minutesBefore = Math.max(leftOut.minutesBefore ?? gap, gap);
   }
-  for (const row of rows) tally.addRow(row);
 
   const consumed = await aggregatedUpTo(ctx, site);
   const pending = await ctx.db

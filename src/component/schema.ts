@@ -120,24 +120,28 @@ export default defineSchema({
     "part",
   ]),
 
-  // Realtime minutes (README, "How it works"): per (site, UTC minute, shard),
-  // what the aggregation run of that shard consumed of the minute. Only the
-  // last hour is kept; getRealtime reads the last 30 minutes newest first.
-  realtimeMinutes: defineTable({
+  // Realtime (README, "How it works"): per (site, shard), what that shard's
+  // aggregation runs consumed of each recent UTC minute. Each run rewrites
+  // its shard's row and trims it, so the table never grows past one row per
+  // shard; getRealtime reads these rows plus the events not consumed yet.
+  realtimeShards: defineTable({
     siteId: v.string(),
-    minuteStart: v.number(),
     shard: v.number(),
-    events: v.number(),
-    pageviews: v.number(),
-    /** Visitors of the minute: a sketch (exact up to 1,000, then HyperLogLog). */
-    visitors: v.bytes(),
-  })
-    .index("by_siteId_and_minuteStart", ["siteId", "minuteStart", "shard"])
-    .index("by_siteId_and_shard_and_minuteStart", [
-      "siteId",
-      "shard",
-      "minuteStart",
-    ]),
+    /** Recent minutes with events, oldest first. */
+    minutes: v.array(
+      v.object({
+        minuteStart: v.number(),
+        events: v.number(),
+        pageviews: v.number(),
+        /** Visitors of the minute (a sketch), kept only for the last few minutes. */
+        visitors: v.optional(v.bytes()),
+      }),
+    ),
+    /** Minutes before this were trimmed: their counts are gone. */
+    countsFrom: v.number(),
+    /** Visitor sketches of minutes before this were dropped. */
+    visitorsFrom: v.number(),
+  }).index("by_siteId_and_shard", ["siteId", "shard"]),
 
   // Compact rollups (README, "How it works"): what compaction keeps of a
   // settled bucket, one row per (unit, dimension). A unit is an hour

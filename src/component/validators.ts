@@ -208,9 +208,10 @@ export const vPropertyBreakdownRow = v.object({
 export type PropertyBreakdownRow = Infer<typeof vPropertyBreakdownRow>;
 
 /**
- * What a realtime answer left out when it hit a read bound (README,
- * "Metric definitions"): not-yet-aggregated events that arrived before
- * `pendingArrivedBefore`, and/or the minute rows before `minutesBefore`.
+ * What a realtime answer left out (README, "Metric definitions"):
+ * not-yet-aggregated events that arrived before `pendingArrivedBefore` (the
+ * read bound was hit), and/or figures of the minutes before `minutesBefore`
+ * (a `now` further back than the recent minutes kept).
  */
 export const vRealtimeLeftOut = v.object({
   pendingArrivedBefore: v.optional(v.number()),

@@ -105,7 +105,7 @@ describe("formatRealtimeLeftOut", () => {
         "Asia/Kolkata",
       ),
     ).toBe(
-      "Incomplete: events that arrived before 15:11:07 and await aggregation are not counted; minutes before 15:10 may be missing pageviews.",
+      "Incomplete: events that arrived before 15:11:07 and await aggregation are not counted; figures before 15:10 are no longer kept.",
     );
   });
 });

@@ -248,7 +248,7 @@ export function formatRealtimeLeftOut(
     );
   if (leftOut.minutesBefore !== undefined)
     parts.push(
-      `minutes before ${clock(leftOut.minutesBefore, false)} may be missing pageviews`,
+      `figures before ${clock(leftOut.minutesBefore, false)} are no longer kept`,
     );
   return parts.length === 0 ? "" : `Incomplete: ${parts.join("; ")}.`;
 }
