@@ -261,7 +261,7 @@ export async function aggregateStream(
     await foldSessionEvents(ctx, site, group, deltas);
   await upsertVisitors(ctx, site._id, events, replayed);
   await flushDeltas(ctx, site._id, shard, deltas);
-  // Replayed events are in the minute rows already: a rebuild leaves them.
+  // Replayed events are in the realtime rows already: a rebuild leaves them.
   await flushRealtimeMinutes(
     ctx,
     site._id,

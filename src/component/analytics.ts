@@ -186,7 +186,7 @@ export const getEventPropertyBreakdown = query({
 
 /**
  * Visitors in the last 5 minutes and pageviews per minute for the last 30,
- * from per-minute rows plus the events not aggregated yet (realtime.ts).
+ * from per-minute counts plus the events not aggregated yet (realtime.ts).
  * Pass `now` rounded to the minute so the query stays cached between renders.
  */
 export const getRealtime = query({

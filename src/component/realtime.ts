@@ -1,6 +1,6 @@
 /**
  * Realtime (README, "How it works"): visitors now and pageviews per minute
- * for the last 30 minutes, from per-minute rows the aggregation run writes,
+ * for the last 30 minutes, from per-minute counts the aggregation run keeps,
  * plus the raw events it has not consumed yet, read newest first.
  *
  * Each (site, shard) has one row holding its recent minutes: only that
@@ -124,7 +124,7 @@ export async function flushRealtimeMinutes(
   else await ctx.db.insert("realtimeShards", { siteId, shard, ...fields });
 }
 
-/** The minute buckets of one answer and the visitors of its last minutes. */
+/** The minute buckets of one answer and the visitors of its last six minutes. */
 class RealtimeTally {
   readonly perMinute: { minuteStart: number; pageviews: number }[];
   private readonly visitors = new DistinctCounter();
@@ -179,7 +179,7 @@ class RealtimeTally {
 }
 
 /**
- * Per shard, the arrival time up to which its events are in minute rows:
+ * Per shard, the arrival time up to which its events are in its row:
  * the stream's cursor, or during a rebuild's replay the cursor it had
  * before (replayed events were counted when first aggregated and are not
  * counted again). A shard without a stream row has consumed nothing.
