@@ -17,6 +17,7 @@ import {
   queryTable,
   type QueryMeasure,
 } from "./scenarios.js";
+import { realtimeSection } from "./realtime.js";
 import { scaleSection } from "./scale.js";
 import { workloadSection } from "./workloads.js";
 
@@ -229,6 +230,8 @@ export async function runBenchmark(
       );
     }
 
+    await realtimeSection(report, mode, log);
+    log(`realtime done (${elapsed()})`);
     await scaleSection(report, mode, log);
     log(`raw edges done (${elapsed()})`);
     await workloadSection(report, mode, log);

@@ -1,6 +1,7 @@
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { flushDeltas } from "./rollups.js";
+import { flushRealtimeMinutes } from "./realtime.js";
 import { RollupDeltas } from "./lib/rollupDelta.js";
 import { hashVisitor } from "./lib/sketch.js";
 import {
@@ -265,6 +266,13 @@ export async function aggregateStream(
     await foldSessionEvents(ctx, site, group, deltas, goals);
   await upsertVisitors(ctx, site._id, events, replayed);
   await flushDeltas(ctx, site._id, shard, deltas);
+  // Replayed events are in the realtime rows already: a rebuild leaves them.
+  await flushRealtimeMinutes(
+    ctx,
+    site._id,
+    shard,
+    events.filter((e) => !replayed(e)),
+  );
   return { processed: taken.length, more, cursor };
 }
 

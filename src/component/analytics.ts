@@ -19,12 +19,8 @@ import { figuresOfParts } from "./lib/totals.js";
 import { isSessionLevel } from "./lib/dimensions.js";
 import { goalBreakdown, goalConversions } from "./goalReports.js";
 import { sessionDurationMs } from "./lib/sessions.js";
-import {
-  HOUR_MS,
-  MINUTE_MS,
-  floorToLocalDay,
-  floorToUtcHour,
-} from "./lib/time.js";
+import { HOUR_MS, floorToLocalDay, floorToUtcHour } from "./lib/time.js";
+import { readRealtime } from "./realtime.js";
 import { getSiteDoc } from "./sites.js";
 import {
   REPORT_QUERIES,
@@ -280,44 +276,16 @@ export const getEventPropertyBreakdown = query({
   },
 });
 
-const REALTIME_WINDOW_MS = 30 * MINUTE_MS;
-const REALTIME_VISITOR_MS = 5 * MINUTE_MS;
-
 /**
- * Visitors in the last 5 minutes and pageviews per minute for the last 30.
+ * Visitors in the last 5 minutes and pageviews per minute for the last 30,
+ * from per-minute counts plus the events not aggregated yet (realtime.ts).
  * Pass `now` rounded to the minute so the query stays cached between renders.
  */
 export const getRealtime = query({
   ...REPORT_QUERIES.getRealtime,
   handler: async (ctx, { siteId, now }) => {
     const site = await getSiteDoc(ctx, siteId);
-    const at = now ?? Date.now();
-    // Minute buckets end with the minute containing `at`.
-    const end = Math.floor(at / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
-    const start = end - REALTIME_WINDOW_MS;
-    const events = await ctx.db
-      .query("events")
-      .withIndex("by_siteId_and_occurredAt", (q) =>
-        q.eq("siteId", site._id).gte("occurredAt", start).lt("occurredAt", end),
-      )
-      .take(MAX_BREAKDOWN_EVENTS);
-    const visitors = new Set(
-      events
-        .filter((e) => e.occurredAt >= at - REALTIME_VISITOR_MS)
-        .map((e) => e.visitorId),
-    );
-    const perMinute = Array.from(
-      { length: REALTIME_WINDOW_MS / MINUTE_MS },
-      (_, i) => ({
-        minuteStart: start + i * MINUTE_MS,
-        pageviews: 0,
-      }),
-    );
-    for (const e of events) {
-      if (e.type === "pageview")
-        perMinute[Math.floor((e.occurredAt - start) / MINUTE_MS)].pageviews++;
-    }
-    return { visitors: visitors.size, pageviewsPerMinute: perMinute };
+    return await readRealtime(ctx, site, now ?? Date.now());
   },
 });
 

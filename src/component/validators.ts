@@ -238,11 +238,26 @@ export const vPropertyBreakdownRow = v.object({
 });
 export type PropertyBreakdownRow = Infer<typeof vPropertyBreakdownRow>;
 
+/**
+ * What a realtime answer left out (README, "Metric definitions"):
+ * not-yet-aggregated events that arrived before `pendingArrivedBefore` (the
+ * read bound was hit), and/or figures of the minutes before `minutesBefore`
+ * (a `now` further back than the recent minutes kept).
+ */
+export const vRealtimeLeftOut = v.object({
+  pendingArrivedBefore: v.optional(v.number()),
+  minutesBefore: v.optional(v.number()),
+});
+export type RealtimeLeftOut = Infer<typeof vRealtimeLeftOut>;
+
 export const vRealtime = v.object({
   visitors: v.number(),
   pageviewsPerMinute: v.array(
     v.object({ minuteStart: v.number(), pageviews: v.number() }),
   ),
+  /** True when a read bound was hit: the figures may be low by what `leftOut` names. */
+  truncated: v.boolean(),
+  leftOut: v.optional(vRealtimeLeftOut),
 });
 export type Realtime = Infer<typeof vRealtime>;
 

@@ -7,6 +7,7 @@ import {
   formatNumber,
   formatPercent,
   formatPointChange,
+  formatRealtimeLeftOut,
 } from "./format";
 
 describe("formatNumber / formatPercent / formatCompact", () => {
@@ -90,5 +91,21 @@ describe("formatBucketLabel", () => {
     expect(formatBucketLabel(instant, "hour", "UTC")).toBe("22:00");
     expect(formatBucketLabel(instant, "hour", "Asia/Tokyo")).toBe("07:00");
     expect(formatBucketLabel(instant, "day", "Asia/Tokyo")).toBe("May 4");
+  });
+});
+
+describe("formatRealtimeLeftOut", () => {
+  const at = Date.parse("2024-05-03T09:41:07Z");
+  it("names each bound hit, in the dashboard's time zone", () => {
+    expect(formatRealtimeLeftOut(undefined, "UTC")).toBe("");
+    expect(formatRealtimeLeftOut({}, "UTC")).toBe("");
+    expect(
+      formatRealtimeLeftOut(
+        { pendingArrivedBefore: at, minutesBefore: at - 67_000 },
+        "Asia/Kolkata",
+      ),
+    ).toBe(
+      "Incomplete: events that arrived before 15:11:07 and await aggregation are not counted; figures before 15:10 are no longer kept.",
+    );
   });
 });

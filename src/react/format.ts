@@ -221,4 +221,36 @@ export function formatRangeLabel(
   return `${format.format(from)} – ${format.format(to)}`;
 }
 
+/**
+ * What a truncated realtime answer left out (README, "Metric definitions"),
+ * as one sentence: "Incomplete: events that arrived before 14:03:12 and
+ * await aggregation are not counted." Empty when nothing was left out.
+ */
+export function formatRealtimeLeftOut(
+  leftOut:
+    { pendingArrivedBefore?: number; minutesBefore?: number } | undefined,
+  timeZone: string,
+  locale: string = DEFAULT_LOCALE,
+): string {
+  if (!leftOut) return "";
+  const clock = (t: number, seconds: boolean) =>
+    new Intl.DateTimeFormat(locale, {
+      hour: "2-digit",
+      minute: "2-digit",
+      ...(seconds ? { second: "2-digit" } : {}),
+      hourCycle: "h23",
+      timeZone,
+    }).format(t);
+  const parts: string[] = [];
+  if (leftOut.pendingArrivedBefore !== undefined)
+    parts.push(
+      `events that arrived before ${clock(leftOut.pendingArrivedBefore, true)} and await aggregation are not counted`,
+    );
+  if (leftOut.minutesBefore !== undefined)
+    parts.push(
+      `figures before ${clock(leftOut.minutesBefore, false)} are no longer kept`,
+    );
+  return parts.length === 0 ? "" : `Incomplete: ${parts.join("; ")}.`;
+}
+
 export const TIME = { SECOND, MINUTE, HOUR, DAY: 24 * HOUR } as const;

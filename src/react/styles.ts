@@ -89,6 +89,7 @@ ${R} .ca-change { font-size: 0.85em; font-variant-numeric: tabular-nums; color: 
 ${R} .ca-change[data-sentiment="positive"] { color: var(--ca-positive); }
 ${R} .ca-change[data-sentiment="negative"] { color: var(--ca-negative); }
 ${R} .ca-realtime { display: flex; align-items: center; gap: 12px; }
+${R} .ca-realtime-note { color: var(--ca-muted); font-size: 0.85em; }
 ${R} .ca-pulse {
   width: 10px; height: 10px; border-radius: 50%; background: var(--ca-positive); flex: none;
   box-shadow: 0 0 0 3px color-mix(in srgb, var(--ca-positive) 25%, transparent);

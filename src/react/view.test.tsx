@@ -236,6 +236,31 @@ describe("DashboardView with data", () => {
     ).toBe("7 visitors now");
   });
 
+  it("says what a truncated realtime figure leaves out", () => {
+    const { container } = render(
+      <DashboardView
+        {...dataProps}
+        timeZone="Europe/Berlin"
+        realtime={{
+          ...realtimeFixture,
+          truncated: true,
+          leftOut: {
+            pendingArrivedBefore: Date.parse("2024-05-03T12:03:12Z"),
+          },
+        }}
+      />,
+    );
+    const panel = container.querySelector<HTMLElement>(
+      '[data-panel="realtime"]',
+    )!;
+    expect(panel.dataset.truncated).toBe("true");
+    // 12:03:12 UTC is 14:03:12 in Berlin (CEST).
+    expect(panel.textContent).toBe(
+      "7 visitors now Incomplete: events that arrived before 14:03:12 and await aggregation are not counted.",
+    );
+    expect(within(panel).getByRole("note")).toBeTruthy();
+  });
+
   it("injects the stylesheet once, scoped under the root class, and takes a className", () => {
     const { container } = render(
       <>

@@ -27,6 +27,7 @@ import {
   formatPercent,
   formatPointChange,
   formatRangeLabel,
+  formatRealtimeLeftOut,
   type FormattedChange,
 } from "./format.js";
 import type { CustomDates, RangePreset } from "./range.js";
@@ -219,6 +220,7 @@ function DashboardHeader(props: DashboardViewProps) {
         <PanelBoundary what="Visitors now" resetKey={props.realtime}>
           <RealtimeFigure
             realtime={props.loading ? undefined : props.realtime}
+            timeZone={props.timeZone}
             locale={locale}
             error={props.loading ? undefined : props.panelErrors?.realtime}
             onRetry={retryOf(props, "realtime")}
@@ -297,11 +299,13 @@ function retryOf(
 
 function RealtimeFigure({
   realtime,
+  timeZone,
   locale,
   error,
   onRetry,
 }: {
   realtime: Realtime | undefined;
+  timeZone: string;
   locale?: string;
   error?: unknown;
   onRetry?: () => void;
@@ -317,6 +321,7 @@ function RealtimeFigure({
             ? "loading"
             : "data"
       }
+      data-truncated={realtime?.truncated ? "true" : undefined}
     >
       <span className="ca-pulse" aria-hidden="true" />
       {error !== undefined ? (
@@ -339,6 +344,14 @@ function RealtimeFigure({
             {formatNumber(realtime.visitors, locale)}
           </strong>{" "}
           {realtime.visitors === 1 ? "visitor" : "visitors"} now
+          {realtime.truncated && (
+            // A read bound was hit: say what the figure leaves out (README, "Metric definitions").
+            <span className="ca-realtime-note" role="note">
+              {" "}
+              {formatRealtimeLeftOut(realtime.leftOut, timeZone, locale) ||
+                "Incomplete."}
+            </span>
+          )}
         </span>
       )}
     </div>

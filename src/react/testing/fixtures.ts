@@ -107,6 +107,7 @@ export const topListsFixture: Record<TopDimension, TopRow[]> = {
 export const realtimeFixture: Realtime = {
   visitors: 7,
   pageviewsPerMinute: [{ minuteStart: 0, pageviews: 3 }],
+  truncated: false,
 };
 
 /** An `api.analytics` stand-in: real function references with the app's names. */

@@ -1,0 +1,261 @@
+/**
+ * Realtime (README, "How it works"): visitors now and pageviews per minute
+ * for the last 30 minutes, from per-minute counts the aggregation run keeps,
+ * plus the raw events it has not consumed yet, read newest first.
+ *
+ * Each (site, shard) has one row holding its recent minutes: only that
+ * shard's stream writes it, in the same transaction that moves the stream's
+ * cursor, so parallel streams never conflict and a query sees each event
+ * either in a row or after its stream's cursor, never both. One row per
+ * shard (not per minute) keeps the aggregation run at one extra write.
+ */
+import type { Doc } from "./_generated/dataModel.js";
+import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import {
+  DistinctCounter,
+  addToSketch,
+  decodeSketch,
+  encodeSketch,
+  hashVisitor,
+  type Sketch,
+} from "./lib/sketch.js";
+import { MINUTE_MS } from "./lib/time.js";
+import type { Realtime, RealtimeLeftOut } from "./validators.js";
+
+type EventDoc = Doc<"events">;
+type ShardRow = Doc<"realtimeShards">;
+type Minute = ShardRow["minutes"][number];
+
+export const REALTIME_WINDOW_MS = 30 * MINUTE_MS;
+/** "Visitors now": the minute of `now` and the five whole minutes before it. */
+export const REALTIME_VISITOR_MINUTES = 5;
+/**
+ * How far back a shard row keeps minute counts and visitor sketches, from
+ * the writer's current minute: the window plus room for a `now` that lags
+ * the clock by a few minutes (a dashboard passes the start of the minute).
+ */
+export const KEEP_COUNTS_MS = REALTIME_WINDOW_MS + 10 * MINUTE_MS;
+export const KEEP_VISITORS_MS = (REALTIME_VISITOR_MINUTES + 5) * MINUTE_MS;
+/** Shards a site can have (sites.ts). */
+const MAX_SHARDS = 64;
+/**
+ * Raw events one realtime answer reads at most, newest first, to cover what
+ * aggregation has not consumed yet. Normally that is the last 10–20 seconds
+ * (SETTLE_MS plus a run); 2,000 events are over a minute at 50,000 an hour
+ * even at 2.5 times the mean rate.
+ */
+export const MAX_PENDING_EVENTS = 2_000;
+/** Arrival may trail occurrence, never lead it; this margin covers clock skew. */
+const ARRIVAL_SLACK_MS = MINUTE_MS;
+
+const floorToMinute = (t: number) => Math.floor(t / MINUTE_MS) * MINUTE_MS;
+
+/** Adds a visitor once: a minute's sketch is a set, not a count. */
+function addVisitor(sketch: Sketch, hash: number): Sketch {
+  if (sketch.kind === "exact" && sketch.counts.has(hash)) return sketch;
+  return addToSketch(sketch, hash, 1);
+}
+
+async function readShardRow(
+  ctx: QueryCtx,
+  siteId: string,
+  shard: number,
+): Promise<ShardRow | null> {
+  return await ctx.db
+    .query("realtimeShards")
+    .withIndex("by_siteId_and_shard", (q) =>
+      q.eq("siteId", siteId).eq("shard", shard),
+    )
+    .unique();
+}
+
+/**
+ * Adds a run's events to its shard's row and trims what no answer needs
+ * any more (counts older than KEEP_COUNTS_MS, sketches older than
+ * KEEP_VISITORS_MS): one read and, when the run had recent events, one
+ * write. Events older than the counts kept are left out.
+ */
+export async function flushRealtimeMinutes(
+  ctx: MutationCtx,
+  siteId: string,
+  shard: number,
+  events: EventDoc[],
+): Promise<void> {
+  const current = floorToMinute(Date.now());
+  const row = await readShardRow(ctx, siteId, shard);
+  const countsFrom = Math.max(row?.countsFrom ?? 0, current - KEEP_COUNTS_MS);
+  const visitorsFrom = Math.max(
+    row?.visitorsFrom ?? 0,
+    current - KEEP_VISITORS_MS,
+  );
+  const recent = events.filter(
+    (e) => floorToMinute(e.occurredAt) >= countsFrom,
+  );
+  if (recent.length === 0) return;
+  const minutes = new Map<number, Minute>(
+    (row?.minutes ?? []).map((m) => [m.minuteStart, { ...m }]),
+  );
+  const sketches = new Map<number, Sketch>();
+  for (const event of recent) {
+    const minuteStart = floorToMinute(event.occurredAt);
+    let minute = minutes.get(minuteStart);
+    if (!minute) {
+      minute = { minuteStart, events: 0, pageviews: 0 };
+      minutes.set(minuteStart, minute);
+    }
+    minute.events++;
+    if (event.type === "pageview") minute.pageviews++;
+    if (minuteStart < visitorsFrom) continue;
+    const sketch =
+      sketches.get(minuteStart) ??
+      decodeSketch(minute.visitors ?? new ArrayBuffer(0));
+    sketches.set(minuteStart, addVisitor(sketch, hashVisitor(event.visitorId)));
+  }
+  for (const [minuteStart, sketch] of sketches)
+    minutes.get(minuteStart)!.visitors = encodeSketch(sketch);
+  const kept = [...minutes.values()]
+    .filter((m) => m.minuteStart >= countsFrom)
+    .sort((a, b) => a.minuteStart - b.minuteStart)
+    .map(({ visitors, ...m }) =>
+      visitors && m.minuteStart >= visitorsFrom ? { ...m, visitors } : m,
+    );
+  const fields = { minutes: kept, countsFrom, visitorsFrom };
+  if (row) await ctx.db.patch(row._id, fields);
+  else await ctx.db.insert("realtimeShards", { siteId, shard, ...fields });
+}
+
+/** The minute buckets of one answer and the visitors of its last six minutes. */
+class RealtimeTally {
+  readonly perMinute: { minuteStart: number; pageviews: number }[];
+  private readonly visitors = new DistinctCounter();
+
+  constructor(
+    readonly start: number,
+    readonly end: number,
+    readonly visitorsFrom: number,
+  ) {
+    this.perMinute = Array.from(
+      { length: (end - start) / MINUTE_MS },
+      (_, i) => ({ minuteStart: start + i * MINUTE_MS, pageviews: 0 }),
+    );
+  }
+
+  private bucket(t: number) {
+    return this.perMinute[Math.floor((t - this.start) / MINUTE_MS)];
+  }
+
+  addMinute(minute: Minute): void {
+    const at = minute.minuteStart;
+    if (at < this.start || at >= this.end) return;
+    this.bucket(at).pageviews += minute.pageviews;
+    if (at >= this.visitorsFrom && minute.visitors)
+      this.visitors.add(decodeSketch(minute.visitors));
+  }
+
+  /**
+   * The first instant from which this answer is complete given a row's
+   * cutoffs: counts trimmed inside the window, or sketches trimmed inside
+   * the visitors' minutes. Undefined when the row lost nothing it needs.
+   */
+  gapOf(row: ShardRow): number | undefined {
+    const gaps = [
+      row.countsFrom > this.start ? row.countsFrom : -Infinity,
+      row.visitorsFrom > this.visitorsFrom ? row.visitorsFrom : -Infinity,
+    ];
+    const gap = Math.min(Math.max(...gaps), this.end);
+    return gap === -Infinity ? undefined : gap;
+  }
+
+  addEvent(event: EventDoc): void {
+    if (event.occurredAt < this.start || event.occurredAt >= this.end) return;
+    if (event.type === "pageview") this.bucket(event.occurredAt).pageviews++;
+    if (event.occurredAt >= this.visitorsFrom)
+      this.visitors.addHash(hashVisitor(event.visitorId));
+  }
+
+  visitorCount(): number {
+    return this.visitors.count();
+  }
+}
+
+/**
+ * Per shard, the arrival time up to which its events are in its row:
+ * the stream's cursor, or during a rebuild's replay the cursor it had
+ * before (replayed events were counted when first aggregated and are not
+ * counted again). A shard without a stream row has consumed nothing.
+ * (Shards' realtime rows and stream rows are written in one transaction.)
+ */
+async function aggregatedUpTo(ctx: QueryCtx, site: Doc<"sites">) {
+  const streams = await ctx.db
+    .query("aggregationStreams")
+    .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", site._id))
+    .take(MAX_SHARDS);
+  const upTo = new Map(
+    streams.map((s) => [s.shard, Math.max(s.cursor, s.replayUntil ?? 0)]),
+  );
+  let lowest = Math.min(Infinity, ...upTo.values());
+  for (let shard = 0; shard < site.rollupShardCount; shard++)
+    if (!upTo.has(shard)) lowest = 0;
+  return { of: (shard: number) => upTo.get(shard) ?? 0, lowest };
+}
+
+/**
+ * Visitors in the minute of `at` and the five before it, and pageviews per
+ * minute for the 30 minutes ending with the minute of `at`, newest first:
+ * the shards' rows, then the events aggregation has not consumed yet. A
+ * bound hit sets `truncated` and says in `leftOut` what was not counted.
+ */
+export async function readRealtime(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  at: number,
+): Promise<Realtime> {
+  const end = floorToMinute(at) + MINUTE_MS;
+  const start = end - REALTIME_WINDOW_MS;
+  const tally = new RealtimeTally(
+    start,
+    end,
+    end - (REALTIME_VISITOR_MINUTES + 1) * MINUTE_MS,
+  );
+  const leftOut: RealtimeLeftOut = {};
+
+  const rows = await ctx.db
+    .query("realtimeShards")
+    .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", site._id))
+    .take(MAX_SHARDS);
+  for (const row of rows) {
+    for (const minute of row.minutes) tally.addMinute(minute);
+    // `now` reaches back past what the row keeps (an old `now`).
+    const gap = tally.gapOf(row);
+    if (gap !== undefined)
+      leftOut.minutesBefore = Math.max(leftOut.minutesBefore ?? gap, gap);
+  }
+
+  const consumed = await aggregatedUpTo(ctx, site);
+  const pending = await ctx.db
+    .query("events")
+    .withIndex("by_siteId", (q) =>
+      q
+        .eq("siteId", site._id)
+        .gt(
+          "_creationTime",
+          Math.max(consumed.lowest, start - ARRIVAL_SLACK_MS),
+        ),
+    )
+    .order("desc")
+    .take(MAX_PENDING_EVENTS + 1);
+  if (pending.length > MAX_PENDING_EVENTS) {
+    pending.pop();
+    leftOut.pendingArrivedBefore = pending[pending.length - 1]._creationTime;
+  }
+  for (const event of pending)
+    if (event._creationTime > consumed.of(event.shard)) tally.addEvent(event);
+
+  const truncated = Object.keys(leftOut).length > 0;
+  return {
+    visitors: tally.visitorCount(),
+    pageviewsPerMinute: tally.perMinute,
+    truncated,
+    ...(truncated ? { leftOut } : {}),
+  };
+}
