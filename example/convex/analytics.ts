@@ -24,6 +24,7 @@ export const {
   getTopLanguages,
   getTopScreens,
   getEventPropertyBreakdown,
+  getEventPropertyKeys,
   getRealtime,
   listRawEvents,
   listPageviews,

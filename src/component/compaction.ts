@@ -32,6 +32,7 @@ import { HOUR_MS, floorToLocalDay } from "./lib/time.js";
 import { mergeUnits, type Unit } from "./lib/topUnits.js";
 import type { RollupRow } from "./rollups.js";
 import { compactionSweepPage } from "./compactionSweep.js";
+import { PROPERTY_DIMENSION_NAMES } from "./lib/dimensions.js";
 import { getSiteDoc } from "./sites.js";
 import { TOP_DIMENSIONS, type Interval } from "./validators.js";
 
@@ -65,8 +66,12 @@ export const COMPACTION_PAGE_BUCKETS = 32;
 export const DEFAULT_LOOKBACK_MS = 3 * 24 * HOUR_MS;
 /** Pages one action run performs before it hands over to a fresh run. */
 const PAGES_PER_RUN = 100;
-/** Every dimension compact units exist for. */
-export const UNIT_DIMENSIONS: readonly string[] = [OVERVIEW, ...TOP_DIMENSIONS];
+/** Every dimension compact units exist for (event properties included, lib/dimensions.ts). */
+export const UNIT_DIMENSIONS: readonly string[] = [
+  OVERVIEW,
+  ...TOP_DIMENSIONS,
+  ...PROPERTY_DIMENSION_NAMES,
+];
 /** Every dimension name a stored unit row may carry (the shared row's too), for deleting them. */
 export const STORED_UNIT_DIMENSIONS: readonly string[] = [
   ...UNIT_DIMENSIONS,

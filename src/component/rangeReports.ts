@@ -106,7 +106,25 @@ export type RankedRow = {
   maxError: number;
 };
 
-/** The top `limit` keys of `dimension` with their visitors, and whether the list is proven exact. */
+/** Narrows a ranking: only keys `keep` accepts, and one `pinned` key reported apart from the ranked ones. */
+export type RankOptions = {
+  keep?: (key: string) => boolean;
+  pinned?: string;
+};
+
+function onlyKeys(units: RankUnit[], keep: (key: string) => boolean) {
+  return units.map((u) => ({
+    restMax: u.restMax,
+    entries: new Map([...u.entries].filter(([key]) => keep(key))),
+  }));
+}
+
+/**
+ * The top `limit` keys of `dimension` with their visitors, and whether the
+ * list is proven exact. With `options.pinned`, that key is left out of the
+ * ranking and returned on its own (with its own exactness), for rows such as
+ * a breakdown's "(other)" that are shown whatever their rank.
+ */
 export async function rankedKeys(
   ctx: QueryCtx,
   site: Doc<"sites">,
@@ -114,7 +132,12 @@ export async function rankedKeys(
   to: number,
   dimension: string,
   limit: number,
-): Promise<{ rows: RankedRow[]; exact: boolean }> {
+  options: RankOptions = {},
+): Promise<{
+  rows: RankedRow[];
+  exact: boolean;
+  pinned?: RankedRow & { exact: boolean };
+}> {
   const mark = await siteWatermark(ctx, site._id);
   const sources = planSources(
     planExactRange(from, to, site.timezone),
@@ -122,15 +145,36 @@ export async function rankedKeys(
     site.timezone,
   );
   const g = await gather(ctx, site, sources, dimension, new RawBudget());
-  const ranked = rankUnits(rankUnitsOf(g), limit);
-  const visitors = await visitorsOf(
-    ctx,
-    g,
-    ranked.rows.map((r) => r.key),
+  const units = rankUnitsOf(g);
+  const { keep = () => true, pinned } = options;
+  const ranked = rankUnits(
+    onlyKeys(units, (key) => key !== pinned && keep(key)),
+    limit,
   );
+  const pinnedRank =
+    pinned === undefined
+      ? undefined
+      : rankUnits(
+          onlyKeys(units, (key) => key === pinned),
+          1,
+        );
+  const pinnedRow = pinnedRank?.rows[0];
+  const visitors = await visitorsOf(ctx, g, [
+    ...ranked.rows.map((r) => r.key),
+    ...(pinnedRow ? [pinnedRow.key] : []),
+  ]);
   return {
     rows: ranked.rows.map((r) => ({ ...r, visitors: visitors.get(r.key)! })),
     exact: ranked.exact,
+    ...(pinnedRow
+      ? {
+          pinned: {
+            ...pinnedRow,
+            visitors: visitors.get(pinnedRow.key)!,
+            exact: pinnedRow.maxError === 0,
+          },
+        }
+      : {}),
   };
 }
 

@@ -21,6 +21,7 @@ export const {
   getRealtime,
   getBotCounts,
   getEventPropertyBreakdown,
+  getEventPropertyKeys,
   getTopPages,
   getTopEntryPages,
   getTopExitPages,

@@ -3,9 +3,12 @@ import { OVERVIEW, type RollupDeltas } from "./rollupDelta.js";
 
 import {
   EVENT_KEY_DIMENSIONS,
+  PROPERTY_DIMENSIONS,
+  PROPERTY_DIMENSION_NAMES,
   SESSION_KEY_DIMENSIONS,
   keyOfEvent,
   type KeyedEvent,
+  type PropertyEvent,
   type SessionKeyDimension,
 } from "./dimensions.js";
 
@@ -245,10 +248,10 @@ export function addSessionContribution(
   }
 }
 
-/** What a single event contributes regardless of its session: the overview and every event-scope dimension. */
+/** What a single event contributes regardless of its session: the overview, every event-scope dimension and its properties. */
 export function addEventContribution(
   deltas: RollupDeltas,
-  event: KeyedEvent & { occurredAt: number },
+  event: PropertyEvent & { occurredAt: number },
   visitorHash: number,
   timeZone: string,
 ): void {
@@ -260,6 +263,10 @@ export function addEventContribution(
   for (const dimension of EVENT_KEY_DIMENSIONS) {
     const key = keyOfEvent(dimension, event);
     if (key !== undefined)
+      deltas.addBoth(hour, day, dimension, key, counters, visitor);
+  }
+  for (const dimension of PROPERTY_DIMENSION_NAMES) {
+    for (const key of PROPERTY_DIMENSIONS[dimension].keysOf(event))
       deltas.addBoth(hour, day, dimension, key, counters, visitor);
   }
 }
