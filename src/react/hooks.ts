@@ -7,6 +7,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useQueries } from "convex/react";
 import {
   getFunctionName,
+  makeFunctionReference,
   type FunctionArgs,
   type FunctionReference,
   type FunctionReturnType,
@@ -18,6 +19,7 @@ import type { DashboardPanel } from "./states.js";
 import type {
   Overview,
   PropertyBreakdownRow,
+  PropertyKeyRow,
   Realtime,
   TimeseriesRow,
   TopDimension,
@@ -132,6 +134,11 @@ export interface DashboardData {
   realtime: Realtime | undefined;
   /** Undefined while loading and while no event/property is selected. */
   propertyBreakdown: PropertyBreakdownRow[] | undefined;
+  /**
+   * The chosen event's property keys (`api.getEventPropertyKeys`), most used
+   * first: null while loading, undefined when the api has no such query.
+   */
+  propertyKeys: string[] | null | undefined;
   /** True while some figures shown are those of the previous range, until the new ones arrive. */
   refreshing: boolean;
   /** The panels whose query failed, with the error; the other panels keep working. */
@@ -290,7 +297,16 @@ export function useDashboardData(
   );
   const breakdownValue =
     breakdownArgs === "skip" ? undefined : propertyBreakdown.value;
+  const propertyKeys = usePropertyKeys(
+    api,
+    siteId,
+    from,
+    to,
+    eventName,
+    attempts.breakdown,
+  );
   const errors: Partial<Record<DashboardPanel, Error>> = { ...topLists.errors };
+  if (propertyKeys.error) errors.breakdown = propertyKeys.error;
   if (overviewQuery.error) errors.kpis = overviewQuery.error;
   if (timeseriesQuery.error) errors.chart = timeseriesQuery.error;
   if (realtimeQuery.error) errors.realtime = realtimeQuery.error;
@@ -312,9 +328,40 @@ export function useDashboardData(
     topLists: topLists.lists,
     realtime: errors.realtime ? undefined : realtime.value,
     propertyBreakdown: errors.breakdown ? undefined : breakdownValue,
+    propertyKeys: propertyKeys.keys,
     refreshing,
     errors,
     retry,
+  };
+}
+
+/** Stands in for a missing `api.getEventPropertyKeys`; only ever used with "skip". */
+const NO_KEYS_QUERY = makeFunctionReference<
+  "query",
+  { siteId: string; from: number; to: number; eventName: string },
+  PropertyKeyRow[]
+>("analytics:getEventPropertyKeys");
+
+/** The property keys of the chosen event, for the breakdown panel's picker. */
+function usePropertyKeys(
+  api: AnalyticsDashboardApi,
+  siteId: string,
+  from: number,
+  to: number,
+  eventName: string | undefined,
+  attempt: number | undefined,
+): { keys: string[] | null | undefined; error: Error | undefined } {
+  const listed = api.getEventPropertyKeys !== undefined;
+  const query = useReportQuery(
+    api.getEventPropertyKeys ?? NO_KEYS_QUERY,
+    listed && eventName ? { siteId, from, to, eventName } : "skip",
+    attempt,
+  );
+  if (!listed) return { keys: undefined, error: undefined };
+  if (!eventName) return { keys: [], error: undefined };
+  return {
+    keys: query.value ? query.value.map((row) => row.key) : null,
+    error: query.error,
   };
 }
 
