@@ -30,6 +30,7 @@ function argsFor(name: keyof typeof REPORT_QUERIES) {
   if (name === "getTimeseries") return { ...range, interval: "hour" as const };
   if (name === "getEventPropertyBreakdown")
     return { ...range, eventName: "signup", propertyKey: "plan" };
+  if (name === "getEventPropertyKeys") return { ...range, eventName: "signup" };
   if (name === "getRealtime") return { siteId, now: from };
   if (name.startsWith("list") || name === "exportEvents")
     return { siteId, paginationOpts: { cursor: null, numItems: 10 } };
@@ -38,7 +39,7 @@ function argsFor(name: keyof typeof REPORT_QUERIES) {
 
 test("every report wrapper asks auth with its operation and siteId, and refuses when auth throws", async () => {
   const names = Object.keys(REPORT_QUERIES) as (keyof typeof REPORT_QUERIES)[];
-  expect(names.length).toBe(10 + TOP_DIMENSIONS.length);
+  expect(names.length).toBe(11 + TOP_DIMENSIONS.length);
   for (const name of names) {
     expect(analytics[name], name).toBeDefined();
     await t
