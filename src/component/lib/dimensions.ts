@@ -286,6 +286,11 @@ export function keyOfEvent(
  * cap below makes the ordinary case (a site with a dozen property keys of
  * low cardinality has a few dozen triples); past it a breakdown is flagged
  * approximate with its largest error, like any top list.
+ *
+ * Their live entries share the `keyed` row with every top-list dimension
+ * (lib/rollupDelta.ts): a row group of their own would add a row write per
+ * touched bucket to every aggregation run (ingest cost, README "Cost and
+ * scale"); the cap bounds what they add to the live rows other queries read.
  */
 export type PropertyValue = string | number | boolean | null;
 export type PropertyEvent = KeyedEvent & {
