@@ -12,7 +12,6 @@ import { vi } from "vitest";
 import { api } from "../src/component/_generated/api.js";
 import type { Doc } from "../src/component/_generated/dataModel.js";
 import { eventSessionKeys } from "../src/component/aggregation.js";
-import { MAX_BREAKDOWN_EVENTS } from "../src/component/analytics.js";
 import { withoutUndefined } from "../src/component/lib/objects.js";
 import {
   clusterSessions,
@@ -366,64 +365,9 @@ export async function scaleSection(
     );
   }
 
-  // getEventPropertyBreakdown reads the raw events of one name over the whole range.
-  const n = full ? MAX_BREAKDOWN_EVENTS + 500 : 1_000;
-  vi.setSystemTime(DAY0 + 2 * DAY);
-  const t = freshInstance();
-  const siteId = await createTestSite(t);
-  const site = await siteOf(t, siteId);
-  const docs = Array.from({ length: n }, (_, i): Batch => ({
-    arrival: DAY0 + 1_000 + i * 4_000,
-    visitorId: `bv${i % 500}`,
-    sessionId: `bs${i}`,
-    context: {},
-    events: [
-      {
-        visitorId: `bv${i % 500}`,
-        sessionId: `bs${i}`,
-        type: "track",
-        name: "signup",
-        occurredAt: DAY0 + i * 4_000,
-        properties: { plan: ["free", "pro", "team"][i % 3] },
-      } as Batch["events"][number],
-    ],
-  })).flatMap((b) => eventDocs(site, b));
-  for (let i = 0; i < docs.length; i += 5_000) {
-    const slice = docs.slice(i, i + 5_000);
-    await t.run(async (ctx) => {
-      for (const d of slice) await ctx.db.insert("events", d);
-    });
-  }
-  const m = await measureQuery(
-    t,
-    siteId,
-    "getEventPropertyBreakdown",
-    DAY0,
-    DAY0 + DAY,
-    "24 h",
-    true,
-  );
-  let outcome: string;
-  try {
-    const rows = (await t.query(api.analytics.getEventPropertyBreakdown, {
-      siteId,
-      from: DAY0,
-      to: DAY0 + DAY,
-      eventName: "signup",
-      propertyKey: "plan",
-    })) as { count: number }[];
-    const counted = rows.reduce((s, r) => s + r.count, 0);
-    outcome =
-      `the rows count ${num(counted)} of ${num(n)} events` +
-      (counted < n ? " — silently truncated." : ".");
-  } catch (e) {
-    outcome = `beyond the cap it refuses with a clear error: "${(e instanceof Error ? e.message : String(e)).split("\n")[0].slice(0, 120)}"`;
-  }
   report.note(
-    `**getEventPropertyBreakdown** reads the raw events of the event name in the range (at most MAX_BREAKDOWN_EVENTS = ${num(MAX_BREAKDOWN_EVENTS)}). ` +
-      `Measured with ${num(n)} "signup" events in 24 h: ${describe(m)}; ${outcome}` +
-      ` At ~${kib(m.bytes / Math.max(1, m.docs))} per event the cap stays under 16 MiB; events with large properties (over ~1 KiB each) would hit the byte limit first.` +
-      ` So the exact limit is ${num(MAX_BREAKDOWN_EVENTS)} events of that name per range: e.g. at 5% "signup" events, ${num(Math.floor(MAX_BREAKDOWN_EVENTS / 0.05 / 720))} events/hour for 30 days, ${num(Math.floor(MAX_BREAKDOWN_EVENTS / 0.05 / 24))} events/hour for 24 h.`,
+    "**getEventPropertyBreakdown** and **getEventPropertyKeys** read the property rollups like any top list " +
+      "(no raw events): their reads at W0–W2 are in the scale-targets section (`npm run bench:scale`).",
   );
   report.note(
     `Rollup rows spill into further \`part\` rows above ROLLUP_ROW_BUDGET_BYTES = ${kib(ROLLUP_ROW_BUDGET_BYTES)} per row, so no document nears the 1 MiB limit; ` +

@@ -780,6 +780,52 @@ export async function measurePreset(
   return out;
 }
 
+/**
+ * A property breakdown and its key list for one preset: the values of the
+ * workload's "signup" event by "p0", and the keys "signup" carries.
+ */
+export async function measureBreakdown(
+  tpl: Templates,
+  preset: (typeof PRESETS)[number]["preset"],
+): Promise<Measured[]> {
+  const { from, to } = presetRange(preset);
+  const out: Measured[] = [];
+  {
+    const { t, siteId } = await siteAtNow();
+    await placeRows(t, siteId, tpl, "property", [{ from, to }]);
+    out.push(
+      await measured("getEventPropertyBreakdown", () =>
+        t.query(api.analytics.getEventPropertyBreakdown, {
+          siteId,
+          from,
+          to,
+          eventName: "signup",
+          propertyKey: "p0",
+          limit: 10,
+        }),
+      ),
+    );
+  }
+  {
+    const { t, siteId } = await siteAtNow();
+    await placeRows(t, siteId, tpl, "propertyKey", [{ from, to }]);
+    out.push(
+      await measured("getEventPropertyKeys", () =>
+        t.query(api.analytics.getEventPropertyKeys, {
+          siteId,
+          from,
+          to,
+          eventName: "signup",
+        }),
+      ),
+    );
+  }
+  return out;
+}
+
+/** Presets the breakdown is measured for. */
+const BREAKDOWN_PRESETS = ["30d", "12mo", "400d"] as const;
+
 // ---------------------------------------------------------------- the section
 
 /** The top lists the default <Dashboard> subscribes to: each card's first tab. */
@@ -834,6 +880,7 @@ export async function workloadSection(
       ? PRESETS
       : PRESETS.filter((p) => ["30d", "90d", "12mo"].includes(p.preset));
   const byWorkload = new Map<string, Map<string, Measured[]>>();
+  const breakdowns = new Map<string, Measured[]>();
   for (const w of workloads) {
     const tpl = await buildTemplates(w, log);
     const perPreset = new Map<string, Measured[]>();
@@ -857,6 +904,24 @@ export async function workloadSection(
       );
     }
     byWorkload.set(w.name, perPreset);
+    const breakdownRows: (string | number)[][] = [];
+    const breakdownMs: Measured[] = [];
+    for (const preset of BREAKDOWN_PRESETS) {
+      for (const m of await measureBreakdown(tpl, preset)) {
+        breakdownMs.push(m);
+        breakdownRows.push([
+          PRESETS.find((p) => p.preset === preset)!.label,
+          m.query,
+          num(m.docs),
+          kib(m.bytes),
+          num(m.indexRanges),
+          m.approximateRows ?? 0,
+          m.error ?? "—",
+        ]);
+      }
+    }
+    breakdowns.set(w.name, breakdownMs);
+    log(`  ${w.name} breakdowns measured`);
     report.note(
       `**${w.name}** (${num(w.eventsPerMonth)} events/month, ${num(w.paths)} paths, ${num(w.referrers)} referrer hosts, ${num(w.countries)} countries, ${num(w.campaigns)} campaigns):`,
     );
@@ -871,6 +936,21 @@ export async function workloadSection(
         "errors",
       ],
       rows,
+    );
+    report.note(
+      `${w.name}: property breakdown ("signup" by "p0", 10 rows) and key list ("signup"), from the property rollups:`,
+    );
+    report.table(
+      [
+        "preset",
+        "query",
+        "documents",
+        "bytes",
+        "index ranges",
+        "approximate rows",
+        "errors",
+      ],
+      breakdownRows,
     );
     const detail = perPreset.get("30d");
     if (detail) {
@@ -940,6 +1020,22 @@ export async function workloadSection(
       "T1: at W2 every query of every preset's full load reads ≤ 8 MiB, ≤ 16,000 documents, ≤ 2,048 index ranges",
       over.length === 0,
       `largest ${kib(worst.bytes)} (${worst.query}); ${over.length} over`,
+    );
+  }
+  const w2Breakdowns = breakdowns.get("W2");
+  if (w2Breakdowns) {
+    const over = w2Breakdowns.filter(
+      (m) =>
+        m.bytes > HALF_LIMITS.bytes ||
+        m.docs > HALF_LIMITS.docs ||
+        m.indexRanges > HALF_LIMITS.indexRanges ||
+        m.error,
+    );
+    const worst = w2Breakdowns.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+    report.check(
+      "T1 (breakdown): at W2 a 12-month (and 400-day) property breakdown and key list read ≤ 8 MiB, ≤ 16,000 documents, ≤ 2,048 index ranges",
+      over.length === 0,
+      `largest ${kib(worst.bytes)}, ${num(worst.docs)} documents, ${num(worst.indexRanges)} index ranges (${worst.query}); ${over.length} over`,
     );
   }
   for (const [name, perPreset] of byWorkload) {

@@ -27,6 +27,7 @@ export const {
   getEventPropertyBreakdown,
   getGoalConversions,
   getGoalBreakdown,
+  getEventPropertyKeys,
   getRealtime,
   listRawEvents,
   listPageviews,

@@ -37,6 +37,7 @@ function argsFor(name: keyof typeof REPORT_QUERIES) {
     return { ...range, interval: "hour" as const };
   if (name === "getEventPropertyBreakdown")
     return { ...range, eventName: "signup", propertyKey: "plan" };
+  if (name === "getEventPropertyKeys") return { ...range, eventName: "signup" };
   if (name === "getRealtime") return { siteId, now: from };
   if (name === "getGoalBreakdown")
     return { ...range, goalId, dimension: "source" as const };
@@ -47,7 +48,7 @@ function argsFor(name: keyof typeof REPORT_QUERIES) {
 
 test("every report wrapper asks auth with its operation and siteId, and refuses when auth throws", async () => {
   const names = Object.keys(REPORT_QUERIES) as (keyof typeof REPORT_QUERIES)[];
-  expect(names.length).toBe(13 + TOP_DIMENSIONS.length);
+  expect(names.length).toBe(14 + TOP_DIMENSIONS.length);
   for (const name of names) {
     expect(analytics[name], name).toBeDefined();
     await t

@@ -16,7 +16,13 @@ import {
 import { siteWatermark } from "./rangeSources.js";
 import type { Watermark } from "./compaction.js";
 import { figuresOfParts } from "./lib/totals.js";
-import { isSessionLevel } from "./lib/dimensions.js";
+import {
+  isSessionLevel,
+  parsePropertyKey,
+  propertyKeyPrefix,
+  propertyOtherKey,
+  propertyPrefix,
+} from "./lib/dimensions.js";
 import { goalBreakdown, goalConversions } from "./goalReports.js";
 import { sessionDurationMs } from "./lib/sessions.js";
 import { HOUR_MS, floorToLocalDay, floorToUtcHour } from "./lib/time.js";
@@ -28,6 +34,7 @@ import {
   type Interval,
   type Overview,
   type TopDimension,
+  type PropertyBreakdownRow,
   type TopRow,
 } from "./validators.js";
 
@@ -222,57 +229,89 @@ export const getGoalBreakdown = query({
   },
 });
 
-/** Most events a property breakdown reads (by the event-name index). */
-export const MAX_BREAKDOWN_EVENTS = 16_000;
+/** The "(other)" row's value: the events of values beyond the per-hour cap. */
+export const OTHER_VALUE = "(other)";
+/** Property keys `getEventPropertyKeys` lists at most. */
+export const MAX_PROPERTY_KEYS_LISTED = 100;
 
-/** Values of one property of one event name, with counts and distinct visitors. */
+function clampLimit(limit: number | undefined): number {
+  return Math.min(
+    Math.max(Math.floor(limit ?? LIMITS.defaultTopLimit), 1),
+    LIMITS.maxTopLimit,
+  );
+}
+
+/**
+ * Values of one property of one event name, with counts and distinct
+ * visitors, from the `property` rollups (README, "Report functions"): the
+ * top `limit` values, then a row `other: true` with the events of values
+ * beyond the per-hour cap, when there are any.
+ */
 export const getEventPropertyBreakdown = query({
   ...REPORT_QUERIES.getEventPropertyBreakdown,
   handler: async (ctx, { siteId, from, to, eventName, propertyKey, limit }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
-    const events = await ctx.db
-      .query("events")
-      .withIndex("by_siteId_and_name_and_occurredAt", (q) =>
-        q
-          .eq("siteId", site._id)
-          .eq("name", eventName)
-          .gte("occurredAt", from)
-          .lt("occurredAt", to),
-      )
-      .take(MAX_BREAKDOWN_EVENTS + 1);
-    if (events.length > MAX_BREAKDOWN_EVENTS) {
-      // Counting only some of the events would give wrong numbers silently.
-      throw new ConvexError(
-        `More than ${MAX_BREAKDOWN_EVENTS} "${eventName}" events in this range; ask for a shorter range.`,
-      );
-    }
-    const byValue = new Map<string, { count: number; visitors: Set<string> }>();
-    for (const e of events) {
-      const raw = e.properties?.[propertyKey];
-      if (raw === undefined) continue;
-      const value = String(raw);
-      let row = byValue.get(value);
-      if (!row) byValue.set(value, (row = { count: 0, visitors: new Set() }));
-      row.count++;
-      row.visitors.add(e.visitorId);
-    }
-    const cap = Math.min(
-      Math.max(Math.floor(limit ?? LIMITS.defaultTopLimit), 1),
-      LIMITS.maxTopLimit,
+    const prefix = propertyPrefix(eventName, propertyKey);
+    const ranked = await rankedKeys(
+      ctx,
+      site,
+      from,
+      to,
+      "property",
+      clampLimit(limit),
+      {
+        keep: (key) => key.startsWith(prefix),
+        pinned: propertyOtherKey(eventName, propertyKey),
+      },
     );
-    return [...byValue]
-      .map(([value, r]) => ({
-        value,
-        count: r.count,
-        visitors: r.visitors.size,
-      }))
-      .sort(
-        (a, b) =>
-          b.count - a.count ||
-          (a.value < b.value ? -1 : a.value > b.value ? 1 : 0),
-      )
-      .slice(0, cap);
+    const flags = (exact: boolean, maxError: number) =>
+      exact ? {} : { approximate: true, maxError };
+    const rows: PropertyBreakdownRow[] = ranked.rows.map((r) => ({
+      value: parsePropertyKey(r.key).value!,
+      count: r.events,
+      visitors: r.visitors,
+      ...flags(ranked.exact, r.maxError),
+    }));
+    const other = ranked.pinned;
+    if (other && other.events > 0) {
+      rows.push({
+        value: OTHER_VALUE,
+        count: other.events,
+        visitors: other.visitors,
+        other: true,
+        ...flags(other.exact, other.maxError),
+      });
+    }
+    return rows;
+  },
+});
+
+/**
+ * The property keys events named `eventName` carry in the range, most used
+ * first, from the `propertyKey` rollups: what a breakdown can be asked for.
+ */
+export const getEventPropertyKeys = query({
+  ...REPORT_QUERIES.getEventPropertyKeys,
+  handler: async (ctx, { siteId, from, to, eventName }) => {
+    checkRange(from, to);
+    const site = await getSiteDoc(ctx, siteId);
+    const prefix = propertyKeyPrefix(eventName);
+    const { rows, exact } = await rankedKeys(
+      ctx,
+      site,
+      from,
+      to,
+      "propertyKey",
+      MAX_PROPERTY_KEYS_LISTED,
+      { keep: (key) => key.startsWith(prefix) },
+    );
+    return rows.map((r) => ({
+      key: (JSON.parse(r.key) as [string, string])[1],
+      count: r.events,
+      visitors: r.visitors,
+      ...(exact ? {} : { approximate: true, maxError: r.maxError }),
+    }));
   },
 });
 

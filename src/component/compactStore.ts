@@ -28,6 +28,7 @@ import {
   type UnitEntry,
 } from "./lib/topUnits.js";
 import type { RollupRow } from "./rollups.js";
+import { capPropertyValues } from "./lib/propertyCap.js";
 
 export type TopsRow = Doc<"rollupTops">;
 export type SketchRow = Doc<"rollupSketches">;
@@ -433,33 +434,59 @@ const EMPTY = new ArrayBuffer(0);
 
 /**
  * The exact units of live rollup rows, per dimension: every entry summed over
- * shards and parts (deltas, so `restMax` is 0 and nothing has slack).
+ * shards and parts (deltas, so `restMax` is 0 and nothing has slack). The
+ * `property` entries of each bucket are capped over all its shards first
+ * (lib/propertyCap.ts): each shard kept its own smallest values, and the
+ * bucket keeps the smallest of those.
  */
 export function unitsOfLiveRows(rows: RollupRow[]): Map<string, Unit> {
   const units = new Map<string, Unit>();
+  const propertyBuckets = new Map<string, Unit>();
   for (const row of rows) {
     for (const entry of row.entries) {
       const tab = entry.key.indexOf("\t");
       const dimension =
         row.dimension === OVERVIEW ? OVERVIEW : entry.key.slice(0, tab);
       const key = row.dimension === OVERVIEW ? "" : entry.key.slice(tab + 1);
-      let unit = units.get(dimension);
-      if (!unit) units.set(dimension, (unit = emptyUnit()));
-      const sketch: Sketch = decodeSketch(entry.visitors);
+      const bucket = `${row.interval}|${row.bucketStart}`;
+      const target = dimension === "property" ? propertyBuckets : units;
+      const slot = dimension === "property" ? bucket : dimension;
+      let unit = target.get(slot);
+      if (!unit) target.set(slot, (unit = emptyUnit()));
+      addLiveEntry(unit, key, entry);
+    }
+  }
+  for (const bucket of propertyBuckets.values()) {
+    const capped = capPropertyValues(bucket.entries, (into, e, otherKey) =>
+      into ? sumEntries(into, e) : { ...e, key: otherKey },
+    );
+    let unit = units.get("property");
+    if (!unit) units.set("property", (unit = emptyUnit()));
+    for (const [key, e] of capped) {
       const existing = unit.entries.get(key);
-      const next: UnitEntry = {
-        key,
-        events: entry.events,
-        pageviews: entry.pageviews,
-        sessions: entry.sessions,
-        bounces: entry.bounces,
-        durationMs: entry.durationMs,
-        slack: 0,
-        sketch,
-      };
-      if (!existing) unit.entries.set(key, next);
-      else unit.entries.set(key, sumEntries(existing, next));
+      unit.entries.set(key, existing ? sumEntries(existing, e) : e);
     }
   }
   return units;
+}
+
+function addLiveEntry(
+  unit: Unit,
+  key: string,
+  entry: RollupRow["entries"][number],
+) {
+  const sketch: Sketch = decodeSketch(entry.visitors);
+  const existing = unit.entries.get(key);
+  const next: UnitEntry = {
+    key,
+    events: entry.events,
+    pageviews: entry.pageviews,
+    sessions: entry.sessions,
+    bounces: entry.bounces,
+    durationMs: entry.durationMs,
+    slack: 0,
+    sketch,
+  };
+  if (!existing) unit.entries.set(key, next);
+  else unit.entries.set(key, sumEntries(existing, next));
 }

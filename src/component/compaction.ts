@@ -32,6 +32,7 @@ import { HOUR_MS, floorToLocalDay } from "./lib/time.js";
 import { mergeUnits, type Unit } from "./lib/topUnits.js";
 import type { RollupRow } from "./rollups.js";
 import { compactionSweepPage } from "./compactionSweep.js";
+import { PROPERTY_DIMENSION_NAMES } from "./lib/dimensions.js";
 import { getSiteDoc } from "./sites.js";
 import { TOP_DIMENSIONS, type Interval } from "./validators.js";
 import { GOAL_UNIT_DIMENSIONS } from "./lib/goals.js";
@@ -68,13 +69,14 @@ export const DEFAULT_LOOKBACK_MS = 3 * 24 * HOUR_MS;
 const PAGES_PER_RUN = 100;
 /**
  * Every dimension compact units exist for: so also the ones blocks are
- * built for, retention cleans and rebuildRollups clears (goal conversions
- * included, README "Goals").
+ * built for, retention cleans and rebuildRollups clears (goal conversions,
+ * README "Goals", and event properties, lib/dimensions.ts, included).
  */
 export const UNIT_DIMENSIONS: readonly string[] = [
   OVERVIEW,
   ...TOP_DIMENSIONS,
   ...GOAL_UNIT_DIMENSIONS,
+  ...PROPERTY_DIMENSION_NAMES,
 ];
 /** Every dimension name a stored unit row may carry (the shared row's too), for deleting them. */
 export const STORED_UNIT_DIMENSIONS: readonly string[] = [

@@ -59,7 +59,7 @@ export async function goalConversions(
     to,
     GOAL_DIMENSION,
     MAX_GOALS_PER_SITE,
-    (key) => ids.has(key),
+    { keep: (key) => ids.has(key) },
   );
   const byId = new Map(rows.map((r) => [r.key, r]));
   return {
@@ -106,7 +106,7 @@ export async function goalBreakdown(
     args.to,
     goalBreakdownDimension(args.dimension),
     limit,
-    (key) => key.startsWith(prefix),
+    { keep: (key) => key.startsWith(prefix) },
   );
   const keys = rows.map((r) => r.key.slice(prefix.length));
   // The denominator: the key's own visitors, from its ordinary dimension.

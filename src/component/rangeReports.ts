@@ -72,17 +72,11 @@ function rawAsRankUnit(raw: KeyedTotals): RankUnit {
   return { entries, restMax: 0 };
 }
 
-function rankUnitsOf(g: Gathered, keep?: (key: string) => boolean): RankUnit[] {
+function rankUnitsOf(g: Gathered): RankUnit[] {
   const units = g.unitRows.map(rankUnitOf);
   if (g.live) units.push({ entries: g.live.entries, restMax: 0 });
   units.push(rawAsRankUnit(g.raw));
-  if (!keep) return units;
-  // Left-out keys stay bounded by each unit's restMax, so the ranking's
-  // proof of exactness holds for the kept keys alone.
-  return units.map((u) => ({
-    restMax: u.restMax,
-    entries: new Map([...u.entries].filter(([key]) => keep(key))),
-  }));
+  return units;
 }
 
 /** Distinct visitors of each of `keys` over everything gathered. */
@@ -127,7 +121,27 @@ export type RankedRow = {
   maxError: number;
 };
 
-/** The top `limit` keys of `dimension` with their visitors, and whether the list is proven exact. */
+/** Narrows a ranking: only keys `keep` accepts, and one `pinned` key reported apart from the ranked ones. */
+export type RankOptions = {
+  keep?: (key: string) => boolean;
+  pinned?: string;
+};
+
+// Left-out keys stay bounded by each unit's restMax, so the ranking's
+// proof of exactness holds for the kept keys alone.
+function onlyKeys(units: RankUnit[], keep: (key: string) => boolean) {
+  return units.map((u) => ({
+    restMax: u.restMax,
+    entries: new Map([...u.entries].filter(([key]) => keep(key))),
+  }));
+}
+
+/**
+ * The top `limit` keys of `dimension` with their visitors, and whether the
+ * list is proven exact. With `options.pinned`, that key is left out of the
+ * ranking and returned on its own (with its own exactness), for rows such as
+ * a breakdown's "(other)" that are shown whatever their rank.
+ */
 export async function rankedKeys(
   ctx: QueryCtx,
   site: Doc<"sites">,
@@ -135,18 +149,43 @@ export async function rankedKeys(
   to: number,
   dimension: string,
   limit: number,
-  keep?: (key: string) => boolean,
-): Promise<{ rows: RankedRow[]; exact: boolean }> {
+  options: RankOptions = {},
+): Promise<{
+  rows: RankedRow[];
+  exact: boolean;
+  pinned?: RankedRow & { exact: boolean };
+}> {
   const g = await gatherRange(ctx, site, from, to, dimension);
-  const ranked = rankUnits(rankUnitsOf(g, keep), limit);
-  const visitors = await visitorsOf(
-    ctx,
-    g,
-    ranked.rows.map((r) => r.key),
+  const units = rankUnitsOf(g);
+  const { keep = () => true, pinned } = options;
+  const ranked = rankUnits(
+    onlyKeys(units, (key) => key !== pinned && keep(key)),
+    limit,
   );
+  const pinnedRank =
+    pinned === undefined
+      ? undefined
+      : rankUnits(
+          onlyKeys(units, (key) => key === pinned),
+          1,
+        );
+  const pinnedRow = pinnedRank?.rows[0];
+  const visitors = await visitorsOf(ctx, g, [
+    ...ranked.rows.map((r) => r.key),
+    ...(pinnedRow ? [pinnedRow.key] : []),
+  ]);
   return {
     rows: ranked.rows.map((r) => ({ ...r, visitors: visitors.get(r.key)! })),
     exact: ranked.exact,
+    ...(pinnedRow
+      ? {
+          pinned: {
+            ...pinnedRow,
+            visitors: visitors.get(pinnedRow.key)!,
+            exact: pinnedRow.maxError === 0,
+          },
+        }
+      : {}),
   };
 }
 

@@ -5,10 +5,15 @@ import type { Span } from "./lib/rangePlan.js";
 import { OVERVIEW } from "./lib/rollupDelta.js";
 import {
   DIMENSIONS,
+  PROPERTY_DIMENSIONS,
+  isPropertyDimension,
   keyOfEvent,
   type EventKeyDimension,
+  type PropertyDimension,
   type TopDimension,
 } from "./lib/dimensions.js";
+import { capPropertyValues } from "./lib/propertyCap.js";
+import { floorToUtcHour } from "./lib/time.js";
 import {
   SESSION_KEY_DIMENSIONS,
   sessionDurationMs,
@@ -157,6 +162,41 @@ function addEventsByEventKey(
 }
 
 /**
+ * Adds raw events' property keys; `property` values are capped per UTC hour
+ * as the rollups cap them, over the events read (a partial hour's edge is
+ * capped on its own part).
+ */
+function addEventsByPropertyKeys(
+  events: EventDoc[],
+  dimension: PropertyDimension,
+  keyed: KeyedTotals,
+): void {
+  const byHour = new Map<number, Map<string, EventDoc[]>>();
+  for (const e of events) {
+    const hour = floorToUtcHour(e.occurredAt);
+    let keys = byHour.get(hour);
+    if (!keys) byHour.set(hour, (keys = new Map()));
+    for (const key of PROPERTY_DIMENSIONS[dimension].keysOf(e)) {
+      const list = keys.get(key);
+      if (list) list.push(e);
+      else keys.set(key, [e]);
+    }
+  }
+  for (const keys of byHour.values()) {
+    const capped =
+      dimension === "property"
+        ? capPropertyValues(keys, (into, list) => [...(into ?? []), ...list])
+        : keys;
+    for (const [key, list] of capped) {
+      const totals = keyed.for(key);
+      const pageviews = list.filter((e) => e.type === "pageview").length;
+      totals.addCounters({ events: list.length, pageviews });
+      for (const e of list) totals.addVisitor(hashVisitor(e.visitorId));
+    }
+  }
+}
+
+/**
  * Adds what one raw span contributes to `dimension`, by the same
  * definitions the rollups use (SPEC §5).
  */
@@ -170,6 +210,10 @@ export async function addRawSpan(
 ): Promise<void> {
   if (isGoalDimension(dimension))
     return await addGoalRawSpan(ctx, siteId, span, dimension, keyed, budget);
+  if (isPropertyDimension(dimension)) {
+    const events = await readRawEvents(ctx, siteId, span, budget);
+    return addEventsByPropertyKeys(events, dimension, keyed);
+  }
   const scope =
     dimension === OVERVIEW
       ? "overview"

@@ -6,9 +6,11 @@ import type { Interval } from "./validators.js";
 import {
   type Delta,
   type RollupDeltas,
+  entryKey,
   isZeroDelta,
   parseGroupKey,
 } from "./lib/rollupDelta.js";
+import { capPropertyValues } from "./lib/propertyCap.js";
 import {
   addToSketch,
   decodeSketch,
@@ -166,6 +168,37 @@ export async function writeShardRows(
   return writes;
 }
 
+const PROPERTY_ENTRY_PREFIX = entryKey("property", "");
+
+/**
+ * Keeps a live row's property values within PROPERTY_VALUE_CAP per event
+ * name and key (lib/propertyCap.ts), so a property with a value per visitor
+ * cannot grow the row without bound. Entries keep their order.
+ */
+function capLiveProperties(
+  entries: RollupEntry[],
+  touched: boolean,
+): RollupEntry[] {
+  if (!touched) return entries;
+  const at = PROPERTY_ENTRY_PREFIX.length;
+  const property = entries.filter((e) =>
+    e.key.startsWith(PROPERTY_ENTRY_PREFIX),
+  );
+  const capped = capPropertyValues(
+    property.map((e) => [e.key.slice(at), e]),
+    (into, e, otherKey) =>
+      into
+        ? mergeEntries(into, e)
+        : { ...e, key: PROPERTY_ENTRY_PREFIX + otherKey },
+  );
+  const unchanged =
+    capped.size === property.length &&
+    property.every((e) => capped.get(e.key.slice(at)) === e);
+  if (unchanged) return entries;
+  const rest = entries.filter((e) => !e.key.startsWith(PROPERTY_ENTRY_PREFIX));
+  return [...rest, ...capped.values()];
+}
+
 /**
  * Flushes every delta of an aggregation run into the rows of `shard`: one
  * read and at most one write per touched (interval, bucket, dimension).
@@ -202,7 +235,10 @@ export async function flushDeltas(
       changed.add(at);
     }
     // Retractions can empty an entry; drop it rather than keep zeros around.
-    const kept = entries.filter((e, i) => !changed.has(i) || !isEmptyEntry(e));
+    const kept = capLiveProperties(
+      entries.filter((e, i) => !changed.has(i) || !isEmptyEntry(e)),
+      changes.some(([key]) => key.startsWith(PROPERTY_ENTRY_PREFIX)),
+    );
     rowsWritten += await writeShardRows(ctx, group, shard, rows, kept);
   }
   return { rowsWritten };

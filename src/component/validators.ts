@@ -235,6 +235,11 @@ export const vPropertyBreakdownRow = v.object({
   value: v.string(),
   count: v.number(),
   visitors: v.number(),
+  /** The events of values beyond the per-hour value cap ("(other)"; README, "Limits and bad input"). */
+  other: v.optional(v.boolean()),
+  /** As on top lists: figures may be low by up to `maxError` events. */
+  approximate: v.optional(v.boolean()),
+  maxError: v.optional(v.number()),
 });
 export type PropertyBreakdownRow = Infer<typeof vPropertyBreakdownRow>;
 
@@ -249,6 +254,15 @@ export const vRealtimeLeftOut = v.object({
   minutesBefore: v.optional(v.number()),
 });
 export type RealtimeLeftOut = Infer<typeof vRealtimeLeftOut>;
+
+export const vPropertyKeyRow = v.object({
+  key: v.string(),
+  count: v.number(),
+  visitors: v.number(),
+  approximate: v.optional(v.boolean()),
+  maxError: v.optional(v.number()),
+});
+export type PropertyKeyRow = Infer<typeof vPropertyKeyRow>;
 
 export const vRealtime = v.object({
   visitors: v.number(),
@@ -490,6 +504,10 @@ export const REPORT_QUERIES = {
       limit: v.optional(v.number()),
     },
     returns: vGoalBreakdown,
+  },
+  getEventPropertyKeys: {
+    args: { ...vRangeArgs, eventName: v.string() },
+    returns: v.array(vPropertyKeyRow),
   },
   getRealtime: {
     args: { siteId: v.string(), now: v.optional(v.number()) },

@@ -15,6 +15,7 @@ import type {
   VisitorView,
   Overview,
   PropertyBreakdownRow,
+  PropertyKeyRow,
   Realtime,
   TimeseriesRow,
   TopDimension,
@@ -92,6 +93,14 @@ export interface AnalyticsDashboardApi extends TopListQueries {
     RangeQueryArgs & { eventName: string; propertyKey: string; limit?: number },
     PropertyBreakdownRow[]
   >;
+  /**
+   * Optional: the property keys an event carries, from rollups; when given,
+   * the breakdown panel offers them in a picker instead of a text box.
+   */
+  getEventPropertyKeys?: PublicQuery<
+    RangeQueryArgs & { eventName: string },
+    PropertyKeyRow[]
+  >;
   // `now` is optional on the server (it defaults to the server's clock); the
   // dashboard always passes it, rounded to the minute, so results are cached.
   // Declaring it optional here keeps the app's reference assignable.
@@ -121,6 +130,7 @@ export const TOP_LIST_QUERIES: Readonly<
 export type {
   Overview,
   PropertyBreakdownRow,
+  PropertyKeyRow,
   Realtime,
   TimeseriesRow,
   TopDimension,

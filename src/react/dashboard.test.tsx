@@ -303,6 +303,66 @@ describe("<Dashboard> data layer", () => {
     ).toBe("plan");
   });
 
+  it("offers the event's property keys (from getEventPropertyKeys) in a picker", () => {
+    const keyedApi = {
+      ...api,
+      getEventPropertyKeys: makeFunctionReference<"query">(
+        "analytics:getEventPropertyKeys",
+      ),
+    } as unknown as AnalyticsDashboardApi;
+    answers.getEventPropertyKeys = (args) =>
+      args.eventName === "signup"
+        ? [
+            { key: "plan", count: 40, visitors: 30 },
+            { key: "source", count: 12, visitors: 9 },
+          ]
+        : [];
+    answers.getEventPropertyBreakdown = () => [
+      { value: "pro", count: 30, visitors: 20 },
+      { value: "(other)", count: 7, visitors: 5, other: true },
+      { value: "free", count: 10, visitors: 8, approximate: true, maxError: 3 },
+    ];
+    render(<Dashboard api={keyedApi} siteId="site_1" timezone="UTC" />);
+    // Nothing is listed before an event is chosen.
+    expect(lastArgs("getEventPropertyKeys")).toBeUndefined();
+    fireEvent.click(
+      screen.getByRole("button", { name: "Break down signup by a property" }),
+    );
+    const keysArgs = lastArgs("getEventPropertyKeys") as Record<
+      string,
+      unknown
+    >;
+    expect(keysArgs).toMatchObject({ siteId: "site_1", eventName: "signup" });
+    expect(isHourAligned(keysArgs.from) && isHourAligned(keysArgs.to)).toBe(
+      true,
+    );
+    const picker = screen.getByLabelText("Property key") as HTMLSelectElement;
+    expect(picker.tagName).toBe("SELECT");
+    expect([...picker.options].map((o) => o.textContent)).toEqual([
+      "Choose a key…",
+      "plan",
+      "source",
+    ]);
+    // A picked key applies at once: no text box, no submit button.
+    expect(screen.queryByRole("button", { name: "Show values" })).toBeNull();
+    expect(lastArgs("getEventPropertyBreakdown")).toBeUndefined();
+    fireEvent.change(picker, { target: { value: "plan" } });
+    expect(lastArgs("getEventPropertyBreakdown")).toMatchObject({
+      siteId: "site_1",
+      eventName: "signup",
+      propertyKey: "plan",
+    });
+    const table = screen.getByRole("table", { name: "signup by plan" });
+    const rows = [...table.querySelectorAll("tbody tr")].map(
+      (tr) => tr.querySelector("th")!.textContent,
+    );
+    // "(other)" comes last; the approximate row carries its marker.
+    expect(rows).toEqual(["pro", "free", "(other)"]);
+    expect(table.querySelector("tbody tr:nth-child(2)")!.textContent).toContain(
+      "≈",
+    );
+  });
+
   it("shows skeletons while the queries load", () => {
     answers = {};
     const { container } = render(

@@ -87,7 +87,11 @@ export function Dashboard(props: DashboardProps) {
     onCustomDatesChange: rangeState.setCustomDates,
     eventName,
     propertyKey,
-    onEventNameChange: (name) => setEventName(name || undefined),
+    onEventNameChange: (name) => {
+      setEventName(name || undefined);
+      // Keys are picked from the event's own list: another event has its own.
+      if (api.getEventPropertyKeys) setPropertyKey(undefined);
+    },
     onPropertyKeyChange,
     propertyKeySuggestions: mergeSuggestions(
       props.propertyKeySuggestions,

@@ -7,6 +7,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useQueries } from "convex/react";
 import {
   getFunctionName,
+  makeFunctionReference,
   type FunctionArgs,
   type FunctionReference,
   type FunctionReturnType,
@@ -20,6 +21,7 @@ import type {
   LiveReport,
   Overview,
   PropertyBreakdownRow,
+  PropertyKeyRow,
   Realtime,
   TimeseriesRow,
   TopDimension,
@@ -140,6 +142,11 @@ export interface DashboardData {
    * headline figures and the chart are live (README, "A dashboard left open").
    */
   settledThrough: number | undefined;
+  /**
+   * The chosen event's property keys (`api.getEventPropertyKeys`), most used
+   * first: null while loading, undefined when the api has no such query.
+   */
+  propertyKeys: string[] | null | undefined;
   /** True while some figures shown are those of the previous range, until the new ones arrive. */
   refreshing: boolean;
   /** The panels whose query failed, with the error; the other panels keep working. */
@@ -291,10 +298,19 @@ export function useDashboardData(
   );
   const breakdownValue =
     breakdownArgs === "skip" ? undefined : propertyBreakdown.value;
+  const propertyKeys = usePropertyKeys(
+    api,
+    siteId,
+    from,
+    figures.ready ? tablesTo : undefined,
+    eventName,
+    attempts.breakdown,
+  );
   const errors: Partial<Record<DashboardPanel, Error>> = {
     ...topLists.errors,
     ...figures.errors,
   };
+  if (propertyKeys.error) errors.breakdown = propertyKeys.error;
   if (realtimeQuery.error) errors.realtime = realtimeQuery.error;
   if (breakdownArgs !== "skip" && breakdownQuery.error)
     errors.breakdown = breakdownQuery.error;
@@ -315,9 +331,42 @@ export function useDashboardData(
     topLists: topLists.lists,
     realtime: errors.realtime ? undefined : realtime.value,
     propertyBreakdown: errors.breakdown ? undefined : breakdownValue,
+    propertyKeys: propertyKeys.keys,
     refreshing,
     errors,
     retry,
+  };
+}
+
+/** Stands in for a missing `api.getEventPropertyKeys`; only ever used with "skip". */
+const NO_KEYS_QUERY = makeFunctionReference<
+  "query",
+  { siteId: string; from: number; to: number; eventName: string },
+  PropertyKeyRow[]
+>("analytics:getEventPropertyKeys");
+
+/** The property keys of the chosen event, for the breakdown panel's picker. */
+function usePropertyKeys(
+  api: AnalyticsDashboardApi,
+  siteId: string,
+  from: number,
+  to: number | undefined,
+  eventName: string | undefined,
+  attempt: number | undefined,
+): { keys: string[] | null | undefined; error: Error | undefined } {
+  const listed = api.getEventPropertyKeys !== undefined;
+  const query = useReportQuery(
+    api.getEventPropertyKeys ?? NO_KEYS_QUERY,
+    listed && eventName && to !== undefined
+      ? { siteId, from, to, eventName }
+      : "skip",
+    attempt,
+  );
+  if (!listed) return { keys: undefined, error: undefined };
+  if (!eventName) return { keys: [], error: undefined };
+  return {
+    keys: query.value ? query.value.map((row) => row.key) : null,
+    error: query.error,
   };
 }
 

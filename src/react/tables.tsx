@@ -91,7 +91,10 @@ export function defaultCardTabs(): Record<DashboardCard, TopDimension> {
  * A figure of a row the component could not prove exact (README, "Limits and
  * bad input"): "≈" before it, and how far off it may be on hover.
  */
-function approx(row: TopRow, text: string): ReactNode {
+function approx(
+  row: Pick<TopRow, "approximate" | "maxError">,
+  text: string,
+): ReactNode {
   if (!row.approximate) return text;
   const note = `Approximate: may be low by up to ${row.maxError ?? 0} events' worth`;
   return (
@@ -323,6 +326,11 @@ export interface PropertyBreakdownProps {
   onRetry?: () => void;
   /** Property keys offered in the key field's suggestion list. */
   propertyKeySuggestions?: string[];
+  /**
+   * The chosen event's property keys, from rollups: when given, the key is
+   * picked from them instead of typed (null while they load).
+   */
+  propertyKeys?: string[] | null;
   onEventNameChange?: (eventName: string) => void;
   onPropertyKeyChange?: (propertyKey: string) => void;
   locale?: string;
@@ -409,24 +417,65 @@ function BreakdownForm(props: PropertyBreakdownProps) {
           ))}
         </select>
       </label>
-      <label className="ca-field" htmlFor={keyFieldId}>
-        Property key
-        <input
-          id={keyFieldId}
-          list={listId}
-          value={draftKey}
-          placeholder="e.g. plan"
-          autoComplete="off"
-          onChange={(e) => setDraftKey(e.target.value)}
-        />
-      </label>
-      <datalist id={listId}>
-        {(props.propertyKeySuggestions ?? []).map((key) => (
-          <option key={key} value={key} />
-        ))}
-      </datalist>
-      <button type="submit">Show values</button>
+      {props.propertyKeys !== undefined ? (
+        <PropertyKeyPicker {...props} fieldId={keyFieldId} />
+      ) : (
+        <>
+          <label className="ca-field" htmlFor={keyFieldId}>
+            Property key
+            <input
+              id={keyFieldId}
+              list={listId}
+              value={draftKey}
+              placeholder="e.g. plan"
+              autoComplete="off"
+              onChange={(e) => setDraftKey(e.target.value)}
+            />
+          </label>
+          <datalist id={listId}>
+            {(props.propertyKeySuggestions ?? []).map((key) => (
+              <option key={key} value={key} />
+            ))}
+          </datalist>
+        </>
+      )}
+      {props.propertyKeys === undefined && (
+        <button type="submit">Show values</button>
+      )}
     </form>
+  );
+}
+
+/** The keys the chosen event carries (README, "Report functions"), applied as soon as one is picked. */
+function PropertyKeyPicker(
+  props: PropertyBreakdownProps & { fieldId: string },
+) {
+  const { eventName, propertyKey, propertyKeys, fieldId } = props;
+  const keys = withSelected(propertyKeys ?? [], propertyKey);
+  const placeholder = !eventName
+    ? "Choose an event first"
+    : propertyKeys === null
+      ? "Loading keys…"
+      : keys.length === 0
+        ? "No properties in this range"
+        : "Choose a key…";
+  return (
+    <label className="ca-field" htmlFor={fieldId}>
+      Property key
+      <select
+        id={fieldId}
+        value={propertyKey ?? ""}
+        disabled={!eventName || keys.length === 0}
+        onChange={(e) => props.onPropertyKeyChange?.(e.target.value)}
+      >
+        <option value="">{placeholder}</option>
+        {keys.map((key) => (
+          <option key={key} value={key}>
+            {key}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -442,13 +491,15 @@ function BreakdownTable(props: {
   locale?: string;
 }) {
   const { eventName, propertyKey, locale } = props;
-  const rows =
-    props.rows &&
-    sortByVisitors(
-      props.rows,
+  // "(other)" (values past the per-hour cap) stays last, whatever its size.
+  const rows = props.rows && [
+    ...sortByVisitors(
+      props.rows.filter((row) => !row.other),
       (row) => row.count,
       (row) => row.value,
-    );
+    ),
+    ...props.rows.filter((row) => row.other),
+  ];
   const max = Math.max(1, ...(rows ?? []).map((row) => row.count));
   return (
     <table aria-busy={rows === undefined}>
@@ -475,17 +526,34 @@ function BreakdownTable(props: {
           </EmptyRow>
         ) : (
           rows.map((row) => (
-            <tr key={row.value}>
-              <th scope="row" className="ca-key" title={row.value}>
+            <tr
+              key={row.other ? "\u0000other" : row.value}
+              data-other={row.other ? "" : undefined}
+            >
+              <th
+                scope="row"
+                className="ca-key"
+                title={
+                  row.other
+                    ? "Values beyond the first 50 of an hour, folded together"
+                    : row.value
+                }
+              >
                 <span
                   className="ca-bar"
                   style={{ width: `${(row.count / max) * 100}%` }}
                   aria-hidden="true"
                 />
-                <span className="ca-key-text">{row.value}</span>
+                <span className="ca-key-text">
+                  {row.other ? <em>{row.value}</em> : row.value}
+                </span>
               </th>
-              <td className="ca-num">{formatNumber(row.visitors, locale)}</td>
-              <td className="ca-num">{formatNumber(row.count, locale)}</td>
+              <td className="ca-num">
+                {approx(row, formatNumber(row.visitors, locale))}
+              </td>
+              <td className="ca-num">
+                {approx(row, formatNumber(row.count, locale))}
+              </td>
             </tr>
           ))
         )}

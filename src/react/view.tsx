@@ -77,6 +77,11 @@ export interface DashboardViewProps {
   settledThrough?: number;
   /** Rows for the selected event/property (undefined while loading or nothing selected). */
   propertyBreakdown?: PropertyBreakdownRow[];
+  /**
+   * The selected event's property keys, offered in a picker (null while
+   * loading); without it the key is typed in a text box.
+   */
+  propertyKeys?: string[] | null;
 
   // ---- flags
   /** Show skeletons everywhere regardless of the data given. */
@@ -504,6 +509,7 @@ function DashboardReports(props: DashboardViewProps) {
               error={errors.breakdown}
               onRetry={retryOf(props, "breakdown")}
               propertyKeySuggestions={props.propertyKeySuggestions}
+              propertyKeys={props.propertyKeys}
               onEventNameChange={props.onEventNameChange}
               onPropertyKeyChange={props.onPropertyKeyChange}
               locale={locale}

@@ -24,6 +24,7 @@ export const {
   getEventPropertyBreakdown,
   getGoalConversions,
   getGoalBreakdown,
+  getEventPropertyKeys,
   getTopPages,
   getTopEntryPages,
   getTopExitPages,

@@ -25,6 +25,7 @@ import type * as lib_dimensions from "../lib/dimensions.js";
 import type * as lib_goals from "../lib/goals.js";
 import type * as lib_limits from "../lib/limits.js";
 import type * as lib_objects from "../lib/objects.js";
+import type * as lib_propertyCap from "../lib/propertyCap.js";
 import type * as lib_rangePlan from "../lib/rangePlan.js";
 import type * as lib_rollupDelta from "../lib/rollupDelta.js";
 import type * as lib_sessions from "../lib/sessions.js";
@@ -69,6 +70,7 @@ const fullApi: ApiFromModules<{
   "lib/goals": typeof lib_goals;
   "lib/limits": typeof lib_limits;
   "lib/objects": typeof lib_objects;
+  "lib/propertyCap": typeof lib_propertyCap;
   "lib/rangePlan": typeof lib_rangePlan;
   "lib/rollupDelta": typeof lib_rollupDelta;
   "lib/sessions": typeof lib_sessions;

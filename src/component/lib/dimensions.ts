@@ -265,3 +265,116 @@ export function keyOfEvent(
 ): string | undefined {
   return (DIMENSIONS[dimension] as DimensionSpec).keyOf!(event);
 }
+
+// ------------------------------------------------------------ properties
+
+/**
+ * Event properties are rolled up like any other event-scope dimension, but
+ * an event gives several keys (one per property it carries), so these
+ * dimensions have `keysOf` instead of `keyOf` and no top-list query of their
+ * own: `getEventPropertyBreakdown` ranks the `property` keys of one event
+ * name and property key, `getEventPropertyKeys` the `propertyKey` keys of
+ * one event name (README, "How it works").
+ *
+ * Why two fixed dimensions rather than one per event name and key: block
+ * building, retention, rebuilds and site deletion walk a fixed list of
+ * dimensions through index ranges (UNIT_DIMENSIONS in compaction.ts); names
+ * made at run time would need every bucket's names discovered first. The
+ * price is that a unit's kept keys (200 per hour or block, 500 per day) are
+ * shared by every event's properties: a breakdown stays exact while a
+ * bucket's (event, key, value) triples fit there, which the per-hour value
+ * cap below makes the ordinary case (a site with a dozen property keys of
+ * low cardinality has a few dozen triples); past it a breakdown is flagged
+ * approximate with its largest error, like any top list.
+ *
+ * Their live entries share the `keyed` row with every top-list dimension
+ * (lib/rollupDelta.ts): a row group of their own would add a row write per
+ * touched bucket to every aggregation run (ingest cost, README "Cost and
+ * scale"); the cap bounds what they add to the live rows other queries read.
+ */
+export type PropertyValue = string | number | boolean | null;
+export type PropertyEvent = KeyedEvent & {
+  properties?: Record<string, PropertyValue>;
+};
+
+export type PropertyDimensionSpec = {
+  scope: "event";
+  /** Every key the event gives (several for one event). */
+  keysOf: (event: PropertyEvent) => string[];
+};
+
+/**
+ * Distinct values a property key of one event name keeps per bucket (a UTC
+ * hour; a local day in zones whose days do not start on the hour): the
+ * smallest values in string order; the rest of the bucket's events of that
+ * key are folded into its "(other)" entry. Sort order, not arrival, decides,
+ * so the result does not depend on the order events arrive in or on the
+ * shard that aggregated them.
+ */
+export const PROPERTY_VALUE_CAP = 50;
+
+/** The `property` key of one value: JSON keeps any name, key or value unambiguous. */
+export function propertyValueKey(
+  eventName: string,
+  key: string,
+  value: string,
+): string {
+  return JSON.stringify([eventName, key, value]);
+}
+
+/** The `property` key holding the events of values beyond the cap. */
+export function propertyOtherKey(eventName: string, key: string): string {
+  return JSON.stringify([eventName, key, null]);
+}
+
+/** Every `property` key of one event name and property key starts with this. */
+export function propertyPrefix(eventName: string, key: string): string {
+  return JSON.stringify([eventName, key]).slice(0, -1) + ",";
+}
+
+/** The `propertyKey` key of one property key of one event name. */
+export function propertyKeyKey(eventName: string, key: string): string {
+  return JSON.stringify([eventName, key]);
+}
+
+/** Every `propertyKey` key of one event name starts with this. */
+export function propertyKeyPrefix(eventName: string): string {
+  return JSON.stringify([eventName]).slice(0, -1) + ",";
+}
+
+/** Splits a `property` key: its group (event name and key) and its value, null for "(other)". */
+export function parsePropertyKey(encoded: string): {
+  group: string;
+  value: string | null;
+} {
+  const [eventName, key, value] = JSON.parse(encoded) as [
+    string,
+    string,
+    string | null,
+  ];
+  return { group: propertyKeyKey(eventName, key), value };
+}
+
+export const PROPERTY_DIMENSIONS = {
+  property: {
+    scope: "event",
+    keysOf: (e) =>
+      Object.entries(e.properties ?? {}).map(([key, value]) =>
+        propertyValueKey(e.name, key, String(value)),
+      ),
+  },
+  propertyKey: {
+    scope: "event",
+    keysOf: (e) =>
+      Object.keys(e.properties ?? {}).map((key) => propertyKeyKey(e.name, key)),
+  },
+} as const satisfies Record<string, PropertyDimensionSpec>;
+
+export type PropertyDimension = keyof typeof PROPERTY_DIMENSIONS;
+export const PROPERTY_DIMENSION_NAMES = Object.keys(
+  PROPERTY_DIMENSIONS,
+) as PropertyDimension[];
+
+export function isPropertyDimension(d: string): d is PropertyDimension {
+  return (PROPERTY_DIMENSION_NAMES as readonly string[]).includes(d);
+}

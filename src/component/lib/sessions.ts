@@ -9,9 +9,12 @@ import {
 } from "./goals.js";
 import {
   EVENT_KEY_DIMENSIONS,
+  PROPERTY_DIMENSIONS,
+  PROPERTY_DIMENSION_NAMES,
   SESSION_KEY_DIMENSIONS,
   keyOfEvent,
   type KeyedEvent,
+  type PropertyEvent,
   type SessionKeyDimension,
 } from "./dimensions.js";
 
@@ -326,10 +329,10 @@ function addGoalSessionContribution(
   }
 }
 
-/** What a single event contributes regardless of its session: the overview and every event-scope dimension. */
+/** What a single event contributes regardless of its session: the overview, every event-scope dimension and its properties. */
 export function addEventContribution(
   deltas: RollupDeltas,
-  event: KeyedEvent & { occurredAt: number },
+  event: PropertyEvent & { occurredAt: number },
   visitorHash: number,
   timeZone: string,
   goals: readonly string[] = [],
@@ -347,6 +350,10 @@ export function addEventContribution(
   // An event can convert several goals: one key per goal it matches.
   for (const goal of goals)
     deltas.addBoth(hour, day, GOAL_DIMENSION, goal, { events: 1 }, visitor);
+  for (const dimension of PROPERTY_DIMENSION_NAMES) {
+    for (const key of PROPERTY_DIMENSIONS[dimension].keysOf(event))
+      deltas.addBoth(hour, day, dimension, key, counters, visitor);
+  }
 }
 
 /** The session-level keys an event would give the session it starts. */
