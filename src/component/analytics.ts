@@ -34,7 +34,8 @@ function checkRange(from: number, to: number): void {
 
 /** Headline figures for `[from, to)`; with `compare`, also the preceding range of equal length. */
 export const getOverview = query({
-  ...REPORT_QUERIES.getOverview,
+  args: REPORT_QUERIES.getOverview.args,
+  returns: REPORT_QUERIES.getOverview.returns,
   handler: async (ctx, { siteId, from, to, compare }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -49,7 +50,8 @@ export const getOverview = query({
 
 /** One row per hour (UTC) or local day, empty buckets included, edges clipped to the range. */
 export const getTimeseries = query({
-  ...REPORT_QUERIES.getTimeseries,
+  args: REPORT_QUERIES.getTimeseries.args,
+  returns: REPORT_QUERIES.getTimeseries.returns,
   handler: async (ctx, { siteId, from, to, interval }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -134,7 +136,8 @@ export const MAX_BREAKDOWN_EVENTS = 16_000;
 
 /** Values of one property of one event name, with counts and distinct visitors. */
 export const getEventPropertyBreakdown = query({
-  ...REPORT_QUERIES.getEventPropertyBreakdown,
+  args: REPORT_QUERIES.getEventPropertyBreakdown.args,
+  returns: REPORT_QUERIES.getEventPropertyBreakdown.returns,
   handler: async (ctx, { siteId, from, to, eventName, propertyKey, limit }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -191,7 +194,8 @@ const REALTIME_VISITOR_MS = 5 * MINUTE_MS;
  * Pass `now` rounded to the minute so the query stays cached between renders.
  */
 export const getRealtime = query({
-  ...REPORT_QUERIES.getRealtime,
+  args: REPORT_QUERIES.getRealtime.args,
+  returns: REPORT_QUERIES.getRealtime.returns,
   handler: async (ctx, { siteId, now }) => {
     const site = await getSiteDoc(ctx, siteId);
     const at = now ?? Date.now();
@@ -226,7 +230,8 @@ export const getRealtime = query({
 
 /** Requests the ingest route filtered as bots in the UTC hours overlapping `[from, to)`. */
 export const getBotCounts = query({
-  ...REPORT_QUERIES.getBotCounts,
+  args: REPORT_QUERIES.getBotCounts.args,
+  returns: REPORT_QUERIES.getBotCounts.returns,
   handler: async (ctx, { siteId, from, to }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -334,13 +339,15 @@ async function pageOfEvents(ctx: QueryCtx, args: PageArgs, type?: "pageview") {
 
 /** Raw events, newest first. */
 export const listRawEvents = query({
-  ...REPORT_QUERIES.listRawEvents,
+  args: REPORT_QUERIES.listRawEvents.args,
+  returns: REPORT_QUERIES.listRawEvents.returns,
   handler: (ctx, args) => pageOfEvents(ctx, args),
 });
 
 /** Pageview events, newest first. */
 export const listPageviews = query({
-  ...REPORT_QUERIES.listPageviews,
+  args: REPORT_QUERIES.listPageviews.args,
+  returns: REPORT_QUERIES.listPageviews.returns,
   handler: (ctx, args) => pageOfEvents(ctx, args, "pageview"),
 });
 
@@ -364,7 +371,8 @@ function sessionView(s: Doc<"sessions">) {
 
 /** Sessions by start time, newest first. */
 export const listSessions = query({
-  ...REPORT_QUERIES.listSessions,
+  args: REPORT_QUERIES.listSessions.args,
+  returns: REPORT_QUERIES.listSessions.returns,
   handler: async (ctx, args) => {
     const site = await getSiteDoc(ctx, args.siteId);
     const { from, to } = timeBounds(args);
@@ -380,7 +388,8 @@ export const listSessions = query({
 
 /** Visitors by first visit, newest first (a stable order while visitors return). */
 export const listVisitors = query({
-  ...REPORT_QUERIES.listVisitors,
+  args: REPORT_QUERIES.listVisitors.args,
+  returns: REPORT_QUERIES.listVisitors.returns,
   handler: async (ctx, args) => {
     const site = await getSiteDoc(ctx, args.siteId);
     const { from, to } = timeBounds(args);
@@ -407,6 +416,7 @@ export const listVisitors = query({
  * arrival time (`_creationTime`).
  */
 export const exportEvents = query({
-  ...REPORT_QUERIES.exportEvents,
+  args: REPORT_QUERIES.exportEvents.args,
+  returns: REPORT_QUERIES.exportEvents.returns,
   handler: (ctx, args) => exportPage(ctx, args),
 });

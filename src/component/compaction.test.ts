@@ -547,7 +547,7 @@ describe("sessions that change after their start bucket was compacted", () => {
     const t = setupComponent();
     const siteId = await createTestSite(t, { rollupShardCount: 8 });
     const sent: SentEvent[] = [];
-    const { bouncer, grower } = await twoSessionsAtTen(t, sent);
+    const { grower } = await twoSessionsAtTen(t, sent);
     for (let m = 35; m <= 3 * 60 + 5; m += 20)
       await sendEvent(t, grower, track(grower, at(10, m)), sent);
     await compactNow(t, siteId);
@@ -571,7 +571,7 @@ describe("sessions that change after their start bucket was compacted", () => {
     const t = setupComponent();
     const siteId = await createTestSite(t, { rollupShardCount: 8 });
     const sent: SentEvent[] = [];
-    const { bouncer, grower } = await twoSessionsAtTen(t, sent);
+    const { grower } = await twoSessionsAtTen(t, sent);
     vi.setSystemTime(at(13, 30));
     await compactNow(t, siteId);
     expect(await shardsOfTenOClock(t, siteId)).toEqual([]);

@@ -129,7 +129,7 @@ async function ensureStreamScheduled(
   const stream = await getStream(ctx, siteId, shard);
   if (stream?.scheduled) return;
   const scheduled = { scheduled: true, scheduledAt: Date.now() };
-  if (stream) await ctx.db.patch(stream._id, scheduled);
+  if (stream) await ctx.db.patch("aggregationStreams", stream._id, scheduled);
   else
     await ctx.db.insert("aggregationStreams", {
       siteId,
@@ -247,7 +247,7 @@ export const aggregateEventBatch = internalMutation({
       failures: undefined,
       isolateRemaining: isolating ? stream!.isolateRemaining! - 1 : undefined,
     };
-    if (stream) await ctx.db.patch(stream._id, state);
+    if (stream) await ctx.db.patch("aggregationStreams", stream._id, state);
     else
       await ctx.db.insert(
         "aggregationStreams",
@@ -292,7 +292,7 @@ export const onAggregationComplete = internalMutation({
           )
         : null;
     if (poison) {
-      await ctx.db.patch(stream._id, {
+      await ctx.db.patch("aggregationStreams", stream._id, {
         cursor: poison._creationTime,
         failures: undefined,
         isolateRemaining: undefined,
@@ -306,7 +306,7 @@ export const onAggregationComplete = internalMutation({
     }
     // The job did not run to its end, so nothing cleared the flag: free the
     // stream so the next ingest (or a repair) schedules it again.
-    await ctx.db.patch(stream._id, {
+    await ctx.db.patch("aggregationStreams", stream._id, {
       scheduled: false,
       failures: (stream.failures ?? 0) + 1,
     });
@@ -370,7 +370,7 @@ async function enqueuePendingStreams(
     if (!(await firstPendingEvent(ctx, site._id, shard, stream?.cursor ?? 0)))
       continue;
     const scheduled = { scheduled: true, scheduledAt: Date.now() };
-    if (stream) await ctx.db.patch(stream._id, scheduled);
+    if (stream) await ctx.db.patch("aggregationStreams", stream._id, scheduled);
     else
       await ctx.db.insert("aggregationStreams", {
         siteId: site._id,
@@ -441,7 +441,8 @@ export const aggregatePending = mutation({
       ctx.db.normalizeId("sites", siteId) ??
       reject("bad_request", `Unknown site ${siteId}`);
     const site =
-      (await ctx.db.get(id)) ?? reject("bad_request", `Unknown site ${siteId}`);
+      (await ctx.db.get("sites", id)) ??
+      reject("bad_request", `Unknown site ${siteId}`);
     return { streams: (await enqueuePendingStreams(ctx, site)).count };
   },
 });
@@ -474,7 +475,7 @@ export const retryFailedEvents = mutation({
       if (stream?.scheduled) continue; // a job is on its way already
       if (stream) {
         const isolate = (stream.failures ?? 0) >= ISOLATE_AFTER_FAILURES;
-        await ctx.db.patch(stream._id, {
+        await ctx.db.patch("aggregationStreams", stream._id, {
           scheduled: true,
           scheduledAt: Date.now(),
           ...(isolate ? { isolateRemaining: MAX_EVENTS_PER_RUN } : {}),
@@ -482,7 +483,8 @@ export const retryFailedEvents = mutation({
       }
       await enqueueAggregation(ctx, siteId, Number(shard), 0);
     }
-    for (const failure of open) await ctx.db.delete(failure._id);
+    for (const failure of open)
+      await ctx.db.delete("aggregationFailures", failure._id);
     return { retried: streams.size, failures: open.length };
   },
 });
@@ -509,7 +511,7 @@ export const recordBots = mutation({
       )
       .unique();
     if (row)
-      await ctx.db.patch(row._id, {
+      await ctx.db.patch("botCounters", row._id, {
         requests: row.requests + 1,
         events: row.events + events,
       });

@@ -49,7 +49,9 @@ async function table<
 }
 
 async function setTimezone(t: TestInstance, siteId: string, timezone: string) {
-  await t.run(async (ctx) => ctx.db.patch(siteId as Id<"sites">, { timezone }));
+  await t.run(async (ctx) =>
+    ctx.db.patch("sites", siteId as Id<"sites">, { timezone }),
+  );
 }
 
 /** Everything aggregation writes, to prove a repair run changes nothing. */

@@ -82,7 +82,7 @@ export const pruneExpiredSalts = mutation({
       .query("dailySalts")
       .withIndex("by_deleteAfter", (q) => q.lte("deleteAfter", Date.now()))
       .take(SALT_PRUNE_PAGE);
-    for (const row of expired) await ctx.db.delete(row._id);
+    for (const row of expired) await ctx.db.delete("dailySalts", row._id);
     if (expired.length === SALT_PRUNE_PAGE)
       await ctx.scheduler.runAfter(0, api.salts.pruneExpiredSalts, {});
     return { deleted: expired.length };

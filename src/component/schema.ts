@@ -35,6 +35,9 @@ export default defineSchema({
   // Append-only raw events. `_creationTime` orders arrival; `shard` names the
   // aggregation stream the event's batch was assigned to.
   events: defineTable(vStoredEventFields)
+    // Kept beside by_siteId_and_shard for its order: the export pages through
+    // a site's events by arrival (`_creationTime`), across all shards.
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
     .index("by_siteId", ["siteId"])
     .index("by_siteId_and_shard", ["siteId", "shard"])
     .index("by_siteId_and_occurredAt", ["siteId", "occurredAt"])

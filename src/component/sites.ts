@@ -92,7 +92,7 @@ export async function getSiteDoc(
   siteId: string,
 ): Promise<Doc<"sites">> {
   const id = ctx.db.normalizeId("sites", siteId);
-  const site = id ? await ctx.db.get(id) : null;
+  const site = id ? await ctx.db.get("sites", id) : null;
   if (!site) throw new ConvexError(`Unknown site ${siteId}`);
   return site;
 }
@@ -179,7 +179,7 @@ export const updateSite = mutation({
     ) {
       patch.visitorIdentitySince = Date.now();
     }
-    await ctx.db.patch(site._id, patch);
+    await ctx.db.patch("sites", site._id, patch);
     return null;
   },
 });
@@ -205,7 +205,7 @@ export const rotateWriteKey = mutation({
       .first();
     if (keyTaken && keyTaken._id !== site._id)
       fail("That write key is already used by another site");
-    await ctx.db.patch(site._id, { writeKeyHash });
+    await ctx.db.patch("sites", site._id, { writeKeyHash });
     return true;
   },
 });
@@ -215,7 +215,7 @@ export const getSite = query({
   returns: v.union(vSite, v.null()),
   handler: async (ctx, { siteId }) => {
     const id = ctx.db.normalizeId("sites", siteId);
-    const site = id ? await ctx.db.get(id) : null;
+    const site = id ? await ctx.db.get("sites", id) : null;
     return site ? toSite(site) : null;
   },
 });

@@ -7,7 +7,7 @@ import {
   formatNumber,
   formatPercent,
   formatPointChange,
-} from "./format";
+} from "./format.js";
 
 describe("formatNumber / formatPercent / formatCompact", () => {
   it("groups thousands and rounds to whole numbers", () => {

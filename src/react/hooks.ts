@@ -339,14 +339,17 @@ function useTopLists(
   const errors: Partial<Record<DashboardPanel, Error>> = {};
   for (const dimension of DIMENSIONS) {
     const queryName: TopListQueryName = TOP_LIST_QUERIES[dimension];
-    // Calling hooks in a loop is safe here: the list is constant, so the call order never changes.
     const wanted = shown.includes(dimension);
+    // Hooks in a loop are safe here: DIMENSIONS is a constant list, so the
+    // hooks run in the same order on every render.
+    /* eslint-disable react-hooks/rules-of-hooks */
     const query = useReportQuery(
       api[queryName],
       wanted ? { siteId, from, to, ...limitArg(limit) } : "skip",
       attempts[dimension],
     );
     const result = useRetained(query.value, `${siteId}|${limit}`);
+    /* eslint-enable react-hooks/rules-of-hooks */
     if (!wanted) continue;
     if (query.error) {
       errors[dimension] = query.error;
