@@ -1,4 +1,3 @@
-import { ConvexError } from "convex/values";
 import {
   httpActionGeneric,
   type GenericActionCtx,
@@ -13,6 +12,10 @@ import {
   DEFAULT_IP_HEADERS,
   randomSalt,
 } from "./cookieless.js";
+import {
+  ERROR_HTTP_STATUS,
+  analyticsErrorData,
+} from "../component/lib/errors.js";
 import { floorToLocalDay } from "../component/lib/time.js";
 import type { VisitorIdentity } from "../component/validators.js";
 import { hashWriteKey } from "./hash.js";
@@ -167,15 +170,13 @@ function serverContext(
   };
 }
 
+/** The status and message an ingest that failed with one of the component's errors gets. */
 function statusOfConvexError(
   error: unknown,
 ): { status: number; message: string } | null {
-  if (!(error instanceof ConvexError)) return null;
-  const data = error.data as { code?: string; message?: string } | string;
-  if (typeof data === "string") return { status: 400, message: data };
-  const status =
-    data.code === "unauthorized" ? 401 : data.code === "forbidden" ? 403 : 400;
-  return { status, message: data.message ?? "Bad request" };
+  const data = analyticsErrorData(error);
+  if (!data) return null;
+  return { status: ERROR_HTTP_STATUS[data.code], message: data.message };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
 import { exportPage } from "./eventExport.js";
 import schema from "./schema.js";
+import { fail } from "./lib/errors.js";
 import { LIMITS } from "./lib/limits.js";
 import { bucketSpans, planExactRange } from "./lib/rangePlan.js";
 import { overviewOf, overviewsOf, rankedKeys } from "./rangeReports.js";
@@ -25,11 +26,11 @@ const MAX_TIMESERIES_BUCKETS = 2_000;
 
 function checkRange(from: number, to: number): void {
   if (!Number.isFinite(from) || !Number.isFinite(to))
-    throw new ConvexError("from and to must be finite numbers");
+    fail("invalid_argument", "from and to must be finite numbers");
   if (to <= from)
-    throw new ConvexError("The range is empty: `to` must be after `from`");
+    fail("invalid_argument", "The range is empty: `to` must be after `from`");
   if (to - from > MAX_RANGE_MS)
-    throw new ConvexError("The range is longer than 800 days");
+    fail("limit_exceeded", "The range is longer than 800 days");
 }
 
 /** Headline figures for `[from, to)`; with `compare`, also the preceding range of equal length. */
@@ -57,7 +58,8 @@ export const getTimeseries = query({
     const site = await getSiteDoc(ctx, siteId);
     const spans = bucketSpans(from, to, interval, site.timezone);
     if (spans.length > MAX_TIMESERIES_BUCKETS) {
-      throw new ConvexError(
+      fail(
+        "limit_exceeded",
         `The range has ${spans.length} ${interval} buckets; at most ${MAX_TIMESERIES_BUCKETS} are allowed`,
       );
     }
@@ -261,7 +263,7 @@ export const getBotCounts = query({
 
 function pageSize(numItems: number): number {
   if (!Number.isFinite(numItems) || numItems < 1)
-    throw new ConvexError("numItems must be at least 1");
+    fail("invalid_argument", "numItems must be at least 1");
   return Math.min(Math.floor(numItems), LIMITS.maxPageItems);
 }
 

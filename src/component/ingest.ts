@@ -1,4 +1,4 @@
-import { ConvexError, v } from "convex/values";
+import { v } from "convex/values";
 import { Workpool, vOnCompleteArgs } from "@convex-dev/workpool";
 import { components, internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
@@ -15,6 +15,7 @@ import {
   firstPendingEvent,
   getStream,
 } from "./aggregation.js";
+import { fail } from "./lib/errors.js";
 import { LIMITS } from "./lib/limits.js";
 import { withoutUndefined } from "./lib/objects.js";
 import { hashVisitor } from "./lib/sketch.js";
@@ -38,14 +39,6 @@ export const aggregationPool = new Workpool(components.aggregationPool, {
 /** Wait long enough after an ingest that its events are settled (see SETTLE_MS). */
 export const AGGREGATION_DELAY_MS = SETTLE_MS + 1_000;
 
-/** Thrown for requests the HTTP layer answers with a 4xx; `code` names the status. */
-function reject(
-  code: "bad_request" | "unauthorized" | "forbidden",
-  message: string,
-): never {
-  throw new ConvexError({ code, message });
-}
-
 /** A batch's aggregation stream: one session always lands on the same shard. */
 export function shardFor(
   visitorId: string,
@@ -67,12 +60,12 @@ async function siteForWriteKey(
     .withIndex("by_writeKeyHash", (q) => q.eq("writeKeyHash", writeKeyHash))
     .unique();
   if (!site || site.status !== "active")
-    reject("unauthorized", "Unknown or disabled write key");
+    fail("unauthorized", "Unknown or disabled write key");
   if (
     site.allowedOrigins.length > 0 &&
     !(origin && site.allowedOrigins.includes(origin))
   ) {
-    reject(
+    fail(
       "forbidden",
       `Origin ${origin ?? "(none)"} is not allowed for this site`,
     );
@@ -151,8 +144,8 @@ export const ingestBatch = mutation({
   returns: vIngestResult,
   handler: async (ctx, args): Promise<IngestResult> => {
     if (args.events.length > LIMITS.maxEventsPerBatch) {
-      reject(
-        "bad_request",
+      fail(
+        "limit_exceeded",
         `A batch holds at most ${LIMITS.maxEventsPerBatch} events; got ${args.events.length}`,
       );
     }
@@ -161,7 +154,7 @@ export const ingestBatch = mutation({
       ["sessionId", args.sessionId],
     ] as const) {
       const problem = checkId(label, value);
-      if (problem) reject("bad_request", problem);
+      if (problem) fail("invalid_argument", problem);
     }
     const site = await siteForWriteKey(ctx, args.writeKeyHash, args.origin);
     const receivedAt = args.receivedAt ?? Date.now();
@@ -439,10 +432,10 @@ export const aggregatePending = mutation({
       };
     const id =
       ctx.db.normalizeId("sites", siteId) ??
-      reject("bad_request", `Unknown site ${siteId}`);
+      fail("not_found", `Unknown site ${siteId}`);
     const site =
       (await ctx.db.get("sites", id)) ??
-      reject("bad_request", `Unknown site ${siteId}`);
+      fail("not_found", `Unknown site ${siteId}`);
     return { streams: (await enqueuePendingStreams(ctx, site)).count };
   },
 });
