@@ -116,7 +116,7 @@ async function resolveSite(
 ): Promise<ResolvedSite | null> {
   if (!writeKey) return null;
   const hash = await hashWriteKey(writeKey);
-  const site = await ctx.runQuery(component.ingest.resolveWriteKey, {
+  const site = await ctx.runQuery(component.writeKeys.resolveWriteKey, {
     writeKeyHash: hash,
   });
   return site ? { ...site, hash } : null;
@@ -233,7 +233,7 @@ export async function ingestFromHttp(
     );
   }
   if (isBotUserAgent(request.headers.get("user-agent"))) {
-    await ctx.runMutation(component.ingest.recordBots, {
+    await ctx.runMutation(component.bots.recordBots, {
       writeKeyHash: site.hash,
       events: batch.events.length,
     });

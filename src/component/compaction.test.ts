@@ -283,7 +283,7 @@ async function seedManyShardRows(
   });
 }
 
-/** SPEC §5 figures of the seeded rows, computed from the seed definitions alone. */
+/** The figures of the seeded rows (README, "Metric definitions"), computed from the seed definitions alone. */
 function seededExpectation() {
   const overview = [
     ...Array.from({ length: OVERVIEW_SHARDS }, (_, i) => overviewSeed(i * 3)),
@@ -576,7 +576,8 @@ describe("sessions that change after their start bucket was compacted", () => {
     await compactNow(t, siteId);
     expect(await shardsOfTenOClock(t, siteId)).toEqual([]);
 
-    // Arrives 19 h late, within SPEC §6's 24 h, and joins the grower's session.
+    // Arrives 19 h late, within the 24 h an event may lag its arrival
+    // (README, "Limits and bad input"), and joins the grower's session.
     await sendEvent(
       t,
       grower,

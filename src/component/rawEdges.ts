@@ -151,7 +151,7 @@ function addEventsByEventKey(
 
 /**
  * Adds what one raw span contributes to `dimension`, by the same
- * definitions the rollups use (SPEC §5).
+ * definitions the rollups use (README, "Metric definitions").
  */
 export async function addRawSpan(
   ctx: QueryCtx,

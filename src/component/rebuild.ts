@@ -28,7 +28,7 @@ import {
 } from "./compactStore.js";
 import { STORED_UNIT_DIMENSIONS, readWatermark } from "./compaction.js";
 import { getStream } from "./aggregation.js";
-import { enqueueAggregation } from "./ingest.js";
+import { enqueueAggregation } from "./workpool.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
 import { floorToLocalDay } from "./lib/time.js";
 import { getSiteDoc } from "./sites.js";

@@ -71,8 +71,9 @@ export default defineSchema({
     .index("by_siteId_and_firstSeenAt", ["siteId", "firstSeenAt"])
     .index("by_siteId_and_lastSeenAt", ["siteId", "lastSeenAt"]),
 
-  // A session as SPEC §5 defines it: one client sessionId split on gaps longer
-  // than the site's timeout. Several rows may share a client sessionId.
+  // A session as README, "Metric definitions" defines it: one client
+  // sessionId split on gaps longer than the site's timeout. Several rows may
+  // share a client sessionId.
   sessions: defineTable({
     siteId: v.string(),
     sessionId: v.string(),
@@ -205,7 +206,7 @@ export default defineSchema({
     replayFrom: v.optional(v.number()),
   }).index("by_siteId_and_shard", ["siteId", "shard"]),
 
-  // Aggregation jobs that failed; repaired by ingest.retryFailedEvents.
+  // Aggregation jobs that failed; repaired by repair.retryFailedEvents.
   aggregationFailures: defineTable({
     siteId: v.string(),
     shard: v.number(),

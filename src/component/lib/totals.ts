@@ -54,7 +54,7 @@ export class RangeTotals implements Counters {
   }
 }
 
-/** The figures of SPEC §5 derived from a range's totals. */
+/** The figures of README, "Metric definitions", derived from a range's totals. */
 export function overviewFigures(t: RangeTotals) {
   return {
     events: t.events,
