@@ -22,7 +22,7 @@ import type { TestInstance } from "../src/component/testing/setup.js";
 import { record } from "./probe.js";
 import { Report, kib } from "./report.js";
 import { freshInstance, eventDocs } from "./seed.js";
-import { DAY, generateShape } from "./shape.js";
+import { generateShape } from "./shape.js";
 import type { Mode } from "./run.js";
 
 const MIN = 60_000;
@@ -51,7 +51,7 @@ async function aggregateSettled(
 ) {
   for (let shard = 0; shard < shards; shard++) {
     for (;;) {
-      const run = await t.mutation(internal.ingest.aggregateEventBatch, {
+      const run = await t.mutation(internal.aggregateJob.aggregateEventBatch, {
         siteId,
         shard,
       });

@@ -9,7 +9,6 @@
  * clusterSessions) are inserted for the two partial-hour edges only.
  */
 import { vi } from "vitest";
-import { api } from "../src/component/_generated/api.js";
 import type { Doc } from "../src/component/_generated/dataModel.js";
 import { eventSessionKeys } from "../src/component/aggregation.js";
 import { withoutUndefined } from "../src/component/lib/objects.js";

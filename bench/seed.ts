@@ -206,7 +206,7 @@ async function aggregateChunk(
   const docs = batches.flatMap((b) => eventDocs(site, b));
   await bulkInsert(c, "events", docs);
   vi.setSystemTime(now);
-  await c.mutation(api.ingest.aggregatePending, { siteId });
+  await c.mutation(api.repair.aggregatePending, { siteId });
   await drain(c);
   const PAGE = 4_000;
   const byCreation = <

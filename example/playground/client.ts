@@ -150,7 +150,7 @@ export class PlaygroundClient {
       try {
         const outcome = await this.post("query", entry.name, entry.args);
         result = toResult(outcome);
-      } catch (error) {
+      } catch {
         // The bridge itself is unreachable: keep the last result, like a reconnecting client.
         this.setConnected(false);
         entry.inFlight = undefined;

@@ -4,9 +4,10 @@
  * process; the test clicks through the product page (the real tracker) while
  * /admin is open in a second tab, and the realtime figure and the tables
  * change within seconds, pushed by the playground's client without a reload.
- * Then it switches presets, pages a drill-down, makes one report query fail
- * on purpose (only that panel shows the error, the rest keeps working), heals
- * it with the panel's retry, and stops the playground: the process exits
+ * Then it switches presets, pages a drill-down (convex-helpers'
+ * usePaginatedQuery) and keeps its pages stable while a new pageview arrives,
+ * makes one report query fail on purpose (only that panel shows the error,
+ * the rest keeps working), heals it with the panel's retry, and stops the playground: the process exits
  * cleanly and leaves no process behind. Screenshots: .test-output/playground/.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -345,6 +346,29 @@ test.runIf(runnable)(
         path: `${OUTPUT}05-drilldown-paged.png`,
         fullPage: true,
       });
+
+      // A pageview arrives while two pages are shown: it joins the top of the
+      // first page, and every row shown before stays, in its order, once (a
+      // first page that slid would push a row into the gap before the second).
+      const nextBatch = product.waitForResponse((response) =>
+        response.url().endsWith("/analytics/ingest"),
+      );
+      await product.getByRole("button", { name: "Pricing" }).click();
+      expect((await nextBatch).status()).toBe(202);
+      const shownIds = () =>
+        drillRows.evaluateAll((rows) =>
+          rows.map((row) => row.getAttribute("data-id")),
+        );
+      await expect
+        .poll(async () => (await shownIds()).length, WAIT)
+        .toBe(ids.length + 1);
+      const grown = await shownIds();
+      expect(new Set(grown).size, "no row twice").toBe(grown.length);
+      expect(grown.slice(1), "the rows shown before, in order").toEqual(ids);
+      expect(
+        await drillRows.first().innerText(),
+        "the new pageview on top",
+      ).toContain("/pricing");
 
       // ---- one report query fails on purpose: only its panel shows it -------
       const fail = (failing: boolean) =>

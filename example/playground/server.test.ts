@@ -65,14 +65,19 @@ afterAll(() => {
   rmSync(viteCache, { recursive: true, force: true });
 });
 
-async function call(kind: string, path: string, args: unknown) {
+/** Calls a function through the bridge; `Result` is what the test expects back. */
+async function call<Result = unknown>(
+  kind: string,
+  path: string,
+  args: unknown,
+) {
   const response = await fetch(`${url}/api/${kind}`, {
     method: "POST",
     body: JSON.stringify({ path, args }),
   });
   return (await response.json()) as {
     status: string;
-    value?: any;
+    value?: Result;
     errorMessage?: string;
   };
 }
@@ -126,7 +131,7 @@ test("ingest through the HTTP route is aggregated on real timers, and watchers h
     { events: number; pageviews: number; visitors: number } | undefined;
   while (Date.now() - started < 30_000) {
     overview = (
-      await call("query", "analytics:getOverview", {
+      await call<typeof overview>("query", "analytics:getOverview", {
         siteId,
         from,
         to: from + HOUR,

@@ -32,7 +32,6 @@ import { parseArgs } from "node:util";
 import {
   createServer as createViteServer,
   createServerModuleRunnerTransport,
-  type ViteDevServer,
 } from "vite";
 import {
   ESModulesEvaluator,

@@ -4,6 +4,7 @@ import * as analytics from "../convex/analytics";
 import * as sites from "../../src/component/sites";
 import * as goals from "../../src/component/goals";
 import { settingsThatDiffer } from "../../src/client/admin";
+import { analyticsErrorData } from "convex-analytics";
 import { ADMIN, setupExampleApp, type ExampleApp } from "./setup";
 
 let t: ExampleApp;
@@ -137,6 +138,47 @@ test("provisionSite applies changed settings, names them in `updated`, and keeps
   expect((await admin.query(api.analytics.getSite, { siteId }))?.name).toBe(
     "Shop & Co",
   );
+});
+
+test("errors reach the app as { code, message }, from the component and from the wrappers", async () => {
+  const admin = t.withIdentity(ADMIN);
+  const site = { slug: "docs", name: "Docs" };
+  await admin.mutation(api.analytics.createSite, {
+    ...site,
+    writeKey: "wk_docs_site_key_0123456789",
+  });
+  // Raised inside the component, caught by the app.
+  const taken = await admin
+    .mutation(api.analytics.createSite, {
+      ...site,
+      writeKey: "wk_another_key_0123456789",
+    })
+    .catch(analyticsErrorData);
+  expect(taken).toEqual({
+    code: "conflict",
+    message: 'A site with slug "docs" already exists',
+  });
+  // Raised by the app-side wrapper.
+  const short = await admin
+    .mutation(api.analytics.createSite, {
+      slug: "x",
+      name: "X",
+      writeKey: "wk",
+    })
+    .catch(analyticsErrorData);
+  expect(short).toEqual({
+    code: "invalid_argument",
+    message: "A write key needs at least 16 characters",
+  });
+  vi.stubEnv("ANALYTICS_WRITE_KEY", "");
+  const unset = await admin
+    .mutation(api.analytics.provisionSite, site)
+    .catch(analyticsErrorData);
+  expect(unset).toEqual({
+    code: "not_configured",
+    message:
+      "Set the ANALYTICS_WRITE_KEY environment variable to the site's write key",
+  });
 });
 
 test("settingsThatDiffer compares what is stored, reading a missing visitorIdentity as the device default", () => {

@@ -1,14 +1,16 @@
-import type { Properties } from "./types";
+import type { Properties } from "./types.js";
 
 /** Adds a listener and returns the function that removes it again. */
-export function listen(
+export function listen<E extends Event>(
   target: EventTarget,
   type: string,
-  handler: (event: any) => void,
+  handler: (event: E) => void,
   capture?: boolean,
 ): () => void {
-  target.addEventListener(type, handler, capture);
-  return () => target.removeEventListener(type, handler, capture);
+  // The caller names the event type, so it knows which Event subclass arrives.
+  const listener = handler as EventListener;
+  target.addEventListener(type, listener, capture);
+  return () => target.removeEventListener(type, listener, capture);
 }
 
 /**

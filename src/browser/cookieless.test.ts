@@ -5,8 +5,8 @@
  * The same in real Chromium is in e2e.test.ts.
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
-import { createAnalytics, type Analytics } from "./index";
-import { fakeNetwork, resetPage } from "./testing/harness";
+import { createAnalytics, type Analytics } from "./index.js";
+import { fakeNetwork, resetPage } from "./testing/harness.js";
 
 const ENDPOINT = "https://app.example/analytics/ingest";
 let tracker: Analytics | undefined;

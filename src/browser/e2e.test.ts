@@ -25,8 +25,8 @@ import {
   expect,
   test,
 } from "vitest";
-import { buildEmbed } from "./testing/embed-build";
-import type { SentBody } from "./testing/harness";
+import { buildEmbed } from "./testing/embed-build.js";
+import type { SentBody } from "./testing/harness.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const WRITE_KEY = "wk_e2e";
@@ -312,9 +312,7 @@ describe.runIf(runnable)("embed in headless Chromium", () => {
       await page.click("#to-b");
       await page.waitForURL(`${pageOrigin}/route-b`);
       await page.click("#signup");
-      await page.evaluate(() =>
-        (window as any).ConvexAnalytics.identify("u_1"),
-      );
+      await page.evaluate(() => window.ConvexAnalytics!.identify("u_1"));
       await waitFor(() => uniqueEvents().length >= 5, "the interval flushes");
       // A full page load of the same site: a new page, still nothing stored.
       await page.goto(`${pageOrigin}/route-a?interval=200&cookieless`);
@@ -325,7 +323,7 @@ describe.runIf(runnable)("embed in headless Chromium", () => {
       );
       stored = await inspect(page);
       cookies = await context.cookies();
-      await page.evaluate(() => (window as any).ConvexAnalytics.optOut());
+      await page.evaluate(() => window.ConvexAnalytics!.optOut());
       afterOptOut = await inspect(page);
     });
 
@@ -358,7 +356,7 @@ describe.runIf(runnable)("embed in headless Chromium", () => {
       await page.waitForFunction(() => "ConvexAnalytics" in window);
       await page.click("#to-a");
       await waitFor(() => uniqueEvents().length >= 2, "the interval flush", 0);
-      await page.evaluate(() => (window as any).ConvexAnalytics.track("bye"));
+      await page.evaluate(() => window.ConvexAnalytics!.track("bye"));
       await page.close();
       await waitFor(() => uniqueEvents().length >= 3, "the closing beacon");
     });

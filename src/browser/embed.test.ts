@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { readScriptOptions } from "./embed";
-import { fakeNetwork, resetPage, setProperty } from "./testing/harness";
+import { readScriptOptions } from "./embed.js";
+import { fakeNetwork, resetPage, setProperty } from "./testing/harness.js";
 
 function scriptTag(attributes: Record<string, string>): HTMLScriptElement {
   const script = document.createElement("script");
@@ -105,11 +105,11 @@ describe("loading the script", () => {
       "currentScript",
       scriptTag({ ...required, "data-spa": "" }),
     );
-    await import("./embed");
+    await import("./embed.js");
     const first = window.ConvexAnalytics!;
     expect(first).toBeDefined();
     vi.resetModules();
-    await import("./embed"); // the same script included twice
+    await import("./embed.js"); // the same script included twice
     expect(window.ConvexAnalytics).toBe(first);
     await first.flush();
     expect(net.events().map((e) => [e.type, e.path])).toEqual([
@@ -124,7 +124,7 @@ describe("loading the script", () => {
       "currentScript",
       scriptTag({ "data-endpoint": "https://app.example/analytics/ingest" }),
     );
-    await import("./embed");
+    await import("./embed.js");
     expect(window.ConvexAnalytics).toBeUndefined();
     expect(warn).toHaveBeenCalledOnce();
   });

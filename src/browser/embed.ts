@@ -7,7 +7,7 @@ import {
   createTracker,
   type Analytics,
   type AnalyticsOptions,
-} from "./tracker";
+} from "./tracker.js";
 
 declare global {
   interface Window {

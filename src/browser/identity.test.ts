@@ -7,8 +7,8 @@ import {
   SESSION_TIMEOUT_MS,
   setUserId,
   touchVisit,
-} from "./identity";
-import { resetPage } from "./testing/harness";
+} from "./identity.js";
+import { resetPage } from "./testing/harness.js";
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2025, 0, 1, 12);

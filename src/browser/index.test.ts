@@ -4,14 +4,15 @@ import {
   createAnalytics,
   type Analytics,
   type AnalyticsOptions,
-} from "./index";
+} from "./index.js";
 import {
   fakeNetwork,
   resetPage,
+  setPageUrl,
   setProperty,
   settle,
   type Reply,
-} from "./testing/harness";
+} from "./testing/harness.js";
 
 const ENDPOINT = "https://app.example/analytics/ingest";
 const KEY = "wk_test";
@@ -405,7 +406,7 @@ describe("single-page apps", () => {
   test("back/forward navigation to another path is counted", async () => {
     const { net, analytics } = start({ spa: true, autoPageview: true });
     history.pushState({}, "", "/a");
-    (window as any).happyDOM.setURL("https://shop.example/"); // what back() leaves behind
+    setPageUrl("https://shop.example/"); // what back() leaves behind
     window.dispatchEvent(new PopStateEvent("popstate"));
     await analytics.flush();
     expect(net.events().map((e) => e.path)).toEqual(["/", "/a", "/"]);

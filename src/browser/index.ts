@@ -7,16 +7,16 @@ import {
   createTracker,
   type Analytics,
   type AnalyticsOptions,
-} from "./tracker";
+} from "./tracker.js";
 
-export type { Analytics, AnalyticsOptions, PageOptions } from "./tracker";
-export type { PrivacyOptions } from "./privacy";
+export type { Analytics, AnalyticsOptions, PageOptions } from "./tracker.js";
+export type { PrivacyOptions } from "./privacy.js";
 export type {
   Properties,
   PropertyValue,
   WireContext,
   WireEvent,
-} from "./types";
+} from "./types.js";
 
 /** A tracker that records nothing, for code evaluated outside a browser. */
 function inertAnalytics(): Analytics {

@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
-import { createAnalytics, type Analytics } from "./index";
-import { fakeNetwork, resetPage, setProperty } from "./testing/harness";
-import { LIMITS } from "../component/lib/limits";
-import { parseWireBatch } from "../client/wire";
-import { checkEvent, cleanContext } from "../component/lib/validation";
+import { createAnalytics, type Analytics } from "./index.js";
+import { fakeNetwork, resetPage, setProperty } from "./testing/harness.js";
+import { LIMITS } from "../component/lib/limits.js";
+import { parseWireBatch } from "../client/wire.js";
+import { checkEvent, cleanContext } from "../component/lib/validation.js";
 
 const T0 = Date.UTC(2025, 0, 1, 12);
 let tracker: Analytics | undefined;

@@ -1,4 +1,4 @@
-import { load, OPT_OUT_KEY } from "./identity";
+import { load, OPT_OUT_KEY } from "./identity.js";
 
 /** The switches that decide whether this browser may be tracked at all. */
 export interface PrivacyOptions {

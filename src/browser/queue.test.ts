@@ -6,8 +6,8 @@ import {
   MAX_EVENTS,
   pushBounded,
   takeBatch,
-} from "./queue";
-import type { QueuedEvent, WireContext } from "./types";
+} from "./queue.js";
+import type { QueuedEvent, WireContext } from "./types.js";
 
 const base: WireContext = {
   language: "de-DE",

@@ -1,4 +1,4 @@
-import type { QueuedEvent, WireContext } from "./types";
+import type { QueuedEvent, WireContext } from "./types.js";
 
 /** The ingest route's per-request limits. */
 export const MAX_EVENTS = 50;

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { expect, test } from "vitest";
-import { createAnalytics } from "./index";
+import { createAnalytics } from "./index.js";
 
 test("outside a browser createAnalytics returns a tracker that does nothing", async () => {
   expect(typeof window).toBe("undefined");

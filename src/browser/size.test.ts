@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { expect, test } from "vitest";
-import { buildEmbed } from "./testing/embed-build";
+import { buildEmbed } from "./testing/embed-build.js";
 
 /** The budget of the core embed, minified and gzipped. */
 const BUDGET_BYTES = 3072;

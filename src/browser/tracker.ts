@@ -8,7 +8,7 @@ import {
   listen,
   watchHistory,
   watchLinks,
-} from "./autotrack";
+} from "./autotrack.js";
 import {
   getUserId,
   keepInMemory,
@@ -18,11 +18,22 @@ import {
   save,
   setUserId,
   touchVisit,
-} from "./identity";
-import { isBlocked, type PrivacyOptions } from "./privacy";
-import { encodeBatch, MAX_EVENTS, pushBounded, takeBatch, trim } from "./queue";
-import { beacon, post } from "./transport";
-import type { Properties, QueuedEvent, WireContext, WireEvent } from "./types";
+} from "./identity.js";
+import { isBlocked, type PrivacyOptions } from "./privacy.js";
+import {
+  encodeBatch,
+  MAX_EVENTS,
+  pushBounded,
+  takeBatch,
+  trim,
+} from "./queue.js";
+import { beacon, post } from "./transport.js";
+import type {
+  Properties,
+  QueuedEvent,
+  WireContext,
+  WireEvent,
+} from "./types.js";
 
 /** Options of `createAnalytics`. Only `endpoint` and `writeKey` are required. */
 export interface AnalyticsOptions extends PrivacyOptions {
@@ -147,7 +158,7 @@ export function createTracker(options: AnalyticsOptions): Analytics {
   const blocked = () => stopped || isBlocked(options);
   const onTimer = () => {
     timer = undefined;
-    flush();
+    void flush(); // never rejects: post() turns every failure into a retry delay
   };
 
   function capture(event: WireEvent): void {
@@ -172,7 +183,8 @@ export function createTracker(options: AnalyticsOptions): Analytics {
       item.e.referrer = externalReferrer();
     }
     pushBounded(queue, item, maxQueue);
-    if (queue.length >= batchSize) flush();
+    if (queue.length >= batchSize)
+      void flush(); // never rejects, as above
     else timer ||= setTimeout(onTimer, options.flushInterval || 5000);
   }
 

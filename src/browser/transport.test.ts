@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { fakeNetwork, resetPage, setProperty } from "./testing/harness";
-import { beacon, post, retryDelay } from "./transport";
+import { fakeNetwork, resetPage, setProperty } from "./testing/harness.js";
+import { beacon, post, retryDelay } from "./transport.js";
 
 const URL = "https://app.example/analytics/ingest";
 const BODY = JSON.stringify({

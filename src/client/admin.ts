@@ -5,8 +5,9 @@ import {
   type GenericMutationCtx,
   type GenericQueryCtx,
 } from "convex/server";
-import { ConvexError, v } from "convex/values";
+import { v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
+import { fail } from "../component/lib/errors.js";
 import {
   vGoal,
   vGoalDefinition,
@@ -21,7 +22,8 @@ const MIN_WRITE_KEY_LENGTH = 16;
 
 async function hashChecked(writeKey: string): Promise<string> {
   if (writeKey.length < MIN_WRITE_KEY_LENGTH) {
-    throw new ConvexError(
+    fail(
+      "invalid_argument",
       `A write key needs at least ${MIN_WRITE_KEY_LENGTH} characters`,
     );
   }
@@ -120,7 +122,8 @@ export function exposeAdminApi<
         await auth(ctx, { operation: "provisionSite" });
         const writeKey = process.env[envVar];
         if (!writeKey)
-          throw new ConvexError(
+          fail(
+            "not_configured",
             `Set the ${envVar} environment variable to the site's write key`,
           );
         const writeKeyHash = await hashChecked(writeKey);

@@ -1,4 +1,3 @@
-import { ConvexError } from "convex/values";
 import {
   httpActionGeneric,
   type GenericActionCtx,
@@ -13,6 +12,10 @@ import {
   DEFAULT_IP_HEADERS,
   randomSalt,
 } from "./cookieless.js";
+import {
+  ERROR_HTTP_STATUS,
+  analyticsErrorData,
+} from "../component/lib/errors.js";
 import { floorToLocalDay } from "../component/lib/time.js";
 import type { VisitorIdentity } from "../component/validators.js";
 import { hashWriteKey } from "./hash.js";
@@ -113,7 +116,7 @@ async function resolveSite(
 ): Promise<ResolvedSite | null> {
   if (!writeKey) return null;
   const hash = await hashWriteKey(writeKey);
-  const site = await ctx.runQuery(component.ingest.resolveWriteKey, {
+  const site = await ctx.runQuery(component.writeKeys.resolveWriteKey, {
     writeKeyHash: hash,
   });
   return site ? { ...site, hash } : null;
@@ -167,15 +170,13 @@ function serverContext(
   };
 }
 
+/** The status and message an ingest that failed with one of the component's errors gets. */
 function statusOfConvexError(
   error: unknown,
 ): { status: number; message: string } | null {
-  if (!(error instanceof ConvexError)) return null;
-  const data = error.data as { code?: string; message?: string } | string;
-  if (typeof data === "string") return { status: 400, message: data };
-  const status =
-    data.code === "unauthorized" ? 401 : data.code === "forbidden" ? 403 : 400;
-  return { status, message: data.message ?? "Bad request" };
+  const data = analyticsErrorData(error);
+  if (!data) return null;
+  return { status: ERROR_HTTP_STATUS[data.code], message: data.message };
 }
 
 /**
@@ -232,7 +233,7 @@ export async function ingestFromHttp(
     );
   }
   if (isBotUserAgent(request.headers.get("user-agent"))) {
-    await ctx.runMutation(component.ingest.recordBots, {
+    await ctx.runMutation(component.bots.recordBots, {
       writeKeyHash: site.hash,
       events: batch.events.length,
     });

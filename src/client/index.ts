@@ -48,3 +48,11 @@ export type {
   DrillDownQueryName,
 } from "../component/validators.js";
 export type { ComponentApi } from "../component/_generated/component.js";
+export {
+  analyticsErrorData,
+  ERROR_HTTP_STATUS,
+} from "../component/lib/errors.js";
+export type {
+  AnalyticsErrorCode,
+  AnalyticsErrorData,
+} from "../component/lib/errors.js";

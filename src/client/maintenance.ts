@@ -72,11 +72,11 @@ export async function runRepair(
   args: { siteId?: string } = {},
 ) {
   const retried = await ctx.runMutation(
-    component.ingest.retryFailedEvents,
+    component.repair.retryFailedEvents,
     args,
   );
   const pending = await ctx.runMutation(
-    component.ingest.aggregatePending,
+    component.repair.aggregatePending,
     args,
   );
   const pruned = await ctx.runMutation(component.maintenance.pruneExpired, {});

@@ -128,9 +128,9 @@ async function foldSessionEvents(
       visitorId: events[0].visitorId,
       ...cluster.summary,
     });
-    if (keep) await ctx.db.replace(keep._id, row);
+    if (keep) await ctx.db.replace("sessions", keep._id, row);
     else await ctx.db.insert("sessions", row);
-    for (const doc of merged) await ctx.db.delete(doc._id);
+    for (const doc of merged) await ctx.db.delete("sessions", doc._id);
   }
 }
 
@@ -176,7 +176,7 @@ async function upsertVisitors(
       : {};
     const added = list.filter((e) => !recounted(e)).length;
     if (existing) {
-      await ctx.db.patch(existing._id, {
+      await ctx.db.patch("visitors", existing._id, {
         firstSeenAt,
         lastSeenAt,
         events: existing.events + added,

@@ -1,10 +1,10 @@
-import { ConvexError } from "convex/values";
 import type { PaginationResult } from "convex/server";
 import { paginator } from "convex-helpers/server/pagination";
 import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
 import { exportPage } from "./eventExport.js";
 import schema from "./schema.js";
+import { fail } from "./lib/errors.js";
 import { LIMITS } from "./lib/limits.js";
 import { bucketSpans, planExactRange } from "./lib/rangePlan.js";
 import {
@@ -44,16 +44,17 @@ const MAX_TIMESERIES_BUCKETS = 2_000;
 
 function checkRange(from: number, to: number): void {
   if (!Number.isFinite(from) || !Number.isFinite(to))
-    throw new ConvexError("from and to must be finite numbers");
+    fail("invalid_argument", "from and to must be finite numbers");
   if (to <= from)
-    throw new ConvexError("The range is empty: `to` must be after `from`");
+    fail("invalid_argument", "The range is empty: `to` must be after `from`");
   if (to - from > MAX_RANGE_MS)
-    throw new ConvexError("The range is longer than 800 days");
+    fail("limit_exceeded", "The range is longer than 800 days");
 }
 
 /** Headline figures for `[from, to)`; with `compare`, also the preceding range of equal length. */
 export const getOverview = query({
-  ...REPORT_QUERIES.getOverview,
+  args: REPORT_QUERIES.getOverview.args,
+  returns: REPORT_QUERIES.getOverview.returns,
   handler: async (
     ctx,
     { siteId, from, to, compare, parts },
@@ -93,7 +94,8 @@ async function timeseriesRows(
 ) {
   const spans = bucketSpans(from, to, interval, site.timezone);
   if (spans.length > MAX_TIMESERIES_BUCKETS) {
-    throw new ConvexError(
+    fail(
+      "limit_exceeded",
       `The range has ${spans.length} ${interval} buckets; at most ${MAX_TIMESERIES_BUCKETS} are allowed`,
     );
   }
@@ -107,7 +109,8 @@ async function timeseriesRows(
 
 /** One row per hour (UTC) or local day, empty buckets included, edges clipped to the range. */
 export const getTimeseries = query({
-  ...REPORT_QUERIES.getTimeseries,
+  args: REPORT_QUERIES.getTimeseries.args,
+  returns: REPORT_QUERIES.getTimeseries.returns,
   handler: async (ctx, { siteId, from, to, interval }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -123,7 +126,8 @@ export const getTimeseries = query({
  * which changes about once an hour.
  */
 export const getLiveReport = query({
-  ...REPORT_QUERIES.getLiveReport,
+  args: REPORT_QUERIES.getLiveReport.args,
+  returns: REPORT_QUERIES.getLiveReport.returns,
   handler: async (ctx, { siteId, from, to, interval }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -211,7 +215,8 @@ export const getTopScreens = topQuery("screen");
  * (converting visitors / visitors of the range), README "Goals".
  */
 export const getGoalConversions = query({
-  ...REPORT_QUERIES.getGoalConversions,
+  args: REPORT_QUERIES.getGoalConversions.args,
+  returns: REPORT_QUERIES.getGoalConversions.returns,
   handler: async (ctx, { siteId, from, to }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -221,7 +226,8 @@ export const getGoalConversions = query({
 
 /** One goal by the keys of a session-level dimension: each key's visitors, converters and rate. */
 export const getGoalBreakdown = query({
-  ...REPORT_QUERIES.getGoalBreakdown,
+  args: REPORT_QUERIES.getGoalBreakdown.args,
+  returns: REPORT_QUERIES.getGoalBreakdown.returns,
   handler: async (ctx, { siteId, ...args }) => {
     checkRange(args.from, args.to);
     const site = await getSiteDoc(ctx, siteId);
@@ -248,7 +254,8 @@ function clampLimit(limit: number | undefined): number {
  * beyond the per-hour cap, when there are any.
  */
 export const getEventPropertyBreakdown = query({
-  ...REPORT_QUERIES.getEventPropertyBreakdown,
+  args: REPORT_QUERIES.getEventPropertyBreakdown.args,
+  returns: REPORT_QUERIES.getEventPropertyBreakdown.returns,
   handler: async (ctx, { siteId, from, to, eventName, propertyKey, limit }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -292,7 +299,8 @@ export const getEventPropertyBreakdown = query({
  * first, from the `propertyKey` rollups: what a breakdown can be asked for.
  */
 export const getEventPropertyKeys = query({
-  ...REPORT_QUERIES.getEventPropertyKeys,
+  args: REPORT_QUERIES.getEventPropertyKeys.args,
+  returns: REPORT_QUERIES.getEventPropertyKeys.returns,
   handler: async (ctx, { siteId, from, to, eventName }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -321,7 +329,8 @@ export const getEventPropertyKeys = query({
  * Pass `now` rounded to the minute so the query stays cached between renders.
  */
 export const getRealtime = query({
-  ...REPORT_QUERIES.getRealtime,
+  args: REPORT_QUERIES.getRealtime.args,
+  returns: REPORT_QUERIES.getRealtime.returns,
   handler: async (ctx, { siteId, now }) => {
     const site = await getSiteDoc(ctx, siteId);
     return await readRealtime(ctx, site, now ?? Date.now());
@@ -330,7 +339,8 @@ export const getRealtime = query({
 
 /** Requests the ingest route filtered as bots in the UTC hours overlapping `[from, to)`. */
 export const getBotCounts = query({
-  ...REPORT_QUERIES.getBotCounts,
+  args: REPORT_QUERIES.getBotCounts.args,
+  returns: REPORT_QUERIES.getBotCounts.returns,
   handler: async (ctx, { siteId, from, to }) => {
     checkRange(from, to);
     const site = await getSiteDoc(ctx, siteId);
@@ -360,7 +370,7 @@ export const getBotCounts = query({
 
 function pageSize(numItems: number): number {
   if (!Number.isFinite(numItems) || numItems < 1)
-    throw new ConvexError("numItems must be at least 1");
+    fail("invalid_argument", "numItems must be at least 1");
   return Math.min(Math.floor(numItems), LIMITS.maxPageItems);
 }
 
@@ -438,13 +448,15 @@ async function pageOfEvents(ctx: QueryCtx, args: PageArgs, type?: "pageview") {
 
 /** Raw events, newest first. */
 export const listRawEvents = query({
-  ...REPORT_QUERIES.listRawEvents,
+  args: REPORT_QUERIES.listRawEvents.args,
+  returns: REPORT_QUERIES.listRawEvents.returns,
   handler: (ctx, args) => pageOfEvents(ctx, args),
 });
 
 /** Pageview events, newest first. */
 export const listPageviews = query({
-  ...REPORT_QUERIES.listPageviews,
+  args: REPORT_QUERIES.listPageviews.args,
+  returns: REPORT_QUERIES.listPageviews.returns,
   handler: (ctx, args) => pageOfEvents(ctx, args, "pageview"),
 });
 
@@ -468,7 +480,8 @@ function sessionView(s: Doc<"sessions">) {
 
 /** Sessions by start time, newest first. */
 export const listSessions = query({
-  ...REPORT_QUERIES.listSessions,
+  args: REPORT_QUERIES.listSessions.args,
+  returns: REPORT_QUERIES.listSessions.returns,
   handler: async (ctx, args) => {
     const site = await getSiteDoc(ctx, args.siteId);
     const { from, to } = timeBounds(args);
@@ -484,7 +497,8 @@ export const listSessions = query({
 
 /** Visitors by first visit, newest first (a stable order while visitors return). */
 export const listVisitors = query({
-  ...REPORT_QUERIES.listVisitors,
+  args: REPORT_QUERIES.listVisitors.args,
+  returns: REPORT_QUERIES.listVisitors.returns,
   handler: async (ctx, args) => {
     const site = await getSiteDoc(ctx, args.siteId);
     const { from, to } = timeBounds(args);
@@ -511,6 +525,7 @@ export const listVisitors = query({
  * arrival time (`_creationTime`).
  */
 export const exportEvents = query({
-  ...REPORT_QUERIES.exportEvents,
+  args: REPORT_QUERIES.exportEvents.args,
+  returns: REPORT_QUERIES.exportEvents.returns,
   handler: (ctx, args) => exportPage(ctx, args),
 });

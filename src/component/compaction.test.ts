@@ -283,7 +283,7 @@ async function seedManyShardRows(
   });
 }
 
-/** SPEC §5 figures of the seeded rows, computed from the seed definitions alone. */
+/** The figures of the seeded rows (README, "Metric definitions"), computed from the seed definitions alone. */
 function seededExpectation() {
   const overview = [
     ...Array.from({ length: OVERVIEW_SHARDS }, (_, i) => overviewSeed(i * 3)),
@@ -547,7 +547,7 @@ describe("sessions that change after their start bucket was compacted", () => {
     const t = setupComponent();
     const siteId = await createTestSite(t, { rollupShardCount: 8 });
     const sent: SentEvent[] = [];
-    const { bouncer, grower } = await twoSessionsAtTen(t, sent);
+    const { grower } = await twoSessionsAtTen(t, sent);
     for (let m = 35; m <= 3 * 60 + 5; m += 20)
       await sendEvent(t, grower, track(grower, at(10, m)), sent);
     await compactNow(t, siteId);
@@ -571,12 +571,13 @@ describe("sessions that change after their start bucket was compacted", () => {
     const t = setupComponent();
     const siteId = await createTestSite(t, { rollupShardCount: 8 });
     const sent: SentEvent[] = [];
-    const { bouncer, grower } = await twoSessionsAtTen(t, sent);
+    const { grower } = await twoSessionsAtTen(t, sent);
     vi.setSystemTime(at(13, 30));
     await compactNow(t, siteId);
     expect(await shardsOfTenOClock(t, siteId)).toEqual([]);
 
-    // Arrives 19 h late, within SPEC §6's 24 h, and joins the grower's session.
+    // Arrives 19 h late, within the 24 h an event may lag its arrival
+    // (README, "Limits and bad input"), and joins the grower's session.
     await sendEvent(
       t,
       grower,

@@ -118,7 +118,7 @@ async function setWatermark(
     const changed = Object.entries(patch).some(
       ([k, v]) => existing[k as keyof Watermark] !== v,
     );
-    if (changed) await ctx.db.patch(existing._id, patch);
+    if (changed) await ctx.db.patch("rollupWatermarks", existing._id, patch);
     return;
   }
   // Blocks start at the site's first day with data: the oldest live row's day.
@@ -298,7 +298,7 @@ export async function compactBucket(
       );
     }
   }
-  for (const row of rows) await ctx.db.delete(row._id);
+  for (const row of rows) await ctx.db.delete("rollupShards", row._id);
   return { bytes, writes: writes + rows.length, all };
 }
 
@@ -412,7 +412,9 @@ async function blockPage(
   const levels = blocksEndingOn(day);
   const levelAt = position.level ?? 0;
   if (levelAt >= levels.length) {
-    await ctx.db.patch(mark._id, { blocksBeforeDay: day + 1 });
+    await ctx.db.patch("rollupWatermarks", mark._id, {
+      blocksBeforeDay: day + 1,
+    });
     return { next: { phase: 2, day: day + 1 }, merged: 0, lost: false };
   }
   const level = levels[levelAt];

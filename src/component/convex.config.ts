@@ -3,7 +3,7 @@ import workpool from "@convex-dev/workpool/convex.config.js";
 import rateLimiter from "@convex-dev/rate-limiter/convex.config.js";
 
 const component = defineComponent("analytics");
-// Runs aggregateEventBatch jobs; each job drains one (site, shard) stream.
+// Runs aggregateJob.aggregateEventBatch jobs; each drains one (site, shard) stream.
 component.use(workpool, { name: "aggregationPool" });
 component.use(rateLimiter);
 

@@ -217,7 +217,7 @@ function fakeCtx(visible: FakeEvent[]) {
   };
   const db = {
     normalizeId: (_table: string, id: string) => id,
-    get: async (id: string) => (id === site._id ? site : null),
+    get: async (_table: "sites", id: string) => (id === site._id ? site : null),
     query: () => ({
       withIndex: (_index: string, apply: (q: typeof builder) => unknown) => {
         apply(builder);

@@ -1,7 +1,7 @@
-import { ConvexError } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
 import { SETTLE_MS } from "./lib/settle.js";
+import { fail } from "./lib/errors.js";
 import { LIMITS } from "./lib/limits.js";
 import { getSiteDoc } from "./sites.js";
 
@@ -45,7 +45,7 @@ export function decodeExportCursor(
   try {
     value = JSON.parse(cursor);
   } catch {
-    throw new ConvexError(CURSOR_HELP);
+    fail("invalid_argument", CURSOR_HELP);
   }
   // A page cursor of earlier versions: the index key [siteId, _creationTime, _id].
   if (
@@ -65,7 +65,7 @@ export function decodeExportCursor(
     const id = "id" in value && typeof value.id === "string" ? value.id : null;
     return { after: value.after, id };
   }
-  throw new ConvexError(CURSOR_HELP);
+  fail("invalid_argument", CURSOR_HELP);
 }
 
 export type ExportArgs = {
@@ -86,7 +86,7 @@ export type ExportArgs = {
  */
 export async function exportPage(ctx: QueryCtx, args: ExportArgs) {
   if (!Number.isFinite(args.numItems) || args.numItems < 1)
-    throw new ConvexError("numItems must be at least 1");
+    fail("invalid_argument", "numItems must be at least 1");
   const numItems = Math.min(Math.floor(args.numItems), LIMITS.maxPageItems);
   const site = await getSiteDoc(ctx, args.siteId);
   const from = args.from ?? 0;

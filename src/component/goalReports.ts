@@ -3,7 +3,7 @@
  * dimensions of the rollups (lib/goals.ts) and nothing else: raw events only
  * for partial-hour edges, as every report.
  */
-import { ConvexError } from "convex/values";
+import { fail } from "./lib/errors.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
 import { listGoalDocs, toGoal } from "./goals.js";
@@ -93,7 +93,7 @@ export async function goalBreakdown(
   const goals = await listGoalDocs(ctx, site._id);
   const goal = goals.find((g) => g._id === args.goalId);
   if (!goal)
-    throw new ConvexError(`Unknown goal ${args.goalId} for site ${site._id}`);
+    fail("not_found", `Unknown goal ${args.goalId} for site ${site._id}`);
   const limit = Math.min(
     Math.max(Math.floor(args.limit ?? LIMITS.defaultTopLimit), 1),
     LIMITS.maxTopLimit,

@@ -3,7 +3,8 @@
  * Creating or changing a goal starts a backfill, a rebuildRollups run from
  * the oldest raw event kept, so the goal counts the past too.
  */
-import { ConvexError, v } from "convex/values";
+import { v } from "convex/values";
+import { fail } from "./lib/errors.js";
 import type { Doc } from "./_generated/dataModel.js";
 import {
   mutation,
@@ -33,22 +34,27 @@ type GoalInput = {
   pathPattern?: string;
 };
 
-function fail(message: string): never {
-  throw new ConvexError(message);
-}
-
-/** The definition of a goal input; throws a ConvexError naming what is wrong. */
+/** The definition of a goal input; fails with `invalid_argument` naming what is wrong. */
 function checkGoal(input: GoalInput): GoalDefinition {
   if (
     input.name.trim().length === 0 ||
     input.name.length > MAX_GOAL_NAME_LENGTH
   )
-    fail(`name must be 1 to ${MAX_GOAL_NAME_LENGTH} characters`);
+    fail(
+      "invalid_argument",
+      `name must be 1 to ${MAX_GOAL_NAME_LENGTH} characters`,
+    );
   const isEvent = input.eventName !== undefined;
   if (isEvent === (input.pathPattern !== undefined))
-    fail("A goal needs exactly one of eventName and pathPattern");
+    fail(
+      "invalid_argument",
+      "A goal needs exactly one of eventName and pathPattern",
+    );
   if (!isEvent && (input.propertyKey ?? input.propertyValue) !== undefined)
-    fail("propertyKey and propertyValue apply to eventName goals only");
+    fail(
+      "invalid_argument",
+      "propertyKey and propertyValue apply to eventName goals only",
+    );
   const def: GoalDefinition = isEvent
     ? {
         kind: "event",
@@ -62,7 +68,7 @@ function checkGoal(input: GoalInput): GoalDefinition {
       }
     : { kind: "path", pathPattern: input.pathPattern! };
   const problem = goalDefinitionProblem(def);
-  if (problem) fail(problem);
+  if (problem) fail("invalid_argument", problem);
   return def;
 }
 
@@ -109,9 +115,9 @@ async function getGoalDoc(
   goalId: string,
 ): Promise<GoalDoc> {
   const id = ctx.db.normalizeId("goals", goalId);
-  const goal = id ? await ctx.db.get(id) : null;
+  const goal = id ? await ctx.db.get("goals", id) : null;
   if (!goal || goal.siteId !== siteId)
-    fail(`Unknown goal ${goalId} for site ${siteId}`);
+    fail("not_found", `Unknown goal ${goalId} for site ${siteId}`);
   return goal;
 }
 
@@ -146,11 +152,12 @@ export const createGoal = mutation({
     const existing = await listGoalDocs(ctx, site._id);
     if (existing.length >= MAX_GOALS_PER_SITE)
       fail(
+        "limit_exceeded",
         `A site has at most ${MAX_GOALS_PER_SITE} goals; delete one before adding another`,
       );
     const name = input.name.trim();
     if (existing.some((g) => g.name === name))
-      fail(`A goal named "${name}" already exists for this site`);
+      fail("conflict", `A goal named "${name}" already exists for this site`);
     const now = Date.now();
     const goalId = await ctx.db.insert("goals", {
       siteId: site._id,
@@ -178,11 +185,14 @@ export const updateGoal = mutation({
     const fields = fieldsOf(input, def);
     const others = await listGoalDocs(ctx, site._id);
     if (others.some((g) => g._id !== goal._id && g.name === fields.name))
-      fail(`A goal named "${fields.name}" already exists for this site`);
+      fail(
+        "conflict",
+        `A goal named "${fields.name}" already exists for this site`,
+      );
     const changed =
       JSON.stringify(definitionOf(goal)) !==
       JSON.stringify(definitionOf({ ...goal, ...fields }));
-    await ctx.db.patch(goal._id, { ...fields, updatedAt: Date.now() });
+    await ctx.db.patch("goals", goal._id, { ...fields, updatedAt: Date.now() });
     if (changed) await backfill(ctx, site);
     return null;
   },
@@ -195,7 +205,7 @@ export const deleteGoal = mutation({
   handler: async (ctx, { siteId, goalId }) => {
     const site = await getSiteDoc(ctx, siteId);
     const goal = await getGoalDoc(ctx, site._id, goalId);
-    await ctx.db.delete(goal._id);
+    await ctx.db.delete("goals", goal._id);
     return null;
   },
 });

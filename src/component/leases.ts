@@ -31,7 +31,7 @@ export async function claimLease(
   const now = Date.now();
   if (lease && lease.runId !== runId && lease.leaseUntil > now) return false;
   const fields = { runId, leaseUntil: now + LEASE_MS };
-  if (lease) await ctx.db.patch(lease._id, fields);
+  if (lease) await ctx.db.patch("maintenanceLeases", lease._id, fields);
   else await ctx.db.insert("maintenanceLeases", { siteId, chain, ...fields });
   return true;
 }
@@ -45,7 +45,9 @@ export async function renewLease(
 ): Promise<boolean> {
   const lease = await findLease(ctx, siteId, chain);
   if (!lease || lease.runId !== runId) return false;
-  await ctx.db.patch(lease._id, { leaseUntil: Date.now() + LEASE_MS });
+  await ctx.db.patch("maintenanceLeases", lease._id, {
+    leaseUntil: Date.now() + LEASE_MS,
+  });
   return true;
 }
 
@@ -56,7 +58,8 @@ export async function releaseLease(
   runId: string,
 ): Promise<void> {
   const lease = await findLease(ctx, siteId, chain);
-  if (lease && lease.runId === runId) await ctx.db.delete(lease._id);
+  if (lease && lease.runId === runId)
+    await ctx.db.delete("maintenanceLeases", lease._id);
 }
 
 export function newRunId(): string {

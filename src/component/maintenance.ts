@@ -106,23 +106,25 @@ async function takeWithin<T extends object>(
   return { docs, more: false };
 }
 
-async function deleteDocs(
+async function deleteDocs<Table extends TableNames>(
   ctx: MutationCtx,
-  docs: { _id: Id<TableNames> }[],
+  table: Table,
+  docs: { _id: Id<Table> }[],
 ): Promise<number> {
-  for (const doc of docs) await ctx.db.delete(doc._id);
+  for (const doc of docs) await ctx.db.delete(table, doc._id);
   return docs.length;
 }
 
-/** Deletes what one bounded take of `query` yields. */
-async function deleteTaken(
+/** Deletes what one bounded take of `query` (a query of `table`) yields. */
+async function deleteTaken<Table extends TableNames>(
   ctx: MutationCtx,
-  query: AsyncIterable<{ _id: Id<TableNames> }>,
+  table: Table,
+  query: AsyncIterable<{ _id: Id<Table> }>,
   limit: number,
   budget: Budget,
 ) {
   const page = await takeWithin(query, limit, budget);
-  return { deleted: await deleteDocs(ctx, page.docs), more: page.more };
+  return { deleted: await deleteDocs(ctx, table, page.docs), more: page.more };
 }
 
 /** Stream cursors: an event the aggregation has not passed is never deleted. */
@@ -167,7 +169,7 @@ async function deleteExpiredEvents(
   let deleted = 0;
   for (const e of events) {
     if (e._creationTime > (cursors.get(e.shard) ?? -1)) continue; // not aggregated yet
-    await ctx.db.delete(e._id);
+    await ctx.db.delete("events", e._id);
     deleted++;
   }
   const last = events[events.length - 1]?.occurredAt ?? from;
@@ -196,7 +198,13 @@ async function deleteRollupsBefore(
           .eq("dimension", group)
           .lt("bucketStart", cutoff),
       );
-    const page = await deleteTaken(ctx, query, CLEANUP_PAGE.rollups, budget);
+    const page = await deleteTaken(
+      ctx,
+      "rollupShards",
+      query,
+      CLEANUP_PAGE.rollups,
+      budget,
+    );
     deleted += page.deleted;
     more ||= page.more;
   }
@@ -243,13 +251,23 @@ async function deleteUnitsBefore(
               .eq("level", level)
               .lt("bucketStart", before),
         );
-      for (const query of [tops, bands]) {
-        const page = await deleteTaken(
+      const pages = [
+        await deleteTaken(
           ctx,
-          query,
+          "rollupTops",
+          tops,
           CLEANUP_PAGE.rollups,
           budget,
-        );
+        ),
+        await deleteTaken(
+          ctx,
+          "rollupSketches",
+          bands,
+          CLEANUP_PAGE.rollups,
+          budget,
+        ),
+      ];
+      for (const page of pages) {
         deleted += page.deleted;
         more ||= page.more;
       }
@@ -287,6 +305,7 @@ async function cleanupPage(
     () =>
       deleteTaken(
         ctx,
+        "sessions",
         ctx.db
           .query("sessions")
           .withIndex("by_siteId_and_endAt", (q) =>
@@ -298,6 +317,7 @@ async function cleanupPage(
     () =>
       deleteTaken(
         ctx,
+        "visitors",
         ctx.db
           .query("visitors")
           .withIndex("by_siteId_and_lastSeenAt", (q) =>
@@ -336,6 +356,7 @@ async function cleanupPage(
     () =>
       deleteTaken(
         ctx,
+        "botCounters",
         ctx.db
           .query("botCounters")
           .withIndex("by_siteId_and_hourStart", (q) =>
@@ -434,7 +455,7 @@ async function prunePage(
   let deleted = 0;
   for (const doc of docs) {
     if (!expired(doc)) continue;
-    await ctx.db.delete(doc._id);
+    await ctx.db.delete(table, doc._id);
     deleted++;
   }
   return {

@@ -57,7 +57,7 @@ test("an event that always fails aggregation is isolated, skipped and recorded; 
   );
   expect(failuresBefore.length).toBe(1);
   for (let round = 0; round < 3; round++) {
-    await t.mutation(api.ingest.retryFailedEvents, {});
+    await t.mutation(api.repair.retryFailedEvents, {});
     await drain(t);
   }
   const failures = await t.run(async (ctx) =>

@@ -1,6 +1,6 @@
-import { ConvexError } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
+import { fail } from "./lib/errors.js";
 import type { Span } from "./lib/rangePlan.js";
 import { OVERVIEW } from "./lib/rollupDelta.js";
 import {
@@ -46,7 +46,8 @@ export class RawBudget {
   spend(kind: "documents" | "lookups", n: number): void {
     this[kind] -= n;
     if (this[kind] < 0) {
-      throw new ConvexError(
+      fail(
+        "limit_exceeded",
         `The partial hours at the edges of this range hold more raw data than one query may read ` +
           `(over ${kind === "documents" ? `${MAX_RAW_EDGE_EVENTS} events and sessions` : `${MAX_RAW_EDGE_SESSION_LOOKUPS} sessions`}); ask for an hour-aligned range.`,
       );
@@ -198,7 +199,7 @@ function addEventsByPropertyKeys(
 
 /**
  * Adds what one raw span contributes to `dimension`, by the same
- * definitions the rollups use (SPEC §5).
+ * definitions the rollups use (README, "Metric definitions").
  */
 export async function addRawSpan(
   ctx: QueryCtx,

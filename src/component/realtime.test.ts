@@ -127,7 +127,7 @@ async function insertOldEvents(count: number, sent: Sent[]): Promise<void> {
 async function aggregateSettled(): Promise<void> {
   for (let shard = 0; shard < SHARDS; shard++) {
     for (;;) {
-      const run = await t.mutation(internal.ingest.aggregateEventBatch, {
+      const run = await t.mutation(internal.aggregateJob.aggregateEventBatch, {
         siteId,
         shard,
       });
@@ -199,13 +199,16 @@ test("a rebuild's replay neither drops nor double-counts realtime", async () => 
   await t.run(async (ctx) => {
     const streams = await ctx.db.query("aggregationStreams").collect();
     for (const s of streams)
-      await ctx.db.patch(s._id, { cursor: 0, replayUntil: s.cursor });
+      await ctx.db.patch("aggregationStreams", s._id, {
+        cursor: 0,
+        replayUntil: s.cursor,
+      });
   });
   expect(await realtime()).toEqual(want);
   await t.run(async (ctx) => {
     const streams = await ctx.db.query("aggregationStreams").collect();
     for (const s of streams)
-      await ctx.db.patch(s._id, {
+      await ctx.db.patch("aggregationStreams", s._id, {
         cursor: s.replayUntil!,
         replayUntil: undefined,
       });

@@ -120,7 +120,7 @@ export async function flushRealtimeMinutes(
       visitors && m.minuteStart >= visitorsFrom ? { ...m, visitors } : m,
     );
   const fields = { minutes: kept, countsFrom, visitorsFrom };
-  if (row) await ctx.db.patch(row._id, fields);
+  if (row) await ctx.db.patch("realtimeShards", row._id, fields);
   else await ctx.db.insert("realtimeShards", { siteId, shard, ...fields });
 }
 

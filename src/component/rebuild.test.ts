@@ -70,7 +70,7 @@ async function corruptDurations(t: TestInstance) {
       const values = row.values.map((v, i) =>
         i % 6 === 4 ? v * 3 + 60_000 : v,
       );
-      await ctx.db.patch(row._id, { values });
+      await ctx.db.patch("rollupTops", row._id, { values });
     }
   });
 }

@@ -14,7 +14,7 @@
  */
 import { v } from "convex/values";
 import { internal } from "./_generated/api.js";
-import type { Doc } from "./_generated/dataModel.js";
+import type { Doc, Id, TableNames } from "./_generated/dataModel.js";
 import {
   internalMutation,
   mutation,
@@ -28,7 +28,7 @@ import {
 } from "./compactStore.js";
 import { STORED_UNIT_DIMENSIONS, readWatermark } from "./compaction.js";
 import { getStream } from "./aggregation.js";
-import { enqueueAggregation } from "./ingest.js";
+import { enqueueAggregation } from "./workpool.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
 import { floorToLocalDay } from "./lib/time.js";
 import { getSiteDoc } from "./sites.js";
@@ -79,7 +79,7 @@ async function pauseStreams(ctx: MutationCtx, site: Site): Promise<void> {
     const stream = await getStream(ctx, site._id, shard);
     // `scheduled` keeps ingest from enqueueing jobs while paused.
     const paused = { paused: true, scheduled: true, scheduledAt: Date.now() };
-    if (stream) await ctx.db.patch(stream._id, paused);
+    if (stream) await ctx.db.patch("aggregationStreams", stream._id, paused);
     else
       await ctx.db.insert("aggregationStreams", {
         siteId: site._id,
@@ -129,7 +129,7 @@ export async function startRebuild(
       q.eq("siteId", site._id).eq("chain", COMPACTION_CHAIN),
     )
     .unique()
-    .then((lease) => lease && ctx.db.delete(lease._id));
+    .then((lease) => lease && ctx.db.delete("maintenanceLeases", lease._id));
   await claimLease(ctx, site._id, COMPACTION_CHAIN, runId);
   await pauseStreams(ctx, site);
   const firstBlockDay = localDayNumber(start, site.timezone);
@@ -139,7 +139,7 @@ export async function startRebuild(
       LARGEST_BLOCK_DAYS);
   const mark = await readWatermark(ctx, site._id);
   if (mark) {
-    await ctx.db.patch(mark._id, {
+    await ctx.db.patch("rollupWatermarks", mark._id, {
       hoursBefore: Math.min(mark.hoursBefore, start),
       daysBefore: Math.min(mark.daysBefore, start),
       blocksBeforeDay: Math.min(mark.blocksBeforeDay, blocksFrom),
@@ -155,27 +155,51 @@ export async function startRebuild(
   return { started: true, from: start };
 }
 
+/** Deletes up to `limit` rows of one step; `more` when rows remain. */
+type ClearingStep = (
+  ctx: MutationCtx,
+  limit: number,
+) => Promise<{ deleted: number; more: boolean }>;
+
+/** A step that deletes, one by one, the rows `rows` finds in `table`. */
+function clearing<Table extends TableNames>(
+  table: Table,
+  rows: (ctx: MutationCtx) => AsyncIterable<{ _id: Id<Table> }>,
+): ClearingStep {
+  return async (ctx, limit) => {
+    let deleted = 0;
+    for await (const doc of rows(ctx)) {
+      if (deleted >= limit) return { deleted, more: true };
+      await ctx.db.delete(table, doc._id);
+      deleted++;
+    }
+    return { deleted, more: false };
+  };
+}
+
 /**
  * The clearing steps, in order. Live rows go before compact units, so
  * nothing can be folded into a unit after the unit was cleared.
  */
 function clearingSteps(site: Site, start: number, blocksFrom: number) {
   const siteId = site._id;
-  const steps: ((ctx: MutationCtx) => AsyncIterable<{ _id: any }>)[] = [];
+  const steps: ClearingStep[] = [];
   for (const interval of ["hour", "day"] as const) {
     for (const group of ["overview", "keyed"]) {
-      steps.push((ctx) =>
-        ctx.db
-          .query("rollupShards")
-          .withIndex(
-            "by_siteId_and_interval_and_dimension_and_bucketStart",
-            (q) =>
-              q
-                .eq("siteId", siteId)
-                .eq("interval", interval)
-                .eq("dimension", group)
-                .gte("bucketStart", start),
-          ),
+      steps.push(
+        clearing("rollupShards", (ctx) =>
+          ctx.db
+            .query("rollupShards")
+            .withIndex(
+              "by_siteId_and_interval_and_dimension_and_bucketStart",
+              (q) =>
+                q
+                  .eq("siteId", siteId)
+                  .eq("interval", interval)
+                  .eq("dimension", group)
+                  .gte("bucketStart", start),
+            ),
+        ),
       );
     }
   }
@@ -183,38 +207,46 @@ function clearingSteps(site: Site, start: number, blocksFrom: number) {
   for (const dimension of STORED_UNIT_DIMENSIONS) {
     for (let level = 0; level <= MAX_LEVEL; level++) {
       const from = level <= 1 ? start : blockStart;
-      steps.push((ctx) =>
-        ctx.db
-          .query("rollupTops")
-          .withIndex("by_siteId_and_dimension_and_level_and_bucketStart", (q) =>
-            q
-              .eq("siteId", siteId)
-              .eq("dimension", dimension)
-              .eq("level", level)
-              .gte("bucketStart", from),
-          ),
+      steps.push(
+        clearing("rollupTops", (ctx) =>
+          ctx.db
+            .query("rollupTops")
+            .withIndex(
+              "by_siteId_and_dimension_and_level_and_bucketStart",
+              (q) =>
+                q
+                  .eq("siteId", siteId)
+                  .eq("dimension", dimension)
+                  .eq("level", level)
+                  .gte("bucketStart", from),
+            ),
+        ),
       );
-      steps.push((ctx) =>
-        ctx.db
-          .query("rollupSketches")
-          .withIndex(
-            "by_siteId_and_dimension_and_level_and_bucketStart_and_band",
-            (q) =>
-              q
-                .eq("siteId", siteId)
-                .eq("dimension", dimension)
-                .eq("level", level)
-                .gte("bucketStart", from),
-          ),
+      steps.push(
+        clearing("rollupSketches", (ctx) =>
+          ctx.db
+            .query("rollupSketches")
+            .withIndex(
+              "by_siteId_and_dimension_and_level_and_bucketStart_and_band",
+              (q) =>
+                q
+                  .eq("siteId", siteId)
+                  .eq("dimension", dimension)
+                  .eq("level", level)
+                  .gte("bucketStart", from),
+            ),
+        ),
       );
     }
   }
-  steps.push((ctx) =>
-    ctx.db
-      .query("sessions")
-      .withIndex("by_siteId_and_endAt", (q) =>
-        q.eq("siteId", siteId).gte("endAt", start),
-      ),
+  steps.push(
+    clearing("sessions", (ctx) =>
+      ctx.db
+        .query("sessions")
+        .withIndex("by_siteId_and_endAt", (q) =>
+          q.eq("siteId", siteId).gte("endAt", start),
+        ),
+    ),
   );
   return steps;
 }
@@ -229,7 +261,7 @@ async function restartStreams(
     if (!stream) continue;
     // Events of the range arrived at or after its start (arrival never
     // precedes occurrence), so the replay begins there.
-    await ctx.db.patch(stream._id, {
+    await ctx.db.patch("aggregationStreams", stream._id, {
       paused: undefined,
       cursor: Math.min(stream.cursor, start - 1),
       // A replay still under way (a rebuild that follows another) keeps its
@@ -261,16 +293,9 @@ export const rebuildPage = internalMutation({
     let step = args.step;
     let deleted = 0;
     while (step < steps.length && deleted < REBUILD_PAGE_DOCS) {
-      let more = false;
-      for await (const doc of steps[step](ctx)) {
-        if (deleted >= REBUILD_PAGE_DOCS) {
-          more = true;
-          break;
-        }
-        await ctx.db.delete(doc._id);
-        deleted++;
-      }
-      if (!more) step++;
+      const page = await steps[step](ctx, REBUILD_PAGE_DOCS - deleted);
+      deleted += page.deleted;
+      if (!page.more) step++;
     }
     if (step < steps.length) {
       await ctx.scheduler.runAfter(0, internal.rebuild.rebuildPage, {

@@ -49,7 +49,9 @@ async function table<
 }
 
 async function setTimezone(t: TestInstance, siteId: string, timezone: string) {
-  await t.run(async (ctx) => ctx.db.patch(siteId as Id<"sites">, { timezone }));
+  await t.run(async (ctx) =>
+    ctx.db.patch("sites", siteId as Id<"sites">, { timezone }),
+  );
 }
 
 /** Everything aggregation writes, to prove a repair run changes nothing. */
@@ -101,7 +103,7 @@ describe("repair of failed aggregation", () => {
 
     await setTimezone(t, siteId, "UTC");
     vi.setSystemTime(START + 3 * DAY);
-    const retry = await t.mutation(api.ingest.retryFailedEvents, { siteId });
+    const retry = await t.mutation(api.repair.retryFailedEvents, { siteId });
     expect(retry).toEqual({
       retried: streams.length,
       failures: failures.length,
@@ -115,11 +117,11 @@ describe("repair of failed aggregation", () => {
     expect((await table(t, "sessions")).length).toBe(sessions.length);
 
     const before = await aggregateState(t, siteId);
-    expect(await t.mutation(api.ingest.retryFailedEvents, { siteId })).toEqual({
+    expect(await t.mutation(api.repair.retryFailedEvents, { siteId })).toEqual({
       retried: 0,
       failures: 0,
     });
-    expect(await t.mutation(api.ingest.aggregatePending, { siteId })).toEqual({
+    expect(await t.mutation(api.repair.aggregatePending, { siteId })).toEqual({
       streams: 0,
     });
     await drain(t);
@@ -141,7 +143,7 @@ describe("repair of failed aggregation", () => {
     });
 
     vi.setSystemTime(START + 2 * MINUTE);
-    expect(await t.mutation(api.ingest.aggregatePending, { siteId })).toEqual({
+    expect(await t.mutation(api.repair.aggregatePending, { siteId })).toEqual({
       streams: 0,
     }); // may still be running
     await drain(t);
@@ -151,7 +153,7 @@ describe("repair of failed aggregation", () => {
     });
 
     vi.setSystemTime(START + 20 * MINUTE);
-    expect(await t.mutation(api.ingest.aggregatePending, { siteId })).toEqual({
+    expect(await t.mutation(api.repair.aggregatePending, { siteId })).toEqual({
       streams: 1,
     });
     await drain(t);
@@ -174,7 +176,7 @@ describe("repair of failed aggregation", () => {
     expect(overview).toMatchObject(expected);
     expect(overview.events).toBe(20);
 
-    expect(await t.mutation(api.ingest.aggregatePending, { siteId })).toEqual({
+    expect(await t.mutation(api.repair.aggregatePending, { siteId })).toEqual({
       streams: 0,
     });
   });

@@ -150,7 +150,8 @@ export async function writeShardRows(
       row.entries.every((e, i) => e === next[i])
     )
       continue;
-    if (row) await ctx.db.patch(row._id, { entries: next, bytes });
+    if (row)
+      await ctx.db.patch("rollupShards", row._id, { entries: next, bytes });
     else
       await ctx.db.insert("rollupShards", {
         ...group,
@@ -162,7 +163,7 @@ export async function writeShardRows(
     writes++;
   }
   for (const row of byPart.values()) {
-    await ctx.db.delete(row._id);
+    await ctx.db.delete("rollupShards", row._id);
     writes++;
   }
   return writes;

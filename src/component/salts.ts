@@ -5,9 +5,10 @@
  * of its day can neither be linked to another day's nor recomputed from an
  * IP address and user agent.
  */
-import { ConvexError, v } from "convex/values";
+import { v } from "convex/values";
 import { api } from "./_generated/api.js";
 import { mutation, query } from "./_generated/server.js";
+import { fail } from "./lib/errors.js";
 import { DAY_MS, floorToLocalDay, nextLocalDay } from "./lib/time.js";
 import { getSiteDoc } from "./sites.js";
 
@@ -46,7 +47,8 @@ export const ensureDaySalt = mutation({
   returns: vDaySalt,
   handler: async (ctx, { siteId, candidate }) => {
     if (!SALT_PATTERN.test(candidate))
-      throw new ConvexError(
+      fail(
+        "invalid_argument",
         "candidate must be 32 random bytes as 64 hex characters",
       );
     const site = await getSiteDoc(ctx, siteId);
@@ -82,7 +84,7 @@ export const pruneExpiredSalts = mutation({
       .query("dailySalts")
       .withIndex("by_deleteAfter", (q) => q.lte("deleteAfter", Date.now()))
       .take(SALT_PRUNE_PAGE);
-    for (const row of expired) await ctx.db.delete(row._id);
+    for (const row of expired) await ctx.db.delete("dailySalts", row._id);
     if (expired.length === SALT_PRUNE_PAGE)
       await ctx.scheduler.runAfter(0, api.salts.pruneExpiredSalts, {});
     return { deleted: expired.length };

@@ -50,6 +50,9 @@ export default defineSchema({
   // Append-only raw events. `_creationTime` orders arrival; `shard` names the
   // aggregation stream the event's batch was assigned to.
   events: defineTable(vStoredEventFields)
+    // Kept beside by_siteId_and_shard for its order: the export pages through
+    // a site's events by arrival (`_creationTime`), across all shards.
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
     .index("by_siteId", ["siteId"])
     .index("by_siteId_and_shard", ["siteId", "shard"])
     .index("by_siteId_and_occurredAt", ["siteId", "occurredAt"])
@@ -83,8 +86,9 @@ export default defineSchema({
     .index("by_siteId_and_firstSeenAt", ["siteId", "firstSeenAt"])
     .index("by_siteId_and_lastSeenAt", ["siteId", "lastSeenAt"]),
 
-  // A session as SPEC §5 defines it: one client sessionId split on gaps longer
-  // than the site's timeout. Several rows may share a client sessionId.
+  // A session as README, "Metric definitions" defines it: one client
+  // sessionId split on gaps longer than the site's timeout. Several rows may
+  // share a client sessionId.
   sessions: defineTable({
     siteId: v.string(),
     sessionId: v.string(),
@@ -240,7 +244,7 @@ export default defineSchema({
     replayFrom: v.optional(v.number()),
   }).index("by_siteId_and_shard", ["siteId", "shard"]),
 
-  // Aggregation jobs that failed; repaired by ingest.retryFailedEvents.
+  // Aggregation jobs that failed; repaired by repair.retryFailedEvents.
   aggregationFailures: defineTable({
     siteId: v.string(),
     shard: v.number(),

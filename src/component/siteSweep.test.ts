@@ -199,15 +199,15 @@ describe(`one cron tick's sweep reaches every one of ${SITES.toLocaleString("en-
     const t = setupComponent();
     const ids = await seed(t, { sites: SITES, eventsPerSite: 1 });
     vi.advanceTimersByTime(MINUTE); // the events have settled
-    const first = await t.mutation(api.ingest.aggregatePending, {});
+    const first = await t.mutation(api.repair.aggregatePending, {});
     expect(first.streams).toBeGreaterThan(0);
-    expect(await t.mutation(api.ingest.aggregatePending, {})).toEqual({
+    expect(await t.mutation(api.repair.aggregatePending, {})).toEqual({
       streams: 0,
     });
     const pages = await driveSweep(
       t,
       "aggregatePendingSweep",
-      internal.ingest.aggregatePendingSweep,
+      internal.repair.aggregatePendingSweep,
     );
     expect(pages).toBe(SITES / SWEEP_MAX_SITES); // one site costs 1 + 1 + 8 units: 100 sites a page
     // Every site's stream was flagged and its job enqueued.
@@ -254,7 +254,7 @@ describe("drained end to end: the scheduler runs the sweeps and all per-site wor
     const t = setupComponent();
     const ids = await seed(t, { sites: 150, eventsPerSite: 2 });
     vi.advanceTimersByTime(MINUTE);
-    await t.mutation(api.ingest.aggregatePending, { limitSites: 40 });
+    await t.mutation(api.repair.aggregatePending, { limitSites: 40 });
     await drainAll(t);
     await expectNoFailures(t);
     const streams = await t.run(async (ctx) =>
@@ -274,7 +274,7 @@ test("aggregatePending's pages stay within the limits when every site has 64 pen
   const ids = await seed(t, { sites: 3, eventsPerSite: 64, shards: 64 });
   vi.advanceTimersByTime(MINUTE);
   const { result: first, usage } = await measure(() =>
-    t.mutation(api.ingest.aggregatePending, {}),
+    t.mutation(api.repair.aggregatePending, {}),
   );
   // One site costs 1 + 64 × 9 units: the page stopped after the second site.
   expect(first.streams).toBe(128);
@@ -305,7 +305,7 @@ test("aggregatePending leaves a paused stream (a rollup rebuild in progress) alo
   });
   vi.advanceTimersByTime(60 * MINUTE);
   // Shard 1 has a pending event and no job: repaired. Shard 0 is paused: left alone.
-  expect(await t.mutation(api.ingest.aggregatePending, { siteId })).toEqual({
+  expect(await t.mutation(api.repair.aggregatePending, { siteId })).toEqual({
     streams: 1,
   });
   const streams = await t.run(async (ctx) =>

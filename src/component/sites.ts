@@ -1,4 +1,4 @@
-import { ConvexError, v, type ObjectType } from "convex/values";
+import { v, type ObjectType } from "convex/values";
 import {
   mutation,
   query,
@@ -6,6 +6,7 @@ import {
   type QueryCtx,
 } from "./_generated/server.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
+import { fail } from "./lib/errors.js";
 import { DEFAULT_SESSION_TIMEOUT_MS } from "./lib/limits.js";
 import { isValidTimeZone } from "./lib/time.js";
 import { vSite, vSiteSettings, type Site } from "./validators.js";
@@ -24,26 +25,28 @@ type Settings = {
   [K in keyof typeof vSiteSettings]?: (typeof vSiteSettings)[K]["type"];
 };
 
-function fail(message: string): never {
-  throw new ConvexError(message);
-}
-
 function checkRetention(label: string, days: number | undefined): void {
   if (days === undefined) return;
   if (!Number.isInteger(days) || days < 1)
-    fail(`${label} must be a whole number of days, at least 1`);
+    fail(
+      "invalid_argument",
+      `${label} must be a whole number of days, at least 1`,
+    );
 }
 
-/** Validates settings; throws a ConvexError naming the first bad field. */
+/** Validates settings; fails with `invalid_argument` naming the first bad field. */
 export function checkSettings(settings: Settings): void {
   if (
     settings.name !== undefined &&
     (settings.name.trim().length === 0 || settings.name.length > 200)
   ) {
-    fail("name must be 1 to 200 characters");
+    fail("invalid_argument", "name must be 1 to 200 characters");
   }
   if (settings.timezone !== undefined && !isValidTimeZone(settings.timezone)) {
-    fail(`timezone "${settings.timezone}" is not an IANA time zone`);
+    fail(
+      "invalid_argument",
+      `timezone "${settings.timezone}" is not an IANA time zone`,
+    );
   }
   const timeout = settings.sessionTimeoutMs;
   if (
@@ -55,6 +58,7 @@ export function checkSettings(settings: Settings): void {
     )
   ) {
     fail(
+      "invalid_argument",
       "sessionTimeoutMs must be between 60000 (1 minute) and 86400000 (24 hours)",
     );
   }
@@ -63,7 +67,10 @@ export function checkSettings(settings: Settings): void {
     shards !== undefined &&
     !(Number.isInteger(shards) && shards >= 1 && shards <= 64)
   ) {
-    fail("rollupShardCount must be a whole number from 1 to 64");
+    fail(
+      "invalid_argument",
+      "rollupShardCount must be a whole number from 1 to 64",
+    );
   }
   checkRetention("rawEventRetentionDays", settings.rawEventRetentionDays);
   checkRetention(
@@ -73,13 +80,19 @@ export function checkSettings(settings: Settings): void {
   checkRetention("dailyRollupRetentionDays", settings.dailyRollupRetentionDays);
   for (const origin of settings.allowedOrigins ?? []) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin))
-      fail(`allowed origin "${origin}" must look like https://example.com`);
+      fail(
+        "invalid_argument",
+        `allowed origin "${origin}" must look like https://example.com`,
+      );
   }
 }
 
 function checkWriteKeyHash(hash: string): void {
   if (!/^[0-9a-f]{64}$/.test(hash))
-    fail("writeKeyHash must be a hex SHA-256 digest (64 characters)");
+    fail(
+      "invalid_argument",
+      "writeKeyHash must be a hex SHA-256 digest (64 characters)",
+    );
 }
 
 export function toSite(doc: Doc<"sites">): Site {
@@ -92,8 +105,8 @@ export async function getSiteDoc(
   siteId: string,
 ): Promise<Doc<"sites">> {
   const id = ctx.db.normalizeId("sites", siteId);
-  const site = id ? await ctx.db.get(id) : null;
-  if (!site) throw new ConvexError(`Unknown site ${siteId}`);
+  const site = id ? await ctx.db.get("sites", id) : null;
+  if (!site) fail("not_found", `Unknown site ${siteId}`);
   return site;
 }
 
@@ -110,6 +123,7 @@ async function insertSite(
 ): Promise<string> {
   if (!SLUG_PATTERN.test(args.slug)) {
     fail(
+      "invalid_argument",
       `slug "${args.slug}" must be 1 to 64 lower-case letters, digits or dashes, not starting or ending with a dash`,
     );
   }
@@ -119,14 +133,15 @@ async function insertSite(
     .query("sites")
     .withIndex("by_slug", (q) => q.eq("slug", args.slug))
     .first();
-  if (taken) fail(`A site with slug "${args.slug}" already exists`);
+  if (taken) fail("conflict", `A site with slug "${args.slug}" already exists`);
   const keyTaken = await ctx.db
     .query("sites")
     .withIndex("by_writeKeyHash", (q) =>
       q.eq("writeKeyHash", args.writeKeyHash),
     )
     .first();
-  if (keyTaken) fail("That write key is already used by another site");
+  if (keyTaken)
+    fail("conflict", "That write key is already used by another site");
   return await ctx.db.insert("sites", {
     ...args,
     status: args.status ?? "active",
@@ -179,7 +194,7 @@ export const updateSite = mutation({
     ) {
       patch.visitorIdentitySince = Date.now();
     }
-    await ctx.db.patch(site._id, patch);
+    await ctx.db.patch("sites", site._id, patch);
     return null;
   },
 });
@@ -204,8 +219,8 @@ export const rotateWriteKey = mutation({
       .withIndex("by_writeKeyHash", (q) => q.eq("writeKeyHash", writeKeyHash))
       .first();
     if (keyTaken && keyTaken._id !== site._id)
-      fail("That write key is already used by another site");
-    await ctx.db.patch(site._id, { writeKeyHash });
+      fail("conflict", "That write key is already used by another site");
+    await ctx.db.patch("sites", site._id, { writeKeyHash });
     return true;
   },
 });
@@ -215,7 +230,7 @@ export const getSite = query({
   returns: v.union(vSite, v.null()),
   handler: async (ctx, { siteId }) => {
     const id = ctx.db.normalizeId("sites", siteId);
-    const site = id ? await ctx.db.get(id) : null;
+    const site = id ? await ctx.db.get("sites", id) : null;
     return site ? toSite(site) : null;
   },
 });

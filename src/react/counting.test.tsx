@@ -7,10 +7,10 @@ import {
   type FunctionReference,
 } from "convex/server";
 import { useQueries, useQuery } from "convex/react";
-import { useQueriesThrough } from "./testing/queries";
+import { queriesThrough } from "./testing/queries.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Dashboard } from "./dashboard";
-import { renderDashboardHtml } from "./report";
+import { Dashboard } from "./dashboard.js";
+import { renderDashboardHtml } from "./report.js";
 import {
   HOUR,
   fakeAnalyticsApi,
@@ -18,12 +18,12 @@ import {
   realtimeFixture,
   timeseriesFixture,
   topListsFixture,
-} from "./testing/fixtures";
+} from "./testing/fixtures.js";
 
 vi.mock("convex/react", () => ({ useQuery: vi.fn(), useQueries: vi.fn() }));
 const useQueryMock = vi.mocked(useQuery);
 // The dashboard subscribes with useQueries (a failed query is a value, not a throw).
-vi.mocked(useQueries).mockImplementation(useQueriesThrough(useQueryMock));
+vi.mocked(useQueries).mockImplementation(queriesThrough(useQueryMock));
 
 const from = Date.parse("2024-05-01T00:00:00Z");
 const report = {

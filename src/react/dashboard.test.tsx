@@ -18,17 +18,17 @@ import type {
   vRealtime,
   vTimeseriesRow,
   vTopRow,
-} from "../component/validators";
+} from "../component/validators.js";
 import { useQueries, useQuery } from "convex/react";
 import {
   addToSketch,
   emptySketch,
   encodeSketch,
   hashVisitor,
-} from "../component/lib/sketch";
-import { useQueriesThrough } from "./testing/queries";
-import { Dashboard, AnalyticsDashboard } from "./dashboard";
-import type { AnalyticsDashboardApi } from "./api";
+} from "../component/lib/sketch.js";
+import { queriesThrough } from "./testing/queries.js";
+import { Dashboard, AnalyticsDashboard } from "./dashboard.js";
+import type { AnalyticsDashboardApi } from "./api.js";
 import {
   HOUR,
   fakeAnalyticsApi,
@@ -36,12 +36,12 @@ import {
   realtimeFixture,
   timeseriesFixture,
   topListsFixture,
-} from "./testing/fixtures";
+} from "./testing/fixtures.js";
 
 vi.mock("convex/react", () => ({ useQuery: vi.fn(), useQueries: vi.fn() }));
 const useQueryMock = vi.mocked(useQuery);
 // The dashboard subscribes with useQueries (a failed query is a value, not a throw).
-vi.mocked(useQueries).mockImplementation(useQueriesThrough(useQueryMock));
+vi.mocked(useQueries).mockImplementation(queriesThrough(useQueryMock));
 
 type Call = { name: string; args: Record<string, unknown> | "skip" };
 let calls: Call[] = [];
@@ -238,19 +238,23 @@ describe("<Dashboard> data layer", () => {
       <Dashboard api={api} siteId="site_1" timezone="UTC" initialRange="24h" />,
     );
     const before = lastArgs("getOverview");
-    act(() => vi.advanceTimersByTime(60_000)); // minute tick: realtime moves, the range does not
+    act(() => {
+      vi.advanceTimersByTime(60_000); // minute tick: realtime moves, the range does not
+    });
     expect(lastArgs("getOverview")).toEqual(before);
     expect(lastArgs("getRealtime")).toMatchObject({
       now: Date.parse("2024-05-03T15:43:00Z"),
     });
 
-    act(() =>
+    act(() => {
       vi.advanceTimersByTime(
         Date.parse("2024-05-03T15:59:59.999Z") - Date.now(),
-      ),
-    );
+      );
+    });
     expect(lastArgs("getOverview")).toEqual(before);
-    act(() => vi.advanceTimersByTime(5));
+    act(() => {
+      vi.advanceTimersByTime(5);
+    });
     expect(lastArgs("getOverview")).toMatchObject({
       from: Date.parse("2024-05-02T17:00:00Z"),
       to: Date.parse("2024-05-03T17:00:00Z"),
@@ -266,9 +270,9 @@ describe("<Dashboard> data layer", () => {
       document.querySelector('[data-metric="visitors"] .ca-kpi-value')
         ?.textContent;
     answers = {}; // nothing for new arguments has arrived yet
-    act(() =>
-      vi.advanceTimersByTime(Date.parse("2024-05-03T16:00:01Z") - Date.now()),
-    );
+    act(() => {
+      vi.advanceTimersByTime(Date.parse("2024-05-03T16:00:01Z") - Date.now());
+    });
     expect(visitors()).toBe("1,234");
     expect(root().dataset.refreshing).toBe("true");
     expect(root().getAttribute("aria-busy")).toBe("true");

@@ -20,16 +20,16 @@ import { ConvexProvider, type ConvexReactClient } from "convex/react";
 import { getFunctionName, type FunctionReference } from "convex/server";
 import { convexToJson, type Value } from "convex/values";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api } from "../../example/convex/_generated/api";
+import { api } from "../../example/convex/_generated/api.js";
 import {
   ADMIN,
   WRITE_KEY,
   drain,
   setupExampleApp,
   type ExampleApp,
-} from "../../example/test/setup";
-import { Dashboard } from "./dashboard";
-import { DrillDown } from "./drilldown";
+} from "../../example/test/setup.js";
+import { Dashboard } from "./dashboard.js";
+import { DrillDown } from "./drilldown.js";
 
 const HOUR = 3_600_000;
 

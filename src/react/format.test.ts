@@ -8,7 +8,7 @@ import {
   formatPercent,
   formatPointChange,
   formatRealtimeLeftOut,
-} from "./format";
+} from "./format.js";
 
 describe("formatNumber / formatPercent / formatCompact", () => {
   it("groups thousands and rounds to whole numbers", () => {

@@ -13,21 +13,21 @@ import {
 } from "convex/server";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { useQueries, useQuery } from "convex/react";
-import { useQueriesThrough } from "./testing/queries";
-import { Dashboard } from "./dashboard";
-import type { AnalyticsDashboardApi } from "./api";
+import { queriesThrough } from "./testing/queries.js";
+import { Dashboard } from "./dashboard.js";
+import type { AnalyticsDashboardApi } from "./api.js";
 import {
   fakeAnalyticsApi,
   overviewFixture,
   realtimeFixture,
   timeseriesFixture,
   topListsFixture,
-} from "./testing/fixtures";
-import type { GoalConversions } from "../component/validators";
+} from "./testing/fixtures.js";
+import type { GoalConversions } from "../component/validators.js";
 
 vi.mock("convex/react", () => ({ useQuery: vi.fn(), useQueries: vi.fn() }));
 const useQueryMock = vi.mocked(useQuery);
-vi.mocked(useQueries).mockImplementation(useQueriesThrough(useQueryMock));
+vi.mocked(useQueries).mockImplementation(queriesThrough(useQueryMock));
 
 type Call = { name: string; args: Record<string, unknown> | "skip" };
 let calls: Call[] = [];

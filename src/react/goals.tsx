@@ -88,6 +88,7 @@ export function useGoalData(
   // A constant list: the hooks run in the same order on every render.
   for (const [table, dimension] of Object.entries(GOAL_RATE_TABLES)) {
     const wanted = api.getGoalBreakdown !== undefined && !!selectedGoalId;
+    // eslint-disable-next-line react-hooks/rules-of-hooks -- a constant list: same order every render
     const breakdown = useReportQuery(
       api.getGoalBreakdown ?? NO_BREAKDOWN,
       wanted

@@ -244,7 +244,7 @@ export function useDashboardData(
   range: Pick<DashboardRange, "from" | "to" | "interval">,
   options: UseDashboardDataOptions = {},
 ): DashboardData {
-  const { from, to, interval } = range;
+  const { from, to } = range;
   const [attempts, setAttempts] = useState<
     Partial<Record<DashboardPanel, number>>
   >({});
@@ -391,8 +391,10 @@ function useTopLists(
   const errors: Partial<Record<DashboardPanel, Error>> = {};
   for (const dimension of DIMENSIONS) {
     const queryName: TopListQueryName = TOP_LIST_QUERIES[dimension];
-    // Calling hooks in a loop is safe here: the list is constant, so the call order never changes.
     const wanted = shown.includes(dimension);
+    // Hooks in a loop are safe here: DIMENSIONS is a constant list, so the
+    // hooks run in the same order on every render.
+    /* eslint-disable react-hooks/rules-of-hooks */
     const query = useReportQuery(
       api[queryName],
       wanted && to !== undefined
@@ -401,6 +403,7 @@ function useTopLists(
       attempts[dimension],
     );
     const result = useRetained(query.value, `${siteId}|${limit}`);
+    /* eslint-enable react-hooks/rules-of-hooks */
     if (!wanted) continue;
     if (query.error) {
       errors[dimension] = query.error;

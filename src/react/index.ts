@@ -129,3 +129,10 @@ export {
 
 /** Theming: the injected stylesheet, its root class and the `<style>` element id. */
 export { DASHBOARD_CSS, ROOT_CLASS, STYLE_ELEMENT_ID } from "./styles.js";
+
+/** The `{ code, message }` of an error the component raised (README, "Errors"), for a query's error state. */
+export {
+  analyticsErrorData,
+  type AnalyticsErrorCode,
+  type AnalyticsErrorData,
+} from "../component/lib/errors.js";

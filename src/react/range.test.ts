@@ -10,7 +10,7 @@ import {
   startOfZonedDate,
   startOfZonedDay,
   zonedDateKey,
-} from "./range";
+} from "./range.js";
 
 const at = (iso: string) => Date.parse(iso);
 

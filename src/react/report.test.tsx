@@ -1,14 +1,14 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from "vitest";
-import { renderDashboardHtml } from "./report";
-import { DASHBOARD_CSS } from "./styles";
+import { renderDashboardHtml } from "./report.js";
+import { DASHBOARD_CSS } from "./styles.js";
 import {
   HOUR,
   overviewFixture,
   realtimeFixture,
   timeseriesFixture,
   topListsFixture,
-} from "./testing/fixtures";
+} from "./testing/fixtures.js";
 
 const from = Date.parse("2024-05-01T00:00:00Z");
 const base = {

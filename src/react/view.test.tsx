@@ -7,9 +7,9 @@ import {
   within,
 } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DashboardView, type DashboardViewProps } from "./view";
-import { STYLE_ELEMENT_ID } from "./styles";
-import { niceTicks, pickLabelIndices } from "./chart";
+import { DashboardView, type DashboardViewProps } from "./view.js";
+import { STYLE_ELEMENT_ID } from "./styles.js";
+import { niceTicks, pickLabelIndices } from "./chart.js";
 import {
   HOUR,
   emptyOverview,
@@ -17,7 +17,7 @@ import {
   realtimeFixture,
   timeseriesFixture,
   topListsFixture,
-} from "./testing/fixtures";
+} from "./testing/fixtures.js";
 
 afterEach(cleanup);
 

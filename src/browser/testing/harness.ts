@@ -3,7 +3,7 @@
  * URL, and fakes for fetch and sendBeacon that record what was sent.
  */
 import { vi } from "vitest";
-import type { WireContext, WireEvent } from "../types";
+import type { WireContext, WireEvent } from "../types.js";
 
 /** A request body as the ingest route would parse it. */
 export interface SentBody {
@@ -29,12 +29,18 @@ export interface SentRequest {
 export type Reply =
   { status: number; headers?: Record<string, string> } | "network-error";
 
+/** Moves the page to `url` without a navigation, through happy-dom's own handle. */
+export function setPageUrl(url: string): void {
+  const page = window as unknown as { happyDOM: { setURL(url: string): void } };
+  page.happyDOM.setURL(url);
+}
+
 /**
  * Resets the page: URL, storages, referrer, title and the privacy signals
  * happy-dom sets (it reports `navigator.webdriver === true`).
  */
 export function resetPage(url = "https://shop.example/"): void {
-  (window as any).happyDOM.setURL(url);
+  setPageUrl(url);
   localStorage.clear();
   sessionStorage.clear();
   document.title = "Shop";

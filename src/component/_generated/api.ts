@@ -11,8 +11,10 @@
  * @module
  */
 
+import type * as aggregateJob from "../aggregateJob.js";
 import type * as aggregation from "../aggregation.js";
 import type * as analytics from "../analytics.js";
+import type * as bots from "../bots.js";
 import type * as compactStore from "../compactStore.js";
 import type * as compaction from "../compaction.js";
 import type * as compactionSweep from "../compactionSweep.js";
@@ -22,6 +24,7 @@ import type * as goals from "../goals.js";
 import type * as ingest from "../ingest.js";
 import type * as leases from "../leases.js";
 import type * as lib_dimensions from "../lib/dimensions.js";
+import type * as lib_errors from "../lib/errors.js";
 import type * as lib_goals from "../lib/goals.js";
 import type * as lib_limits from "../lib/limits.js";
 import type * as lib_objects from "../lib/objects.js";
@@ -42,11 +45,14 @@ import type * as rateLimits from "../rateLimits.js";
 import type * as rawEdges from "../rawEdges.js";
 import type * as realtime from "../realtime.js";
 import type * as rebuild from "../rebuild.js";
+import type * as repair from "../repair.js";
 import type * as rollups from "../rollups.js";
 import type * as salts from "../salts.js";
 import type * as siteSweep from "../siteSweep.js";
 import type * as sites from "../sites.js";
 import type * as validators from "../validators.js";
+import type * as workpool from "../workpool.js";
+import type * as writeKeys from "../writeKeys.js";
 
 import type {
   ApiFromModules,
@@ -56,8 +62,10 @@ import type {
 import { anyApi, componentsGeneric } from "convex/server";
 
 const fullApi: ApiFromModules<{
+  aggregateJob: typeof aggregateJob;
   aggregation: typeof aggregation;
   analytics: typeof analytics;
+  bots: typeof bots;
   compactStore: typeof compactStore;
   compaction: typeof compaction;
   compactionSweep: typeof compactionSweep;
@@ -67,6 +75,7 @@ const fullApi: ApiFromModules<{
   ingest: typeof ingest;
   leases: typeof leases;
   "lib/dimensions": typeof lib_dimensions;
+  "lib/errors": typeof lib_errors;
   "lib/goals": typeof lib_goals;
   "lib/limits": typeof lib_limits;
   "lib/objects": typeof lib_objects;
@@ -87,11 +96,14 @@ const fullApi: ApiFromModules<{
   rawEdges: typeof rawEdges;
   realtime: typeof realtime;
   rebuild: typeof rebuild;
+  repair: typeof repair;
   rollups: typeof rollups;
   salts: typeof salts;
   siteSweep: typeof siteSweep;
   sites: typeof sites;
   validators: typeof validators;
+  workpool: typeof workpool;
+  writeKeys: typeof writeKeys;
 }> = anyApi as any;
 
 /**

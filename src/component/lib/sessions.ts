@@ -183,8 +183,8 @@ function pickPage(
 export type SessionPiece<Ref> = { summary: SessionSummary; ref?: Ref };
 
 /**
- * Groups pieces of one client session into SPEC §5 sessions: sorted by start,
- * a piece joins the current session when it begins no more than `timeoutMs`
+ * Groups pieces of one client session into sessions (README, "Metric
+ * definitions"): sorted by start, a piece joins the current session when it begins no more than `timeoutMs`
  * after the session's last event. Existing rows are maximal already, so their
  * inner gaps never exceed the timeout and only their ends matter.
  */

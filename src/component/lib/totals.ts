@@ -54,7 +54,7 @@ export class RangeTotals implements Counters {
   }
 }
 
-/** The figures of the README's "Metric definitions" derived from a range's totals. */
+/** The figures of README, "Metric definitions", derived from a range's totals. */
 export function overviewFigures(t: RangeTotals) {
   return figuresOf(t, t.visitors());
 }

@@ -95,7 +95,7 @@ function expectSeriesMatchesTruth(
   });
 }
 
-/** Checks one report against SPEC §5 computed from the raw events. */
+/** Checks one report against README, "Metric definitions", computed from the raw events. */
 export function expectReportMatchesTruth(
   report: RangeReport,
   events: SentEvent[],

@@ -1,6 +1,6 @@
 /**
- * The metric definitions of SPEC §5 computed straight from the raw events a
- * test sent, in plain TypeScript, sharing no code with the component: the
+ * The metric definitions (README, "Metric definitions") computed straight
+ * from the raw events a test sent, in plain TypeScript, sharing no code with the component: the
  * independent side of every differential test.
  */
 

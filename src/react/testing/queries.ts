@@ -5,14 +5,12 @@ import type { useQueries, useQuery } from "convex/react";
  * through the test's `useQuery` mock: a thrown error becomes the `Error`
  * value `useQueries` hands back for a failed query, as the real hook does.
  */
-export function useQueriesThrough(
-  useQueryMock: typeof useQuery,
-): typeof useQueries {
+export function queriesThrough(queryMock: typeof useQuery): typeof useQueries {
   return ((queries: Record<string, { query: never; args: never }>) =>
     Object.fromEntries(
       Object.entries(queries).map(([identifier, { query, args }]) => {
         try {
-          return [identifier, useQueryMock(query, args)];
+          return [identifier, queryMock(query, args)];
         } catch (error) {
           return [
             identifier,
