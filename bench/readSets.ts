@@ -22,7 +22,10 @@ export type ReadSet = {
 };
 
 type Doc = Record<string, unknown> | null | undefined;
-type Listener = (db: object, id: string, before: Doc, after: Doc) => void;
+/** One committed write: the document's id, and its value before and after (null: none). */
+export type Write = { id: string; before: Doc; after: Doc };
+/** Called once per outermost commit, with everything it wrote. */
+type Listener = (db: object, writes: Write[]) => void;
 
 let recording: ReadSet | null = null;
 /** Inside convex-test's own query resolution (its per-candidate `get`s are not point reads). */
@@ -90,10 +93,12 @@ function install(): void {
     ) {
       // Only the outermost commit makes writes visible to other transactions.
       if (this._writes.length === 1 && listeners.size > 0) {
-        for (const [id, after] of Object.entries(this._writes[0])) {
-          const before = this._documents[id];
-          for (const listener of listeners) listener(this, id, before, after);
-        }
+        const writes = Object.entries(this._writes[0]).map(([id, after]) => ({
+          id,
+          before: this._documents[id],
+          after,
+        }));
+        for (const listener of listeners) listener(this, writes);
       }
       return commit.apply(this, args);
     };
@@ -114,7 +119,7 @@ export async function recordReadSet<T>(
   }
 }
 
-/** Calls `listener` for every document every outermost commit writes, until the returned stop. */
+/** Calls `listener` with the writes of every outermost commit, until the returned stop. */
 export function onCommittedWrite(listener: Listener): () => void {
   install();
   listeners.add(listener);

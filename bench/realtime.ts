@@ -128,7 +128,7 @@ async function measureRate(rate: Rate, seed: number) {
     docs: rec.total.documentsRead,
     bytes: rec.total.bytesRead,
     indexRanges: rec.total.indexRanges,
-    shardRows: table("realtimeShards"),
+    shardRows: table("aggregationStreams"),
     rawEvents: table("events"),
     truncated: result.truncated,
     correct: result.visitors === want.visitors && got === want.pageviews,

@@ -15,6 +15,7 @@ import {
 import { withoutUndefined } from "./lib/objects.js";
 import { getSiteDoc } from "./sites.js";
 import { AGGREGATION_DELAY_MS, enqueueAggregation } from "./workpool.js";
+import { nextRealtimeMinutes } from "./realtime.js";
 
 /**
  * Aggregation job (run by the workpool). Drains the next settled events of
@@ -46,8 +47,11 @@ export const aggregateEventBatch = internalMutation({
       ? true
       : await firstPendingEvent(ctx, site._id, shard, run.cursor);
     const replayDone = replay === undefined || run.cursor >= replay.until;
+    // Realtime's recent minutes ride on the stream's own patch (realtime.ts).
+    const realtime = nextRealtimeMinutes(stream?.realtime, run.counted ?? []);
     const state = {
       ...(replayDone ? { replayUntil: undefined, replayFrom: undefined } : {}),
+      ...(realtime ? { realtime } : {}),
       cursor: run.cursor,
       scheduled: next !== null,
       scheduledAt: Date.now(),

@@ -1,7 +1,6 @@
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { flushDeltas } from "./rollups.js";
-import { flushRealtimeMinutes } from "./realtime.js";
 import { RollupDeltas } from "./lib/rollupDelta.js";
 import { hashVisitor } from "./lib/sketch.js";
 import {
@@ -227,7 +226,13 @@ export async function aggregateStream(
   after: number,
   maxEvents: number = MAX_EVENTS_PER_RUN,
   replay?: Replay,
-): Promise<RunResult & { cursor: number }> {
+): Promise<
+  RunResult & {
+    cursor: number;
+    /** The run's events that count as new (not replayed by a rebuild): realtime adds them. */
+    counted?: EventDoc[];
+  }
+> {
   const horizon = Date.now() - SETTLE_MS;
   const page = await ctx.db
     .query("events")
@@ -266,14 +271,13 @@ export async function aggregateStream(
     await foldSessionEvents(ctx, site, group, deltas, goals);
   await upsertVisitors(ctx, site._id, events, replayed);
   await flushDeltas(ctx, site._id, shard, deltas);
-  // Replayed events are in the realtime rows already: a rebuild leaves them.
-  await flushRealtimeMinutes(
-    ctx,
-    site._id,
-    shard,
-    events.filter((e) => !replayed(e)),
-  );
-  return { processed: taken.length, more, cursor };
+  // Replayed events are in the realtime minutes already: a rebuild leaves them.
+  return {
+    processed: taken.length,
+    more,
+    cursor,
+    counted: events.filter((e) => !replayed(e)),
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
+import { analyticsErrorData } from "./lib/errors.js";
 import {
   createTestSite,
   drain,
@@ -40,10 +41,15 @@ describe("goal definitions (admin)", () => {
       [{ name: "x", pathPattern: "/a/***" }, /\*\*\*/],
     ];
     for (const [input, message] of bad) {
-      await expect(
-        t.mutation(api.goals.createGoal, { siteId, ...input } as never),
-        JSON.stringify(input),
-      ).rejects.toThrow(message);
+      const error = await t
+        .mutation(api.goals.createGoal, { siteId, ...input } as never)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      const data = analyticsErrorData(error);
+      expect(data?.code, JSON.stringify(input)).toBe("invalid_argument");
+      expect(data?.message, JSON.stringify(input)).toMatch(message);
     }
     await expect(
       t.mutation(api.goals.createGoal, {

@@ -259,14 +259,16 @@ test("a shard's row keeps only recent minutes; an older `now` is flagged", async
   vi.setSystemTime(NOW - 49 * MIN);
   await aggregateSettled();
   vi.setSystemTime(NOW + 20 * MIN);
-  // Later sessions reach every shard, so every shard's run trims its row.
+  // Later sessions reach every shard, so every shard's run trims its minutes.
   for (let v = 0; v < 40; v++)
     await ingest(`q-${v}`, [NOW + 19 * MIN + v * 1_000], sent);
   vi.setSystemTime(NOW + 21 * MIN);
   await aggregateSettled();
-  const rows = await t.run(
-    async (ctx) => await ctx.db.query("realtimeShards").collect(),
-  );
+  const rows = (
+    await t.run(
+      async (ctx) => await ctx.db.query("aggregationStreams").collect(),
+    )
+  ).map((stream) => stream.realtime!);
   expect(rows).toHaveLength(SHARDS);
   // Counts for the last 40 minutes, sketches for the last 10, of the writer's clock.
   const current = NOW + 21 * MIN;

@@ -3,14 +3,14 @@
  * for the last 30 minutes, from per-minute counts the aggregation run keeps,
  * plus the raw events it has not consumed yet, read newest first.
  *
- * Each (site, shard) has one row holding its recent minutes: only that
- * shard's stream writes it, in the same transaction that moves the stream's
- * cursor, so parallel streams never conflict and a query sees each event
- * either in a row or after its stream's cursor, never both. One row per
- * shard (not per minute) keeps the aggregation run at one extra write.
+ * Each (site, shard) stream keeps its recent minutes on its own row, written
+ * in the same patch that moves the stream's cursor: parallel streams never
+ * conflict, a query sees each event either in the minutes or after its
+ * stream's cursor, never both, and the aggregation run writes no extra
+ * document for it.
  */
 import type { Doc } from "./_generated/dataModel.js";
-import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import type { QueryCtx } from "./_generated/server.js";
 import {
   DistinctCounter,
   addToSketch,
@@ -23,7 +23,10 @@ import { MINUTE_MS } from "./lib/time.js";
 import type { Realtime, RealtimeLeftOut } from "./validators.js";
 
 type EventDoc = Doc<"events">;
-type ShardRow = Doc<"realtimeShards">;
+type StreamDoc = Doc<"aggregationStreams">;
+/** A stream's recent minutes. */
+export type RealtimeMinutes = NonNullable<StreamDoc["realtime"]>;
+type ShardRow = RealtimeMinutes;
 type Minute = ShardRow["minutes"][number];
 
 export const REALTIME_WINDOW_MS = 30 * MINUTE_MS;
@@ -56,33 +59,18 @@ function addVisitor(sketch: Sketch, hash: number): Sketch {
   return addToSketch(sketch, hash, 1);
 }
 
-async function readShardRow(
-  ctx: QueryCtx,
-  siteId: string,
-  shard: number,
-): Promise<ShardRow | null> {
-  return await ctx.db
-    .query("realtimeShards")
-    .withIndex("by_siteId_and_shard", (q) =>
-      q.eq("siteId", siteId).eq("shard", shard),
-    )
-    .unique();
-}
-
 /**
- * Adds a run's events to its shard's row and trims what no answer needs
- * any more (counts older than KEEP_COUNTS_MS, sketches older than
- * KEEP_VISITORS_MS): one read and, when the run had recent events, one
- * write. Events older than the counts kept are left out.
+ * A stream's recent minutes after a run's events are added, trimmed of what
+ * no answer needs any more (counts older than KEEP_COUNTS_MS, sketches
+ * older than KEEP_VISITORS_MS); undefined when the run had no recent events
+ * (the minutes stay as they are). Events older than the counts kept are
+ * left out.
  */
-export async function flushRealtimeMinutes(
-  ctx: MutationCtx,
-  siteId: string,
-  shard: number,
+export function nextRealtimeMinutes(
+  row: RealtimeMinutes | undefined,
   events: EventDoc[],
-): Promise<void> {
+): RealtimeMinutes | undefined {
   const current = floorToMinute(Date.now());
-  const row = await readShardRow(ctx, siteId, shard);
   const countsFrom = Math.max(row?.countsFrom ?? 0, current - KEEP_COUNTS_MS);
   const visitorsFrom = Math.max(
     row?.visitorsFrom ?? 0,
@@ -91,7 +79,7 @@ export async function flushRealtimeMinutes(
   const recent = events.filter(
     (e) => floorToMinute(e.occurredAt) >= countsFrom,
   );
-  if (recent.length === 0) return;
+  if (recent.length === 0) return undefined;
   const minutes = new Map<number, Minute>(
     (row?.minutes ?? []).map((m) => [m.minuteStart, { ...m }]),
   );
@@ -119,9 +107,7 @@ export async function flushRealtimeMinutes(
     .map(({ visitors, ...m }) =>
       visitors && m.minuteStart >= visitorsFrom ? { ...m, visitors } : m,
     );
-  const fields = { minutes: kept, countsFrom, visitorsFrom };
-  if (row) await ctx.db.patch("realtimeShards", row._id, fields);
-  else await ctx.db.insert("realtimeShards", { siteId, shard, ...fields });
+  return { minutes: kept, countsFrom, visitorsFrom };
 }
 
 /** The minute buckets of one answer and the visitors of its last six minutes. */
@@ -183,13 +169,19 @@ class RealtimeTally {
  * the stream's cursor, or during a rebuild's replay the cursor it had
  * before (replayed events were counted when first aggregated and are not
  * counted again). A shard without a stream row has consumed nothing.
- * (Shards' realtime rows and stream rows are written in one transaction.)
+ * (A stream's minutes and cursor are written in one patch.)
  */
-async function aggregatedUpTo(ctx: QueryCtx, site: Doc<"sites">) {
-  const streams = await ctx.db
+async function readStreams(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+): Promise<StreamDoc[]> {
+  return await ctx.db
     .query("aggregationStreams")
     .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", site._id))
     .take(MAX_SHARDS);
+}
+
+function aggregatedUpTo(site: Doc<"sites">, streams: StreamDoc[]) {
   const upTo = new Map(
     streams.map((s) => [s.shard, Math.max(s.cursor, s.replayUntil ?? 0)]),
   );
@@ -219,11 +211,10 @@ export async function readRealtime(
   );
   const leftOut: RealtimeLeftOut = {};
 
-  const rows = await ctx.db
-    .query("realtimeShards")
-    .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", site._id))
-    .take(MAX_SHARDS);
-  for (const row of rows) {
+  const streams = await readStreams(ctx, site);
+  for (const stream of streams) {
+    const row = stream.realtime;
+    if (!row) continue;
     for (const minute of row.minutes) tally.addMinute(minute);
     // `now` reaches back past what the row keeps (an old `now`).
     const gap = tally.gapOf(row);
@@ -231,7 +222,7 @@ export async function readRealtime(
       leftOut.minutesBefore = Math.max(leftOut.minutesBefore ?? gap, gap);
   }
 
-  const consumed = await aggregatedUpTo(ctx, site);
+  const consumed = aggregatedUpTo(site, streams);
   const pending = await ctx.db
     .query("events")
     .withIndex("by_siteId", (q) =>

@@ -29,6 +29,23 @@ export const vSessionBucket = v.object({
   goals: v.optional(v.record(v.string(), v.number())),
 });
 
+const vRealtimeMinutes = v.object({
+  /** Recent minutes with events, oldest first. */
+  minutes: v.array(
+    v.object({
+      minuteStart: v.number(),
+      events: v.number(),
+      pageviews: v.number(),
+      /** Visitors of the minute (a sketch), kept only for the last few minutes. */
+      visitors: v.optional(v.bytes()),
+    }),
+  ),
+  /** Minutes before this were trimmed: their counts are gone. */
+  countsFrom: v.number(),
+  /** Visitor sketches of minutes before this were dropped. */
+  visitorsFrom: v.number(),
+});
+
 export default defineSchema({
   sites: defineTable({ ...siteFields, writeKeyHash: v.string() })
     .index("by_slug", ["slug"])
@@ -139,29 +156,6 @@ export default defineSchema({
     "part",
   ]),
 
-  // Realtime (README, "How it works"): per (site, shard), what that shard's
-  // aggregation runs consumed of each recent UTC minute. Each run rewrites
-  // its shard's row and trims it, so the table never grows past one row per
-  // shard; getRealtime reads these rows plus the events not consumed yet.
-  realtimeShards: defineTable({
-    siteId: v.string(),
-    shard: v.number(),
-    /** Recent minutes with events, oldest first. */
-    minutes: v.array(
-      v.object({
-        minuteStart: v.number(),
-        events: v.number(),
-        pageviews: v.number(),
-        /** Visitors of the minute (a sketch), kept only for the last few minutes. */
-        visitors: v.optional(v.bytes()),
-      }),
-    ),
-    /** Minutes before this were trimmed: their counts are gone. */
-    countsFrom: v.number(),
-    /** Visitor sketches of minutes before this were dropped. */
-    visitorsFrom: v.number(),
-  }).index("by_siteId_and_shard", ["siteId", "shard"]),
-
   // Compact rollups (README, "How it works"): what compaction keeps of a
   // settled bucket, one row per (unit, dimension). A unit is an hour
   // (level 0), a local day (level 1) or a block of 2^(level-1) local days
@@ -242,6 +236,13 @@ export default defineSchema({
      */
     replayUntil: v.optional(v.number()),
     replayFrom: v.optional(v.number()),
+    /**
+     * Realtime (README, "How it works"): what this stream consumed of each
+     * recent UTC minute. Kept on the stream's own row, which every run
+     * writes anyway, so realtime costs no extra document per run; each run
+     * trims it, so it stays small.
+     */
+    realtime: v.optional(vRealtimeMinutes),
   }).index("by_siteId_and_shard", ["siteId", "shard"]),
 
   // Aggregation jobs that failed; repaired by repair.retryFailedEvents.
