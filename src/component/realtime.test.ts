@@ -159,7 +159,7 @@ test("20,000 older events do not hide 100 new visitors", async () => {
   expect(await realtime()).toEqual({ ...want, truncated: false });
   vi.setSystemTime(NOW + 30_000);
   await aggregateSettled();
-  // Now all of them come from the shards' realtime rows.
+  // Now all of them come from the streams' realtime minutes.
   expect(await realtime()).toEqual({ ...want, truncated: false });
 }, 60_000);
 
