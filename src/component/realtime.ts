@@ -26,8 +26,7 @@ type EventDoc = Doc<"events">;
 type StreamDoc = Doc<"aggregationStreams">;
 /** A stream's recent minutes. */
 export type RealtimeMinutes = NonNullable<StreamDoc["realtime"]>;
-type ShardRow = RealtimeMinutes;
-type Minute = ShardRow["minutes"][number];
+type Minute = RealtimeMinutes["minutes"][number];
 
 export const REALTIME_WINDOW_MS = 30 * MINUTE_MS;
 /** "Visitors now": the minute of `now` and the five whole minutes before it. */
@@ -143,7 +142,7 @@ class RealtimeTally {
    * cutoffs: counts trimmed inside the window, or sketches trimmed inside
    * the visitors' minutes. Undefined when the row lost nothing it needs.
    */
-  gapOf(row: ShardRow): number | undefined {
+  gapOf(row: RealtimeMinutes): number | undefined {
     const gaps = [
       row.countsFrom > this.start ? row.countsFrom : -Infinity,
       row.visitorsFrom > this.visitorsFrom ? row.visitorsFrom : -Infinity,

@@ -6,11 +6,7 @@ import {
   render,
   screen,
 } from "@testing-library/react";
-import {
-  getFunctionName,
-  makeFunctionReference,
-  type FunctionReference,
-} from "convex/server";
+import { makeFunctionReference, type FunctionReference } from "convex/server";
 import type { Infer } from "convex/values";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type {
@@ -26,7 +22,12 @@ import {
   encodeSketch,
   hashVisitor,
 } from "../component/lib/sketch.js";
-import { queriesThrough } from "./testing/queries.js";
+import {
+  answerQueriesByName,
+  queriesThrough,
+  TOP_LIST_QUERIES,
+  type QueryCall,
+} from "./testing/queries.js";
 import { Dashboard, AnalyticsDashboard } from "./dashboard.js";
 import type { AnalyticsDashboardApi } from "./api.js";
 import {
@@ -43,29 +44,13 @@ const useQueryMock = vi.mocked(useQuery);
 // The dashboard subscribes with useQueries (a failed query is a value, not a throw).
 vi.mocked(useQueries).mockImplementation(queriesThrough(useQueryMock));
 
-type Call = { name: string; args: Record<string, unknown> | "skip" };
-let calls: Call[] = [];
+let calls: QueryCall[] = [];
 /** What each query answers; a function may throw to simulate a failed query. */
 let answers: Record<string, (args: Record<string, unknown>) => unknown>;
 
-const TOP_NAMES: Record<string, keyof typeof topListsFixture> = {
-  getTopPages: "page",
-  getTopEntryPages: "entryPage",
-  getTopExitPages: "exitPage",
-  getTopReferrers: "referrer",
-  getTopSources: "source",
-  getTopMediums: "medium",
-  getTopCampaigns: "campaign",
-  getTopEvents: "event",
-  getTopDevices: "device",
-  getTopBrowsers: "browser",
-  getTopOs: "os",
-  getTopCountries: "country",
-};
-
 function dataAnswers(): typeof answers {
   const lists = Object.fromEntries(
-    Object.entries(TOP_NAMES).map(([name, dimension]) => [
+    Object.entries(TOP_LIST_QUERIES).map(([name, dimension]) => [
       name,
       () => topListsFixture[dimension],
     ]),
@@ -86,15 +71,9 @@ beforeEach(() => {
   vi.setSystemTime(NOW);
   calls = [];
   answers = dataAnswers();
-  useQueryMock.mockImplementation(((
-    ref: FunctionReference<"query">,
-    args: Record<string, unknown> | "skip",
-  ) => {
-    const name = getFunctionName(ref).split(":")[1];
-    calls.push({ name, args });
-    if (args === "skip") return undefined;
-    return answers[name]?.(args);
-  }) as typeof useQuery);
+  answerQueriesByName(useQueryMock, calls, (name, args) =>
+    answers[name]?.(args),
+  );
 });
 
 afterEach(() => {
@@ -138,7 +117,7 @@ describe("<Dashboard> data layer", () => {
       "getTopDevices",
       "getTopEvents",
     ];
-    for (const name of Object.keys(TOP_NAMES)) {
+    for (const name of Object.keys(TOP_LIST_QUERIES)) {
       if (open.includes(name))
         expect(lastArgs(name), name).toEqual({
           siteId: "site_1",

@@ -6,14 +6,15 @@ import {
   screen,
   within,
 } from "@testing-library/react";
-import {
-  getFunctionName,
-  makeFunctionReference,
-  type FunctionReference,
-} from "convex/server";
+import { makeFunctionReference } from "convex/server";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { useQueries, useQuery } from "convex/react";
-import { queriesThrough } from "./testing/queries.js";
+import {
+  answerQueriesByName,
+  queriesThrough,
+  TOP_LIST_QUERIES,
+  type QueryCall,
+} from "./testing/queries.js";
 import { Dashboard } from "./dashboard.js";
 import type { AnalyticsDashboardApi } from "./api.js";
 import {
@@ -29,8 +30,7 @@ vi.mock("convex/react", () => ({ useQuery: vi.fn(), useQueries: vi.fn() }));
 const useQueryMock = vi.mocked(useQuery);
 vi.mocked(useQueries).mockImplementation(queriesThrough(useQueryMock));
 
-type Call = { name: string; args: Record<string, unknown> | "skip" };
-let calls: Call[] = [];
+let calls: QueryCall[] = [];
 
 const NOW = Date.parse("2024-05-03T15:42:10Z");
 const WEEK_START = Date.parse("2024-04-27T00:00:00Z");
@@ -62,18 +62,8 @@ function conversions(
   };
 }
 
-const TOP: Record<string, keyof typeof topListsFixture> = {
-  getTopPages: "page",
-  getTopEntryPages: "entryPage",
-  getTopSources: "source",
-  getTopCampaigns: "campaign",
-  getTopCountries: "country",
-  getTopDevices: "device",
-  getTopEvents: "event",
-};
-
 function answer(name: string, args: Record<string, unknown>): unknown {
-  if (name in TOP) return topListsFixture[TOP[name]];
+  if (name in TOP_LIST_QUERIES) return topListsFixture[TOP_LIST_QUERIES[name]];
   if (name === "getOverview") return overviewFixture;
   if (name === "getTimeseries")
     return timeseriesFixture(args.from as number, 6);
@@ -117,14 +107,7 @@ beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
   vi.setSystemTime(NOW);
   calls = [];
-  useQueryMock.mockImplementation(((
-    ref: FunctionReference<"query">,
-    args: Record<string, unknown> | "skip",
-  ) => {
-    const name = getFunctionName(ref).split(":")[1];
-    calls.push({ name, args });
-    return args === "skip" ? undefined : answer(name, args);
-  }) as typeof useQuery);
+  answerQueriesByName(useQueryMock, calls, answer);
 });
 afterEach(() => {
   cleanup();
