@@ -88,17 +88,28 @@ export async function goalBreakdown(
     goalId: string;
     dimension: GoalBreakdownDimension;
     limit?: number;
+    keys?: string[];
   },
 ): Promise<GoalBreakdown> {
   const goals = await listGoalDocs(ctx, site._id);
   const goal = goals.find((g) => g._id === args.goalId);
   if (!goal)
     fail("not_found", `Unknown goal ${args.goalId} for site ${site._id}`);
-  const limit = Math.min(
-    Math.max(Math.floor(args.limit ?? LIMITS.defaultTopLimit), 1),
-    LIMITS.maxTopLimit,
-  );
+  if (args.keys && args.keys.length > LIMITS.maxTopLimit)
+    fail(
+      "limit_exceeded",
+      `keys holds ${args.keys.length} keys; at most ${LIMITS.maxTopLimit}`,
+    );
   const prefix = `${goal._id}${GOAL_KEY_SEPARATOR}`;
+  // With `keys`, only those keys are ranked, so only their sketches are read:
+  // a table's ten rows cost what the table itself costs (README, "Goals").
+  const wanted = args.keys && new Set(args.keys.map((k) => prefix + k));
+  const limit = wanted
+    ? Math.max(wanted.size, 1)
+    : Math.min(
+        Math.max(Math.floor(args.limit ?? LIMITS.defaultTopLimit), 1),
+        LIMITS.maxTopLimit,
+      );
   const { rows, exact } = await rankedKeys(
     ctx,
     site,
@@ -106,7 +117,9 @@ export async function goalBreakdown(
     args.to,
     goalBreakdownDimension(args.dimension),
     limit,
-    { keep: (key) => key.startsWith(prefix) },
+    {
+      keep: wanted ? (key) => wanted.has(key) : (key) => key.startsWith(prefix),
+    },
   );
   const keys = rows.map((r) => r.key.slice(prefix.length));
   // The denominator: the key's own visitors, from its ordinary dimension.

@@ -124,8 +124,29 @@ describe.each([
           dimension,
           limit: 100,
         });
+        const truthRows = truthGoalBreakdown(
+          goal,
+          dimension,
+          sessions,
+          from,
+          to,
+          100,
+        );
         expect(breakdown.rows, `${label}: ${dimension} ${from}-${to}`).toEqual(
-          truthGoalBreakdown(goal, dimension, sessions, from, to, 100),
+          truthRows,
+        );
+        // Asked for the keys a table shows: exactly those that converted.
+        const shown = truthRows.filter((_, k) => k % 2 === 0).map((r) => r.key);
+        const onlyShown = await t.query(api.analytics.getGoalBreakdown, {
+          siteId,
+          from,
+          to,
+          goalId: goal.id,
+          dimension,
+          keys: [...shown, "/never-visited"],
+        });
+        expect(onlyShown.rows, `${label}: ${dimension} keys`).toEqual(
+          truthRows.filter((r) => shown.includes(r.key)),
         );
       }
     }

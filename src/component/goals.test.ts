@@ -59,6 +59,27 @@ describe("goal definitions (admin)", () => {
       }),
     ).rejects.toThrow(/Unknown site/);
     expect(await t.query(api.goals.listGoals, { siteId })).toEqual([]);
+    // A breakdown asked for more keys than a table can show.
+    const goalId = await t.mutation(api.goals.createGoal, {
+      siteId,
+      name: "signup",
+      eventName: "signup",
+    });
+    const tooMany = await t
+      .query(api.analytics.getGoalBreakdown, {
+        siteId,
+        from: START,
+        to: START + 3_600_000,
+        goalId,
+        dimension: "source",
+        keys: Array.from({ length: 101 }, (_, i) => `k${i}`),
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(analyticsErrorData(tooMany)?.code).toBe("limit_exceeded");
+    expect(analyticsErrorData(tooMany)?.message).toMatch(/at most 100/);
   });
 
   test("create, list, update, delete; names unique; at most 20 per site", async () => {

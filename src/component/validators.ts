@@ -502,6 +502,8 @@ export const REPORT_QUERIES = {
       goalId: v.string(),
       dimension: vGoalBreakdownDimension,
       limit: v.optional(v.number()),
+      /** Only these keys (at most 100): the rows a table shows, so only their sketches are read. */
+      keys: v.optional(v.array(v.string())),
     },
     returns: vGoalBreakdown,
   },

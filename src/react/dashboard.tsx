@@ -12,6 +12,7 @@ import { makeFunctionReference } from "convex/server";
 import type { AnalyticsDashboardApi } from "./api.js";
 import { DrillDown, hasDrillDowns } from "./drilldown.js";
 import { useGoalData } from "./goals.js";
+import type { TopDimension } from "../component/validators.js";
 import {
   useAnalyticsRange,
   useDashboardData,
@@ -189,6 +190,7 @@ function ConnectedView(props: {
     viewProps.selectedGoalId,
     goalAttempt,
     data.settledThrough,
+    shownKeysOf(data.topLists),
   );
   const { errors, retry, ...reports } = data;
   return (
@@ -205,6 +207,16 @@ function ConnectedView(props: {
       counting={site ?? undefined}
     />
   );
+}
+
+/** The keys each loaded top list shows, for the goal rate columns. */
+function shownKeysOf(
+  topLists: Partial<Record<TopDimension, { key: string }[]>>,
+): Partial<Record<TopDimension, string[]>> {
+  const keys: Partial<Record<TopDimension, string[]>> = {};
+  for (const [dimension, rows] of Object.entries(topLists))
+    if (rows) keys[dimension as TopDimension] = rows.map((r) => r.key);
+  return keys;
 }
 
 /** Stands in for a missing `api.getSite`; only ever used with "skip". */

@@ -169,13 +169,19 @@ describe("Goals panel", () => {
       screen.getByRole("button", { name: "Show conversion rates of Signup" }),
     );
     const range = { siteId: "site_1", from: WEEK_START, to: NEXT_HOUR };
-    for (const dimension of ["source", "campaign", "entryPage"])
-      expect(argsOf("getGoalBreakdown")).toContainEqual({
-        ...range,
-        goalId: "g1",
-        dimension,
-        limit: 100,
-      });
+    // Rates only for the rows a table shows, and only for tables on screen.
+    const askedFor = (dimension: "source" | "campaign" | "entryPage") => ({
+      ...range,
+      goalId: "g1",
+      dimension,
+      keys: topListsFixture[dimension].map((row) => row.key),
+    });
+    expect(argsOf("getGoalBreakdown")).toContainEqual(askedFor("source"));
+    expect(
+      argsOf("getGoalBreakdown").filter(
+        (args) => (args as { dimension: string }).dimension !== "source",
+      ),
+    ).toEqual([]);
     const sources = document.querySelector(
       '[data-dimension="source"]',
     ) as HTMLElement;
@@ -191,6 +197,8 @@ describe("Goals panel", () => {
     // Campaigns and entry pages are tabs of their cards: open them.
     fireEvent.click(screen.getByRole("button", { name: "UTM campaigns" }));
     fireEvent.click(screen.getByRole("button", { name: "Entry pages" }));
+    expect(argsOf("getGoalBreakdown")).toContainEqual(askedFor("campaign"));
+    expect(argsOf("getGoalBreakdown")).toContainEqual(askedFor("entryPage"));
     for (const dimension of ["campaign", "entryPage"]) {
       const table = document.querySelector(
         `[data-dimension="${dimension}"]`,

@@ -38,6 +38,7 @@ export type GoalBreakdownQuery = FunctionReference<
     goalId: string;
     dimension: GoalBreakdownDimension;
     limit?: number;
+    keys?: string[];
   },
   GoalBreakdown
 >;
@@ -70,6 +71,8 @@ export function useGoalData(
   attempt = 0,
   /** With the live split, the current range's figures stop here, like the tables (README, "A dashboard left open"). */
   settledThrough?: number,
+  /** The keys each rate table shows: only their rates are asked for, so a breakdown reads what the table read. */
+  shownKeys?: Partial<Record<TopDimension, string[]>>,
 ): GoalData {
   const { from, to: rangeTo } = range;
   const to = settledThrough ?? rangeTo;
@@ -87,12 +90,25 @@ export function useGoalData(
   const goalRates: GoalRates = {};
   // A constant list: the hooks run in the same order on every render.
   for (const [table, dimension] of Object.entries(GOAL_RATE_TABLES)) {
-    const wanted = api.getGoalBreakdown !== undefined && !!selectedGoalId;
+    // Without the table's keys (not loaded yet, or an app that passes none),
+    // the goal's own top 100 keys.
+    const keys = shownKeys?.[table as TopDimension];
+    const wanted =
+      api.getGoalBreakdown !== undefined &&
+      !!selectedGoalId &&
+      (shownKeys === undefined || keys !== undefined);
     // eslint-disable-next-line react-hooks/rules-of-hooks -- a constant list: same order every render
     const breakdown = useReportQuery(
       api.getGoalBreakdown ?? NO_BREAKDOWN,
       wanted
-        ? { siteId, from, to, goalId: selectedGoalId, dimension, limit: 100 }
+        ? {
+            siteId,
+            from,
+            to,
+            goalId: selectedGoalId,
+            dimension,
+            ...(keys ? { keys } : { limit: 100 }),
+          }
         : "skip",
       attempt,
     );
