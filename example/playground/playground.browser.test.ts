@@ -4,15 +4,24 @@
  * process; the test clicks through the product page (the real tracker) while
  * /admin is open in a second tab, and the realtime figure and the tables
  * change within seconds, pushed by the playground's client without a reload.
- * Then it switches presets, pages a drill-down (convex-helpers'
+ * Then it switches presets; over the last 30 days the Goals panel shows the
+ * playground's two goals with the figures computed here from the events sent
+ * (the seed, which the playground lists, and the pages' own), and a picked
+ * goal's conversion rate in the Sources, UTM campaigns and Entry pages
+ * tables (screenshot goals.png). It pages a drill-down (convex-helpers'
  * usePaginatedQuery) and keeps its pages stable while a new pageview arrives,
  * makes one report query fail on purpose (only that panel shows the error,
- * the rest keeps working), heals it with the panel's retry, and stops the playground: the process exits
- * cleanly and leaves no process behind. Screenshots: .test-output/playground/.
+ * the rest keeps working), heals it with the panel's retry, and stops the
+ * playground: the process exits cleanly and leaves no process behind. Screenshots: .test-output/playground/.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import {
+  chromium,
+  type Browser,
+  type Page,
+  type Request,
+} from "playwright-core";
 import { afterAll, expect, test } from "vitest";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -110,6 +119,317 @@ async function rowFigures(
   return (await row.first().locator("td").allInnerTexts()).map(toNumber);
 }
 
+// ---- what was sent, and the figures it should give --------------------------
+
+type SentEvent = {
+  type: string;
+  name?: string;
+  path?: string;
+  referrer?: string;
+  occurredAt: number;
+  eventId: string;
+};
+/** One ingest request's body, seeded or from a page's tracker. */
+type SentBody = {
+  visitorId: string;
+  sessionId: string;
+  context?: Record<string, string>;
+  events: SentEvent[];
+};
+type SentSession = {
+  visitorId: string;
+  context: Record<string, string>;
+  /** In time order, each event once (a retried batch repeats its event ids). */
+  events: SentEvent[];
+};
+
+/** The playground's goals (example/playground/traffic.ts), matched here as README "Goals" words them. */
+const GOALS: { name: string; matches: (event: SentEvent) => boolean }[] = [
+  {
+    name: "Signup",
+    matches: (e) => e.type === "track" && e.name === "signup",
+  },
+  {
+    // "/pricing*": `*` is any run of characters but `/`.
+    name: "Pricing page",
+    matches: (e) => e.type === "pageview" && /^\/pricing[^/]*$/.test(e.path!),
+  },
+];
+
+/** A ratio as the dashboard shows it (en-US, one decimal at most). */
+const percent = (part: number, whole: number) =>
+  new Intl.NumberFormat("en-US", {
+    style: "percent",
+    maximumFractionDigits: 1,
+  }).format(whole > 0 ? part / whole : 0);
+
+function sessionsOf(bodies: SentBody[]): SentSession[] {
+  const sessions = new Map<string, SentSession>();
+  const seen = new Set<string>();
+  for (const body of bodies) {
+    const session = sessions.get(body.sessionId) ?? {
+      visitorId: body.visitorId,
+      context: {},
+      events: [],
+    };
+    sessions.set(body.sessionId, session);
+    Object.assign(session.context, body.context);
+    for (const event of body.events) {
+      if (seen.has(event.eventId)) continue;
+      seen.add(event.eventId);
+      session.events.push(event);
+    }
+  }
+  for (const session of sessions.values())
+    session.events.sort((a, b) => a.occurredAt - b.occurredAt);
+  return [...sessions.values()];
+}
+
+/**
+ * The Goals panel's rows over events before `until` (README, "Metric
+ * definitions": converting visitors, conversions, and converting visitors /
+ * the range's visitors); every event sent lies after the range's start.
+ */
+function expectedGoals(sessions: SentSession[], until: number) {
+  const visitors = new Set<string>();
+  for (const s of sessions)
+    if (s.events.some((e) => e.occurredAt < until)) visitors.add(s.visitorId);
+  return GOALS.map((goal) => {
+    const converters = new Set<string>();
+    let conversions = 0;
+    for (const s of sessions)
+      for (const e of s.events)
+        if (e.occurredAt < until && goal.matches(e)) {
+          converters.add(s.visitorId);
+          conversions += 1;
+        }
+    return {
+      name: goal.name,
+      uniques: converters.size,
+      total: conversions,
+      rate: percent(converters.size, visitors.size),
+    };
+  });
+}
+
+/** A session's source: utm_source, else the referrer's host without `www.`. */
+function sourceOf(session: SentSession): string | undefined {
+  if (session.context.utmSource) return session.context.utmSource;
+  const referrer = session.events[0].referrer;
+  return referrer
+    ? new URL(referrer).hostname.replace(/^www\./, "")
+    : undefined;
+}
+
+/** A session's entry page: its first pageview's path. */
+const entryOf = (session: SentSession) =>
+  session.events.find((e) => e.type === "pageview")?.path;
+
+/**
+ * A goal's conversion rate by a session-level key (README, "Metric
+ * definitions"). Sources, campaigns: visitors with an event before `until`
+ * in sessions with the key, and those of them with a conversion there.
+ * Entry pages (`byStart`): visitors of the sessions started before `until`,
+ * and those whose session converted at any time.
+ */
+function expectedRates(
+  sessions: SentSession[],
+  until: number,
+  goal: (typeof GOALS)[number],
+  keyOf: (session: SentSession) => string | undefined,
+  byStart = false,
+): Map<string, string> {
+  const visitors = new Map<string, Set<string>>();
+  const converters = new Map<string, Set<string>>();
+  for (const s of sessions) {
+    const key = keyOf(s);
+    const counted = byStart
+      ? s.events[0].occurredAt < until
+        ? s.events
+        : []
+      : s.events.filter((e) => e.occurredAt < until);
+    if (key === undefined || counted.length === 0) continue;
+    visitors.set(key, (visitors.get(key) ?? new Set()).add(s.visitorId));
+    if (counted.some(goal.matches))
+      converters.set(key, (converters.get(key) ?? new Set()).add(s.visitorId));
+  }
+  return new Map(
+    [...visitors].map(([key, all]) => [
+      key,
+      percent(converters.get(key)?.size ?? 0, all.size),
+    ]),
+  );
+}
+
+/** The shown rows of the Goals panel. */
+async function goalsShown(page: Page) {
+  const rows = await page
+    .locator('[data-panel="goals"] tbody tr[data-goal]')
+    .evaluateAll((trs) =>
+      trs.map((tr) => [
+        tr.querySelector("th")!.textContent!.trim(),
+        ...[...tr.querySelectorAll("td")].map((td) => td.textContent!.trim()),
+      ]),
+    );
+  return rows.map(([name, uniques, total, rate]) => ({
+    name,
+    uniques: toNumber(uniques),
+    total: toNumber(total),
+    rate,
+  }));
+}
+
+/** A table's conversion-rate column by row key. */
+async function ratesShown(page: Page, dimension: string) {
+  return new Map(
+    await page
+      .locator(`[data-dimension="${dimension}"] tbody tr`)
+      .evaluateAll((trs) =>
+        trs
+          .filter((tr) => tr.querySelector('[data-metric="conversionRate"]'))
+          .map(
+            (tr) =>
+              [
+                tr.querySelector("th")!.getAttribute("title")!,
+                tr
+                  .querySelector('[data-metric="conversionRate"]')!
+                  .textContent!.trim(),
+              ] as [string, string],
+          ),
+      ),
+  );
+}
+
+/**
+ * Polls until a report shown on the page equals what the sent events give
+ * (both read afresh each time: an hour may settle meanwhile).
+ */
+async function pollAsSent(
+  shown: () => Promise<unknown>,
+  expected: () => Promise<unknown>,
+  message: string,
+) {
+  await expect
+    .poll(
+      async () => {
+        const [now, wanted] = [await shown(), await expected()];
+        return JSON.stringify(now) === JSON.stringify(wanted)
+          ? "as sent"
+          : `shown ${JSON.stringify(now)}, expected ${JSON.stringify(wanted)}`;
+      },
+      { ...WAIT, message },
+    )
+    .toBe("as sent");
+}
+
+/** The events sent so far, and the hour the dashboard's tables count up to. */
+type SentSoFar = {
+  sessions: () => SentSession[];
+  until: () => Promise<number>;
+};
+
+/**
+ * With Signup picked, a table's rate column: headed "Signup rate", a row per
+ * key the events sent give, at the rate they give. Returns the rates shown.
+ */
+async function checkSignupRates(
+  admin: Page,
+  sent: SentSoFar,
+  dimension: string,
+  keyOf: (session: SentSession) => string | undefined,
+  byStart = false,
+): Promise<string[]> {
+  const table = admin.locator(`[data-dimension="${dimension}"]`);
+  await expect
+    .poll(() => table.locator("thead th").last().innerText(), WAIT)
+    .toBe("Signup rate");
+  // A tab just opened loads its rows (the rate column shows already): wait for them.
+  await expect.poll(() => table.getAttribute("data-state"), WAIT).toBe("data");
+  const shown = async () => [...(await ratesShown(admin, dimension))];
+  await pollAsSent(
+    async () => ((await shown()).length > 0 ? shown() : "no rows"),
+    async () => {
+      const until = await sent.until();
+      const expected = expectedRates(
+        sent.sessions(),
+        until,
+        GOALS[0],
+        keyOf,
+        byStart,
+      );
+      return (await shown()).map(([key]) => [
+        key,
+        expected.get(key) ?? "a key not sent",
+      ]);
+    },
+    `${dimension}: Signup rate`,
+  );
+  return (await shown()).map(([, rate]) => rate);
+}
+
+/**
+ * /admin over the last 30 days (the whole seed): the Goals panel shows both
+ * goals with the figures the events sent give, up to the hour the tables
+ * count to; picking Signup adds its rate to Sources, UTM campaigns and Entry
+ * pages, each as the events give it. Ends as it began: first tabs, no goal picked.
+ */
+async function checkGoals(admin: Page, url: string, live: SentBody[]) {
+  const seed = (await (await fetch(`${url}/api/playground/seed`)).json()) as {
+    visits: SentBody[];
+  };
+  expect(seed.visits.length).toBeGreaterThan(0);
+  const sent: SentSoFar = {
+    sessions: () => sessionsOf([...seed.visits, ...live]),
+    // Goals and tables count up to the settled hour when the note names one (README, "A dashboard left open").
+    until: async () => {
+      const note = admin.locator("[data-settled-through]");
+      if ((await note.count()) === 0) return Infinity;
+      return Number(await note.first().getAttribute("data-settled-through"));
+    },
+  };
+  await pollAsSent(
+    () => goalsShown(admin),
+    async () => expectedGoals(sent.sessions(), await sent.until()),
+    "the Goals panel",
+  );
+  for (const goal of await goalsShown(admin))
+    expect(goal.uniques, `${goal.name} converts`).toBeGreaterThan(0);
+
+  const pick = admin
+    .locator('[data-panel="goals"]')
+    .getByRole("button", { name: "Show conversion rates of Signup" });
+  await pick.click();
+  const tab = (card: string, title: string) =>
+    admin
+      .locator(`[data-card="${card}"]`)
+      .getByRole("button", { name: title, exact: true })
+      .click();
+  await checkSignupRates(admin, sent, "source", sourceOf);
+  await tab("sources", "UTM campaigns");
+  await checkSignupRates(admin, sent, "campaign", (s) => s.context.utmCampaign);
+  await tab("sources", "Sources");
+  await tab("pages", "Entry pages");
+  // Every signup's session has an entry page (a source or campaign it may lack).
+  const entryRates = await checkSignupRates(
+    admin,
+    sent,
+    "entryPage",
+    entryOf,
+    true,
+  );
+  expect(entryRates.some((rate) => rate !== "0%")).toBe(true);
+  await checkSignupRates(admin, sent, "source", sourceOf);
+  await pick.scrollIntoViewIfNeeded();
+  await admin.screenshot({ path: `${OUTPUT}goals.png`, fullPage: true });
+
+  await tab("pages", "Top pages");
+  await pick.click();
+  // Only the Goals panel's two rates are left.
+  await expect
+    .poll(() => admin.locator('[data-metric="conversionRate"]').count())
+    .toBe(2);
+}
+
 test.runIf(runnable)(
   "the playground: live dashboard, presets, drill-down, one failing panel, clean stop",
   async () => {
@@ -117,6 +437,12 @@ test.runIf(runnable)(
     const url = await startPlayground();
     let browser: Browser | undefined;
     const pageErrors: string[] = [];
+    // Every ingest body the pages' trackers send, for the expected goal figures.
+    const liveBodies: SentBody[] = [];
+    const recordIngest = (request: Request) => {
+      if (request.url().endsWith("/analytics/ingest") && request.postData())
+        liveBodies.push(JSON.parse(request.postData()!) as SentBody);
+    };
     try {
       browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -154,6 +480,7 @@ test.runIf(runnable)(
       const admin = await (await newContext()).newPage();
       admin.setDefaultTimeout(20_000);
       admin.on("pageerror", (error) => pageErrors.push(error.message));
+      admin.on("request", recordIngest);
       // The admin page is tracked too: wait until its own pageview is in.
       const adminPageview = admin.waitForResponse((response) =>
         response.url().endsWith("/analytics/ingest"),
@@ -198,6 +525,7 @@ test.runIf(runnable)(
       const product = await (await newContext()).newPage();
       product.setDefaultTimeout(20_000);
       product.on("pageerror", (error) => pageErrors.push(error.message));
+      product.on("request", recordIngest);
       // What the product page's tracker sent, and the route's answers.
       const sent: string[] = [];
       const ingested: number[] = [];
@@ -213,6 +541,7 @@ test.runIf(runnable)(
       await product.getByRole("button", { name: "Pricing" }).click();
       await product.getByRole("button", { name: "Choose pro" }).click();
       await product.getByRole("button", { name: "Choose team" }).click();
+      await product.getByRole("button", { name: "Sign up (team)" }).click();
       await product
         .getByRole("button", { name: "Sign in as demo-user" })
         .click();
@@ -238,6 +567,7 @@ test.runIf(runnable)(
         '"plan":"pro"',
         '"plan":"team"',
         '"identify"',
+        '"name":"signup"',
       ])
         expect(sentText).toContain(expected);
       // The outbound link: there is no network here, so the test cancels the
@@ -341,6 +671,9 @@ test.runIf(runnable)(
         path: `${OUTPUT}04-preset-30d.png`,
         fullPage: true,
       });
+
+      // ---- goals: figures from what was sent, rates in the tables -----------
+      await checkGoals(admin, url, liveBodies);
 
       // ---- a drill-down, paged ----------------------------------------------
       const drill = admin.locator('[data-panel="drilldown"]');

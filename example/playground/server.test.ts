@@ -141,6 +141,38 @@ test("ingest through the HTTP route is aggregated on real timers, and watchers h
     await sleep(500);
   }
   expect(overview).toMatchObject({ events: 2, pageviews: 2, visitors: 1 });
+  // The site has the playground's two goals from the start: the probe's
+  // /pricing converts "Pricing page" (`/pricing*`), nothing converts "Signup".
+  const goals = await call<{
+    visitors: number;
+    backfilling: boolean;
+    goals: { goal: { name: string }; visitors: number; conversions: number }[];
+  }>("query", "analytics:getGoalConversions", {
+    siteId,
+    from,
+    to: from + HOUR,
+  });
+  expect(goals.value).toMatchObject({
+    visitors: 1,
+    backfilling: false,
+    goals: expect.arrayContaining([
+      expect.objectContaining({
+        goal: expect.objectContaining({ name: "Signup" }),
+        visitors: 0,
+        conversions: 0,
+      }),
+      expect.objectContaining({
+        goal: expect.objectContaining({ name: "Pricing page" }),
+        visitors: 1,
+        conversions: 1,
+      }),
+    ]),
+  });
+  expect(goals.value!.goals).toHaveLength(2);
+  // Nothing seeded here (--seed-days 0), and the seed endpoint says so.
+  expect(await (await fetch(`${url}/api/playground/seed`)).json()).toEqual({
+    visits: [],
+  });
   expect(commits.length).toBeGreaterThan(0);
   expect(commits).toEqual([...commits].sort((a, b) => a - b));
   events.abort();

@@ -19,8 +19,13 @@
  * GET /api/events is a server-sent event stream with one `commit` event after
  * every committed write (mutations and scheduled functions, at most every
  * 150 ms), so the client re-runs its watched queries; GET /api/playground
- * describes the backend; POST /api/playground/fail `{ functionName, failing }`
- * makes one query fail on purpose (or work again).
+ * describes the backend; GET /api/playground/seed lists the seeded visits as
+ * sent (`{ visits: [{ visitorId, sessionId, context, events }] }`, for tests
+ * to compute expected figures from); POST /api/playground/fail
+ * `{ functionName, failing }` makes one query fail on purpose (or work again).
+ *
+ * The site gets two goals from the start (`PLAYGROUND_GOALS` in traffic.ts):
+ * "Signup" (the `signup` event) and "Pricing page" (`/pricing*`).
  */
 import {
   createServer as createHttpServer,
@@ -46,7 +51,13 @@ import {
 } from "convex/values";
 import { packageAliases } from "../../vitest.config";
 import type { CronTarget, FunctionKind, PlaygroundBackend } from "./backend";
-import { rewindClockForSeed, seedHistory, startTraffic } from "./traffic";
+import {
+  PLAYGROUND_GOALS,
+  rewindClockForSeed,
+  seedHistory,
+  startTraffic,
+  type SeededVisit,
+} from "./traffic";
 
 const exampleRoot = fileURLToPath(new URL("..", import.meta.url));
 
@@ -151,12 +162,24 @@ export async function startPlayground(
   if (seeding) rewindClockForSeed(options.seedDays);
   const backend = await startBackend({ writeKey });
   for (const name of options.fail) backend.setFailing(name, true);
+  // Defined before any event arrives, the goals need no backfill: each
+  // aggregation run counts them as the seed comes in (README, "Goals").
+  for (const goal of PLAYGROUND_GOALS) {
+    const created = await backend.call("mutation", "analytics:createGoal", {
+      siteId: backend.siteId,
+      ...goal,
+    });
+    if (created.status === "error")
+      throw new Error(`goal ${goal.name}: ${created.errorMessage}`);
+  }
 
+  let seeded: SeededVisit[] = [];
   if (seeding) {
-    const { visits } = await seedHistory(backend.fetch, writeKey, {
+    const { visits, sent } = await seedHistory(backend.fetch, writeKey, {
       days: options.seedDays,
       visitsPerDay: options.seedVisits,
     });
+    seeded = sent;
     log(
       `seeded ${visits} visits over ${options.seedDays} day${options.seedDays === 1 ? "" : "s"} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
@@ -268,6 +291,9 @@ export async function startPlayground(
         crons: backend.cronTargets.map((c) => c.name),
         traffic: options.traffic,
       });
+    }
+    if (req.method === "GET" && kind === "playground/seed") {
+      return sendJson(res, 200, { visits: seeded });
     }
     if (req.method === "POST" && kind === "playground/fail") {
       const { functionName, failing } = JSON.parse(await readBody(req)) as {

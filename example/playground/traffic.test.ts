@@ -62,17 +62,37 @@ describe("the playground's simulated visitors", () => {
     }
   });
 
+  test("some visitors who pick a plan sign up for it (the playground's Signup goal)", () => {
+    const r = randomSource(11);
+    let signups = 0;
+    for (let i = 0; i < 300; i++) {
+      const events = simulateVisit(r, 1_000_000).body.events;
+      events.forEach((event, index) => {
+        if (event.name !== "signup") return;
+        signups += 1;
+        // Right after the plan it signs up for.
+        expect(events[index - 1]).toMatchObject({
+          name: "choose_plan",
+          properties: event.properties,
+        });
+      });
+    }
+    expect(signups).toBeGreaterThan(5);
+  });
+
   test("the seed sends each day while the clock says that day, so every event is under 24 hours old on arrival", async () => {
     const route = recordingRoute();
     const start = realNow();
     rewindClockForSeed(5);
     expect(Date.now()).toBeLessThan(start - 5 * DAY + 60_000);
-    const { visits } = await seedHistory(route.fetch, WRITE_KEY, {
+    const { visits, sent } = await seedHistory(route.fetch, WRITE_KEY, {
       days: 5,
       visitsPerDay: 10,
       seed: 1,
     });
     expect(visits).toBe(route.sent.length);
+    // What it returns is what the route got (tests compute expected figures from it).
+    expect(sent).toEqual(route.sent.map((request) => request.body));
     expect(visits).toBeGreaterThan(30);
     // The clock is the real one again.
     expect(Math.abs(Date.now() - realNow())).toBeLessThan(5);

@@ -57,6 +57,16 @@ const ARRIVALS: {
 ];
 const PLANS = ["free", "pro", "team"];
 
+/**
+ * The goals the playground defines (README, "Goals"), like the demo's: the
+ * signup event the pricing page sends after a plan is picked, and the
+ * pricing page (`*`: also a variant such as `/pricing-team`).
+ */
+export const PLAYGROUND_GOALS = [
+  { name: "Signup", eventName: "signup" },
+  { name: "Pricing page", pathPattern: "/pricing*" },
+] as const;
+
 /** A small seeded generator (xorshift32), so a seed gives the same history. */
 export function randomSource(seed: number) {
   let state = seed >>> 0 || 0x9e3779b9;
@@ -100,6 +110,9 @@ export interface SimulatedVisit {
   };
 }
 
+/** A visit as the ingest route received it. */
+export type SeededVisit = SimulatedVisit["body"];
+
 let visitCounter = 0;
 
 /**
@@ -141,13 +154,25 @@ export function simulateVisit(
     events.push({ type: "pageview", path, occurredAt: at, eventId: eventId() });
     if (path === "/pricing" && r.chance(0.5)) {
       at += r.int(2, 30) * 1000;
+      const plan = r.pick(PLANS);
       events.push({
         type: "track",
         name: "choose_plan",
-        properties: { plan: r.pick(PLANS) },
+        properties: { plan },
         occurredAt: at,
         eventId: eventId(),
       });
+      // Some of those who pick a plan sign up for it: the Signup goal.
+      if (r.chance(0.5)) {
+        at += r.int(10, 90) * 1000;
+        events.push({
+          type: "track",
+          name: "signup",
+          properties: { plan },
+          occurredAt: at,
+          eventId: eventId(),
+        });
+      }
     }
   }
   if (r.chance(0.06)) {
@@ -217,7 +242,7 @@ export function rewindClockForSeed(days: number) {
 
 /**
  * Fills the `days` before now with `visitsPerDay` visits a day (a few
- * returning visitors among them). The ingest route only takes events up to
+ * returning visitors among them); returns the visits sent. The ingest route only takes events up to
  * 24 hours old, so the clock (rewound with `rewindClockForSeed` before the
  * backend started) moves forward to the end of each day in turn and the day's
  * visits are sent "live" then; each day's aggregation runs on its own timers.
@@ -230,7 +255,8 @@ export async function seedHistory(
   const r = randomSource(options.seed ?? 2026);
   const DAY = 86_400_000;
   const returning: string[] = [];
-  let visits = 0;
+  // Everything sent, so a test can compute the expected figures from it.
+  const sent: SeededVisit[] = [];
   try {
     for (let day = options.days; day >= 1; day--) {
       const dayEnd = realNow() - (day - 1) * DAY - 10 * 60_000;
@@ -254,13 +280,13 @@ export async function seedHistory(
         const visit = simulateVisit(r, start, again);
         if (!again && r.chance(0.3)) returning.push(visit.body.visitorId);
         await sendVisit(fetchRoute, writeKey, visit);
-        visits += 1;
+        sent.push(visit.body);
       }
     }
   } finally {
     shiftClock(0);
   }
-  return { visits };
+  return { visits: sent.length, sent };
 }
 
 /**

@@ -6,6 +6,7 @@ const PLANS = ["free", "pro", "team"] as const;
 /** A tiny product page: navigation is client-side, so the tracker's SPA mode counts each view. */
 export function ProductPage() {
   const [page, setPage] = useState(location.pathname);
+  const [plan, setPlan] = useState<(typeof PLANS)[number]>("free");
   const go = (path: string) => {
     history.pushState({}, "", path);
     setPage(path);
@@ -33,15 +34,25 @@ export function ProductPage() {
             ? "Docs"
             : "Example shop"}
       </h1>
-      {page === "/pricing" &&
-        PLANS.map((plan) => (
-          <button
-            key={plan}
-            onClick={() => analytics.track("choose_plan", { plan })}
-          >
-            Choose {plan}
+      {page === "/pricing" && (
+        <p>
+          {PLANS.map((choice) => (
+            <button
+              key={choice}
+              onClick={() => {
+                setPlan(choice);
+                analytics.track("choose_plan", { plan: choice });
+              }}
+            >
+              Choose {choice}
+            </button>
+          ))}{" "}
+          {/* The playground's "Signup" goal counts this event (README, "Goals"). */}
+          <button onClick={() => analytics.track("signup", { plan })}>
+            Sign up ({plan})
           </button>
-        ))}
+        </p>
+      )}
       <p>
         <button
           onClick={() => analytics.identify("demo-user", { plan: "pro" })}
