@@ -27,6 +27,7 @@ import {
 } from "./rangeSources.js";
 import { unitsOfLiveRows } from "./compactStore.js";
 import type { Watermark } from "./compaction.js";
+import type { RollupRow } from "./rollups.js";
 
 /** Everything one dimension of a range is made of, before visitors are merged. */
 type Gathered = {
@@ -34,6 +35,36 @@ type Gathered = {
   live: Unit | undefined;
   raw: KeyedTotals;
 };
+
+/**
+ * Live rows a query has read, by group and buckets. Every keyed dimension
+ * shares the keyed live rows, so a query that gathers several (a goal's
+ * breakdown reads its goal dimension and the plain one) reads them once
+ * (README, "Cost and scale").
+ * Queries only: a snapshot does not change under them.
+ */
+const liveRowsOfQuery = new WeakMap<
+  object,
+  Map<string, Promise<RollupRow[]>>
+>();
+
+function liveRowsOnce(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  group: string,
+  interval: "hour" | "day",
+  starts: number[],
+): Promise<RollupRow[]> {
+  let read = liveRowsOfQuery.get(ctx.db);
+  if (!read) liveRowsOfQuery.set(ctx.db, (read = new Map()));
+  const key = `${site._id}|${group}|${interval}|${starts.join(",")}`;
+  let rows = read.get(key);
+  if (!rows) {
+    rows = readLiveRows(ctx, site, group, interval, starts);
+    read.set(key, rows);
+  }
+  return rows;
+}
 
 async function gather(
   ctx: QueryCtx,
@@ -47,8 +78,8 @@ async function gather(
     ...(await readUnitRows(ctx, site, dimension, sources.units)).values(),
   ];
   const liveRows = [
-    ...(await readLiveRows(ctx, site, group, "day", sources.liveDays)),
-    ...(await readLiveRows(ctx, site, group, "hour", sources.liveHours)),
+    ...(await liveRowsOnce(ctx, site, group, "day", sources.liveDays)),
+    ...(await liveRowsOnce(ctx, site, group, "hour", sources.liveHours)),
   ];
   const live = unitsOfLiveRows(liveRows).get(dimension);
   const raw = new KeyedTotals();
