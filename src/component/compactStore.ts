@@ -450,10 +450,11 @@ export function unitsOfLiveRows(rows: RollupRow[]): Map<string, Unit> {
   const propertyBuckets = new Map<string, Unit>();
   for (const row of rows) {
     for (const entry of row.entries) {
-      const tab = entry.key.indexOf("\t");
-      const dimension =
-        row.dimension === OVERVIEW ? OVERVIEW : entry.key.slice(0, tab);
-      const key = row.dimension === OVERVIEW ? "" : entry.key.slice(tab + 1);
+      const dimension = dimensionOfLiveEntry(row, entry);
+      const key =
+        row.dimension === OVERVIEW
+          ? ""
+          : entry.key.slice(entry.key.indexOf("\t") + 1);
       const bucket = `${row.interval}|${row.bucketStart}`;
       const target = dimension === "property" ? propertyBuckets : units;
       const slot = dimension === "property" ? bucket : dimension;
@@ -474,6 +475,16 @@ export function unitsOfLiveRows(rows: RollupRow[]): Map<string, Unit> {
     }
   }
   return units;
+}
+
+/** The dimension a live row's entry belongs to: the overview row's own, or the keyed entry's prefix. */
+export function dimensionOfLiveEntry(
+  row: RollupRow,
+  entry: RollupRow["entries"][number],
+): string {
+  return row.dimension === OVERVIEW
+    ? OVERVIEW
+    : entry.key.slice(0, entry.key.indexOf("\t"));
 }
 
 function addLiveEntry(

@@ -17,6 +17,7 @@ import {
   localDayStart,
   SHARED,
   deleteOwnRows,
+  dimensionOfLiveEntry,
   readTopsRow,
   readUnit,
   sharedForm,
@@ -24,13 +25,14 @@ import {
   unitsOfShared,
   writeShared,
   writeUnit,
+  type TopsRow,
   type UnitRef,
 } from "./compactStore.js";
 import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
 import { KEYED, OVERVIEW, dayIsItsHours } from "./lib/rollupDelta.js";
 import { HOUR_MS, floorToLocalDay } from "./lib/time.js";
 import { mergeUnits, type Unit } from "./lib/topUnits.js";
-import type { RollupRow } from "./rollups.js";
+import { entryBytes, type RollupRow } from "./rollups.js";
 import { compactionSweepPage } from "./compactionSweep.js";
 import { PROPERTY_DIMENSION_NAMES } from "./lib/dimensions.js";
 import { getSiteDoc } from "./sites.js";
@@ -39,12 +41,14 @@ import { GOAL_UNIT_DIMENSIONS } from "./lib/goals.js";
 
 const CHAIN = "compaction";
 /**
- * Live rows one page reads at most, by their `bytes`. A day of a very busy
- * site (ten million events a month) is a few MiB of live rows; one bucket is
- * always compacted in one page, so this only decides when a page stops
- * taking further buckets.
+ * Live rows one page reads at most, by their `bytes`; a bucket with more
+ * takes several pages. Each row folded is read twice (Convex counts a
+ * deleted or patched document as read), and the units the page folds into
+ * are budgeted apart (COMPACTION_UNIT_BYTES): at ten million events a month
+ * with 20 goals a page reads about 8.5 MiB, half of a transaction's limit
+ * (README, "Cost and scale").
  */
-export const COMPACTION_PAGE_BYTES = 3 * 1024 * 1024;
+export const COMPACTION_PAGE_BYTES = 2 * 1024 * 1024;
 /**
  * Buckets are compacted once they ended this long ago: long enough for the
  * tracker's last beacons of the hour to arrive, short so that queries read
@@ -59,6 +63,12 @@ export const SETTLE_GRACE_MS = 10 * 60_000;
  * rows, which every query reads next to the blocks.
  */
 export const BLOCK_AFTER_MS = 48 * HOUR_MS;
+/**
+ * Compact units one bucket's fold reads, by their `bytes`, before it leaves
+ * further dimensions to the next page (see foldIntoSlots). A unit is read
+ * twice too (read, then replaced), and one dimension may pass the budget.
+ */
+export const COMPACTION_UNIT_BYTES = 1.5 * 1024 * 1024;
 /** Live rows one page folds at most (each is read and deleted). */
 export const COMPACTION_PAGE_ROWS = 2_000;
 /** Buckets one page compacts at most (each writes up to a few dozen units). */
@@ -212,47 +222,93 @@ async function firstLiveBucket(
   return first;
 }
 
-/**
- * Adds exact deltas (one unit per dimension) into the units of one slot,
- * keeping small complete units in the slot's shared row. Returns documents
- * written.
- */
-async function foldIntoSlot(
-  ctx: MutationCtx,
-  slot: Omit<UnitRef, "dimension">,
-  deltas: Map<string, Unit>,
-): Promise<number> {
-  const sharedRow = await readTopsRow(ctx, { ...slot, dimension: SHARED });
-  const sharedUnits = unitsOfShared(sharedRow);
-  const shared = new Map(
-    [...sharedUnits].map(([d, u]) => [d, sharedForm(u, slot.level)!]),
+type Slot = Omit<UnitRef, "dimension">;
+
+/** A slot's shared row (README, "How it works": small units share one row), as folding changes it. */
+type SharedState = {
+  slot: Slot;
+  row: TopsRow | null;
+  units: Map<string, Unit>;
+  forms: Map<string, NonNullable<ReturnType<typeof sharedForm>>>;
+  changed: boolean;
+};
+
+async function readShared(ctx: MutationCtx, slot: Slot): Promise<SharedState> {
+  const row = await readTopsRow(ctx, { ...slot, dimension: SHARED });
+  const units = unitsOfShared(row);
+  const forms = new Map(
+    [...units].map(([d, u]) => [d, sharedForm(u, slot.level)!]),
   );
-  let sharedChanged = false;
-  let writes = 0;
-  for (const [dimension, delta] of deltas) {
-    const ref: UnitRef = { ...slot, dimension };
-    const wasShared = shared.has(dimension);
-    const stored = wasShared
-      ? { unit: sharedUnits.get(dimension)!, row: null, sketchRows: [] }
-      : await readUnit(ctx, ref);
-    const merged = mergeUnits(stored.unit, delta);
-    // The overview stays in its own row: every overview and timeseries query reads it.
-    const small =
-      dimension === OVERVIEW ? null : sharedForm(merged, slot.level);
-    if (small) {
-      shared.set(dimension, small);
-      sharedChanged = true;
-      writes += await deleteOwnRows(ctx, stored);
-    } else {
-      if (wasShared) {
-        shared.delete(dimension);
-        sharedChanged = true;
-      }
-      writes += await writeUnit(ctx, ref, merged, stored);
-    }
+  return { slot, row, units, forms, changed: false };
+}
+
+/**
+ * Adds one dimension's exact delta into its unit of one slot, keeping a
+ * small complete unit in the slot's shared row. Returns the bytes of the
+ * unit it read and the documents it wrote.
+ */
+async function foldDimension(
+  ctx: MutationCtx,
+  shared: SharedState,
+  dimension: string,
+  delta: Unit,
+): Promise<{ bytes: number; writes: number }> {
+  const ref: UnitRef = { ...shared.slot, dimension };
+  const wasShared = shared.forms.has(dimension);
+  const stored = wasShared
+    ? { unit: shared.units.get(dimension)!, row: null, sketchRows: [] }
+    : await readUnit(ctx, ref);
+  const bytes =
+    (stored.row?.bytes ?? 0) +
+    stored.sketchRows.reduce((sum, r) => sum + r.bytes, 0);
+  const merged = mergeUnits(stored.unit, delta);
+  // The overview stays in its own row: every overview and timeseries query reads it.
+  const small =
+    dimension === OVERVIEW ? null : sharedForm(merged, shared.slot.level);
+  if (small) {
+    shared.forms.set(dimension, small);
+    shared.changed = true;
+    return { bytes, writes: await deleteOwnRows(ctx, stored) };
   }
-  if (sharedChanged) writes += await writeShared(ctx, slot, sharedRow, shared);
-  return writes;
+  if (wasShared) {
+    shared.forms.delete(dimension);
+    shared.changed = true;
+  }
+  return { bytes, writes: await writeUnit(ctx, ref, merged, stored) };
+}
+
+/**
+ * Adds exact deltas (one unit per dimension) into the units of `slots` (an
+ * hour, and its day when the day is made of its hours), a dimension at a
+ * time, and stops taking further dimensions once the units read pass
+ * `budget` bytes: a day's units grow all day, and a busy site with many
+ * dimensions (goals add eight) would read more than a transaction may.
+ * Returns the dimensions folded, the bytes read and the documents written.
+ */
+async function foldIntoSlots(
+  ctx: MutationCtx,
+  slots: Slot[],
+  deltas: Map<string, Unit>,
+  budget: number,
+): Promise<{ folded: Set<string>; bytes: number; writes: number }> {
+  const shared: SharedState[] = [];
+  for (const slot of slots) shared.push(await readShared(ctx, slot));
+  let bytes = shared.reduce((sum, s) => sum + (s.row?.bytes ?? 0), 0);
+  let writes = 0;
+  const folded = new Set<string>();
+  for (const [dimension, delta] of deltas) {
+    if (folded.size > 0 && bytes > budget) break;
+    for (const state of shared) {
+      const step = await foldDimension(ctx, state, dimension, delta);
+      bytes += step.bytes;
+      writes += step.writes;
+    }
+    folded.add(dimension);
+  }
+  for (const state of shared)
+    if (state.changed)
+      writes += await writeShared(ctx, state.slot, state.row, state.forms);
+  return { folded, bytes, writes };
 }
 
 /**
@@ -269,6 +325,7 @@ export async function compactBucket(
   interval: Interval,
   bucketStart: number,
   budget: number = COMPACTION_PAGE_BYTES,
+  unitBudget: number = COMPACTION_UNIT_BYTES,
 ): Promise<{ bytes: number; writes: number; all: boolean }> {
   const { rows, bytes, all } = await liveRowsOf(
     ctx,
@@ -279,27 +336,53 @@ export async function compactBucket(
   );
   const deltas = unitsOfLiveRows(rows);
   const level = interval === "hour" ? HOUR_LEVEL : DAY_LEVEL;
-  let writes = await foldIntoSlot(
-    ctx,
-    { siteId: site._id, level, bucketStart },
-    deltas,
-  );
+  const slots: Slot[] = [{ siteId: site._id, level, bucketStart }];
   if (interval === "hour") {
     const day = floorToLocalDay(bucketStart, site.timezone);
     // Rows written before days were built from hours (0.1) carry a day's data in
     // day rows too: that day's unit comes from those instead, never from both.
     const hasDayRows =
       (await firstLiveBucket(ctx, site._id, "day", day, day + 1)) !== null;
-    if (dayIsItsHours(day) && !hasDayRows) {
-      writes += await foldIntoSlot(
-        ctx,
-        { siteId: site._id, level: DAY_LEVEL, bucketStart: day },
-        deltas,
-      );
-    }
+    if (dayIsItsHours(day) && !hasDayRows)
+      slots.push({ siteId: site._id, level: DAY_LEVEL, bucketStart: day });
   }
-  for (const row of rows) await ctx.db.delete("rollupShards", row._id);
-  return { bytes, writes: writes + rows.length, all };
+  const folded = await foldIntoSlots(ctx, slots, deltas, unitBudget);
+  const read = bytes + folded.bytes;
+  if (folded.folded.size === deltas.size) {
+    for (const row of rows) await ctx.db.delete("rollupShards", row._id);
+    return { bytes: read, writes: folded.writes + rows.length, all };
+  }
+  // The rest of the dimensions wait for the next page. The folded ones
+  // leave the live rows in this same transaction, so a query still sees
+  // every change once: in the live rows or in the units.
+  return {
+    bytes: read,
+    writes: folded.writes + (await dropFolded(ctx, rows, folded.folded)),
+    all: false,
+  };
+}
+
+/** Removes the entries of `folded` dimensions from live rows; returns documents written. */
+async function dropFolded(
+  ctx: MutationCtx,
+  rows: RollupRow[],
+  folded: Set<string>,
+): Promise<number> {
+  let writes = 0;
+  for (const row of rows) {
+    const entries = row.entries.filter(
+      (e) => !folded.has(dimensionOfLiveEntry(row, e)),
+    );
+    if (entries.length === row.entries.length) continue;
+    writes++;
+    if (entries.length === 0) await ctx.db.delete("rollupShards", row._id);
+    else
+      await ctx.db.patch("rollupShards", row._id, {
+        entries,
+        bytes: entries.reduce((sum, e) => sum + entryBytes(e), 0),
+      });
+  }
+  return writes;
 }
 
 // ---------------------------------------------------------------- blocks
