@@ -19,7 +19,7 @@ import {
 } from "./scenarios.js";
 import { realtimeSection } from "./realtime.js";
 import { scaleSection } from "./scale.js";
-import { workloadSection } from "./workloads.js";
+import { goalLoadSection, workloadSection } from "./workloads.js";
 
 export type Mode = "quick" | "full";
 
@@ -234,8 +234,10 @@ export async function runBenchmark(
     log(`realtime done (${elapsed()})`);
     await scaleSection(report, mode, log);
     log(`raw edges done (${elapsed()})`);
-    await workloadSection(report, mode, log);
+    const baseline = await workloadSection(report, mode, log);
     log(`scale targets done (${elapsed()})`);
+    await goalLoadSection(report, mode, log, baseline);
+    log(`scale targets with goals done (${elapsed()})`);
     report.note("");
     report.note(`Benchmark wall time: ${elapsed()} (${mode}).`);
     return report;

@@ -50,6 +50,15 @@ import {
   summarizeEvent,
 } from "../src/component/lib/sessions.js";
 import { hashVisitor } from "../src/component/lib/sketch.js";
+import {
+  GOAL_DIMENSION,
+  goalBreakdownDimension,
+  goalMatcher,
+  goalsOfEvent,
+  type GoalBreakdownDimension,
+  type GoalSpec,
+} from "../src/component/lib/goals.js";
+import { definitionOf, listGoalDocs } from "../src/component/goals.js";
 import { mergeUnits } from "../src/component/lib/topUnits.js";
 import { planSources, type UnitSlot } from "../src/component/rangeSources.js";
 import { flushDeltas } from "../src/component/rollups.js";
@@ -68,6 +77,7 @@ import {
   DIMENSIONS,
 } from "../src/component/lib/dimensions.js";
 import { computeRange, type RangePreset } from "../src/react/range.js";
+import { GOAL_RATE_TABLES } from "../src/react/goals.js";
 import { record } from "./probe.js";
 import { kib, num, type Report } from "./report.js";
 import { eventDocs, freshInstance } from "./seed.js";
@@ -255,11 +265,20 @@ export function workloadDay(w: Workload, day: number, k: number): Batch[] {
 export function deltasOfDocs(
   docs: ReturnType<typeof eventDocs>,
   timeZone: string,
+  goals: GoalSpec[] = [],
 ): RollupDeltas {
   const deltas = new RollupDeltas();
   const bySession = new Map<string, typeof docs>();
+  const converted = new Map<(typeof docs)[number], string[]>();
   for (const d of docs) {
-    addEventContribution(deltas, d, hashVisitor(d.visitorId), timeZone);
+    converted.set(d, goalsOfEvent(goals, d));
+    addEventContribution(
+      deltas,
+      d,
+      hashVisitor(d.visitorId),
+      timeZone,
+      converted.get(d),
+    );
     const list = bySession.get(d.sessionId);
     if (list) list.push(d);
     else bySession.set(d.sessionId, [d]);
@@ -267,7 +286,11 @@ export function deltasOfDocs(
   for (const list of bySession.values()) {
     const pieces = list.map((e) => ({
       summary: summarizeEvent(
-        { ...e, keys: eventSessionKeys(e as unknown as Doc<"events">) },
+        {
+          ...e,
+          keys: eventSessionKeys(e as unknown as Doc<"events">),
+          goals: converted.get(e),
+        },
         timeZone,
       ),
     }));
@@ -301,7 +324,66 @@ export type Templates = {
   /** Live rows of the hour holding NOW, with only the events before NOW. */
   currentHour: LiveRow[];
   eventsPerDay: number;
+  /** The goals defined on the template site (none unless asked for), and their ids. */
+  goals: WorkloadGoal[];
+  goalIds: string[];
 };
+
+/** A goal as `createGoal` takes it (without the site). */
+export type WorkloadGoal = {
+  name: string;
+  eventName?: string;
+  propertyKey?: string;
+  propertyValue?: string;
+  pathPattern?: string;
+};
+
+/**
+ * Twenty goals over a workload's traffic (README, "Goals"), the most a site
+ * may define, chosen to convert often: every custom event name, "signup" by
+ * each value of "p0", the home page, every page, and path patterns that
+ * split the Zipf-ranked pages (`/p/1*` holds /p/1, /p/10–19, /p/100–199, …).
+ */
+export function workloadGoals(): WorkloadGoal[] {
+  const goals: WorkloadGoal[] = [
+    ...["signup", "click", "download", "search"].map((name) => ({
+      name,
+      eventName: name,
+    })),
+    ...["a", "b", "c", "d"].map((value) => ({
+      name: `signup p0=${value}`,
+      eventName: "signup",
+      propertyKey: "p0",
+      propertyValue: value,
+    })),
+    { name: "home", pathPattern: "/" },
+    { name: "any page", pathPattern: "/p/*" },
+  ];
+  for (let digit = 1; goals.length < 20; digit++)
+    goals.push({ name: `pages ${digit}*`, pathPattern: `/p/${digit}*` });
+  return goals;
+}
+
+/**
+ * Defines `goals` on a fresh site through the real `createGoal` (with no
+ * events yet there is nothing to backfill). Ids come from convex-test's
+ * per-instance counter, so the same calls right after `createTestSite` in
+ * two fresh instances give the same ids: the template rows' goal keys then
+ * name the measuring site's goals.
+ */
+async function defineGoals(
+  t: TestInstance,
+  siteId: string,
+  goals: WorkloadGoal[],
+): Promise<GoalSpec[]> {
+  for (const goal of goals)
+    await t.mutation(api.goals.createGoal, { siteId, ...goal });
+  const docs = await t.run((ctx) => listGoalDocs(ctx as never, siteId));
+  return docs.map((doc) => ({
+    id: doc._id,
+    matches: goalMatcher(definitionOf(doc)),
+  }));
+}
 
 const blockSlot = (level: number) => DAY0 - (level + 10) * 1000 * DAY;
 
@@ -426,10 +508,12 @@ async function mergeInto(
 export async function buildTemplates(
   w: Workload,
   log: (l: string) => void,
+  goals: WorkloadGoal[] = [],
 ): Promise<Templates> {
   const t = freshInstance();
   vi.setSystemTime(DAY0 + 30 * DAY);
   const siteId = await createTestSite(t);
+  const specs = await defineGoals(t, siteId, goals);
   const site = (await t.run((ctx) =>
     ctx.db.get(siteId as never),
   )) as Doc<"sites">;
@@ -438,7 +522,7 @@ export async function buildTemplates(
   for (let k = 0; k < TEMPLATE_DAYS; k++) {
     const day = DAY0 + k * DAY;
     const docs = workloadDay(w, day, k).flatMap((b) => eventDocs(site, b));
-    const deltas = deltasOfDocs(docs, "UTC");
+    const deltas = deltasOfDocs(docs, "UTC", specs);
     await flushGroup(t, siteId, deltas, () => true);
     if (k === 0) {
       // The hour holding NOW has only the events before it.
@@ -452,8 +536,11 @@ export async function buildTemplates(
         slug: "partial-hour",
         writeKeyHash: "b".repeat(64),
       });
-      await flushGroup(t, partialSite, deltasOfDocs(sofar, "UTC"), (gk) =>
-        gk.startsWith("hour|"),
+      await flushGroup(
+        t,
+        partialSite,
+        deltasOfDocs(sofar, "UTC", specs),
+        (gk) => gk.startsWith("hour|"),
       );
       currentHour.push(
         ...(await liveRowsOfHour(
@@ -529,6 +616,8 @@ export async function buildTemplates(
     liveHours,
     currentHour,
     eventsPerDay: Math.round(w.eventsPerMonth / 30),
+    goals,
+    goalIds: specs.map((g) => g.id),
   };
 }
 
@@ -701,11 +790,21 @@ async function measured(
   let approximateRows: number | undefined;
   const { rec } = await record(async () => {
     try {
-      const result = await run();
-      if (Array.isArray(result))
-        approximateRows = result.filter(
-          (r: { approximate?: boolean }) => r.approximate,
-        ).length;
+      const result = (await run()) as
+        | { approximate?: boolean }[]
+        | { rows?: { approximate?: boolean }[] }
+        | { goals?: { approximate?: boolean }[] };
+      // Top lists are arrays; a goal breakdown has `rows`, conversions `goals`.
+      const rows = Array.isArray(result)
+        ? result
+        : typeof result !== "object" || result === null
+          ? undefined
+          : "rows" in result
+            ? result.rows
+            : "goals" in result
+              ? result.goals
+              : undefined;
+      if (rows) approximateRows = rows.filter((r) => r.approximate).length;
     } catch (e) {
       error = (e instanceof Error ? e.message : String(e))
         .split("\n")[0]
@@ -726,10 +825,17 @@ async function measured(
   };
 }
 
-async function siteAtNow(): Promise<{ t: TestInstance; siteId: string }> {
+async function siteAtNow(
+  tpl: Templates,
+): Promise<{ t: TestInstance; siteId: string }> {
   vi.setSystemTime(NOW);
   const t = freshInstance();
   const siteId = await createTestSite(t);
+  const ids = (await defineGoals(t, siteId, tpl.goals)).map((g) => g.id);
+  if (ids.join() !== tpl.goalIds.join())
+    throw new Error(
+      "the measuring site's goal ids differ from the template's: goal rows would name no goal",
+    );
   const mark = watermarkAt(NOW);
   await t.run((ctx) => ctx.db.insert("rollupWatermarks", { siteId, ...mark }));
   return { t, siteId };
@@ -745,7 +851,7 @@ export async function measurePreset(
   const previous = { from: from - (to - from), to: from };
   const out: Measured[] = [];
   {
-    const { t, siteId } = await siteAtNow();
+    const { t, siteId } = await siteAtNow(tpl);
     await placeRows(t, siteId, tpl, OVERVIEW, [
       range,
       previous,
@@ -768,7 +874,7 @@ export async function measurePreset(
     );
   }
   for (const dimension of TOP_DIMENSIONS) {
-    const { t, siteId } = await siteAtNow();
+    const { t, siteId } = await siteAtNow(tpl);
     await placeRows(t, siteId, tpl, dimension, [range]);
     const name = TOP_QUERY_NAMES[dimension as TopDimension];
     out.push(
@@ -791,7 +897,7 @@ export async function measureBreakdown(
   const { from, to } = presetRange(preset);
   const out: Measured[] = [];
   {
-    const { t, siteId } = await siteAtNow();
+    const { t, siteId } = await siteAtNow(tpl);
     await placeRows(t, siteId, tpl, "property", [{ from, to }]);
     out.push(
       await measured("getEventPropertyBreakdown", () =>
@@ -807,7 +913,7 @@ export async function measureBreakdown(
     );
   }
   {
-    const { t, siteId } = await siteAtNow();
+    const { t, siteId } = await siteAtNow(tpl);
     await placeRows(t, siteId, tpl, "propertyKey", [{ from, to }]);
     out.push(
       await measured("getEventPropertyKeys", () =>
@@ -816,6 +922,65 @@ export async function measureBreakdown(
           from,
           to,
           eventName: "signup",
+        }),
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * What the Goals panel adds to a load (README, "Goals"): the range's and the
+ * previous period's conversions, and, with the goal that converts most
+ * picked ("any page"), its breakdown for every table that shows a rate.
+ */
+export async function measureGoals(
+  tpl: Templates,
+  preset: (typeof PRESETS)[number]["preset"],
+): Promise<Measured[]> {
+  const range = presetRange(preset);
+  const { from, to } = range;
+  const previous = { from: from - (to - from), to: from };
+  const out: Measured[] = [];
+  for (const [label, r] of [
+    ["getGoalConversions", range],
+    ["getGoalConversions (previous)", previous],
+  ] as const) {
+    const { t, siteId } = await siteAtNow(tpl);
+    const placed = new Set<string>();
+    await placeRows(t, siteId, tpl, OVERVIEW, [r], placed);
+    await placeRows(t, siteId, tpl, GOAL_DIMENSION, [r], placed);
+    out.push(
+      await measured(label, () =>
+        t.query(api.analytics.getGoalConversions, {
+          siteId,
+          from: r.from,
+          to: r.to,
+        }),
+      ),
+    );
+  }
+  const goalId = tpl.goalIds[tpl.goals.findIndex((g) => g.name === "any page")];
+  for (const dimension of Object.values(GOAL_RATE_TABLES)) {
+    const { t, siteId } = await siteAtNow(tpl);
+    const placed = new Set<string>();
+    const d = dimension as GoalBreakdownDimension;
+    await placeRows(t, siteId, tpl, goalBreakdownDimension(d), [range], placed);
+    await placeRows(t, siteId, tpl, d, [range], placed);
+    // The dashboard asks for the rates of the rows its table shows.
+    const shown = await t.query(
+      api.analytics[TOP_QUERY_NAMES[d as TopDimension]],
+      { siteId, from, to, limit: 10 },
+    );
+    out.push(
+      await measured(`getGoalBreakdown ${d}`, () =>
+        t.query(api.analytics.getGoalBreakdown, {
+          siteId,
+          from,
+          to,
+          goalId,
+          dimension: d,
+          keys: shown.map((row) => row.key),
         }),
       ),
     );
@@ -860,7 +1025,7 @@ export async function workloadSection(
   mode: "quick" | "full",
   log: (l: string) => void,
   only?: string[],
-): Promise<void> {
+): Promise<Map<string, Map<string, Measured[]>>> {
   report.heading(
     "Scale targets: every view of a full dashboard load at W0, W1, W2",
   );
@@ -1082,6 +1247,128 @@ export async function workloadSection(
       );
     }
   }
+  return byWorkload;
+}
+
+// ---------------------------------------------------------------- goals
+
+const sumBytes = (ms: Measured[]) => ms.reduce((sum, m) => sum + m.bytes, 0);
+
+const overHalfLimits = (m: Measured) =>
+  !!m.error ||
+  m.bytes > HALF_LIMITS.bytes ||
+  m.docs > HALF_LIMITS.docs ||
+  m.indexRanges > HALF_LIMITS.indexRanges;
+
+/**
+ * The scale targets with the most goals a site may define (README, "Goals"):
+ * templates built again with twenty goals, so goal entries share the live
+ * keyed rows the top lists read and the goal units exist; every query of a
+ * full load plus the Goals panel (both periods) and, with a goal picked, its
+ * breakdown for each rate table. `baseline` holds the same loads measured
+ * without goals, for the added bytes.
+ */
+export async function goalLoadSection(
+  report: Report,
+  mode: "quick" | "full",
+  log: (l: string) => void,
+  baseline: Map<string, Map<string, Measured[]>>,
+  only?: string[],
+): Promise<void> {
+  const names = mode === "full" ? ["W1", "W2"] : ["W0"];
+  const workloads = WORKLOADS.filter(
+    (w) => names.includes(w.name) && (!only || only.includes(w.name)),
+  );
+  if (workloads.length === 0) return;
+  report.heading("Scale targets with 20 goals defined");
+  report.note(
+    'Twenty goals over the workload\'s traffic (bench/workloads.ts, `workloadGoals`: every custom event, "signup" by each p0 value, the home page, every page, nine path patterns). ' +
+      '"With the Goals panel" = the full load above (its top lists now also read the goal entries in the live rows) plus getGoalConversions for the range and the previous period; "with a goal picked" adds, for the "any page" goal, getGoalBreakdown for the sources, campaigns and entry pages tables (the rates of the 10 rows each table shows, as <Dashboard> asks).',
+  );
+  const presets =
+    mode === "full" ? PRESETS : PRESETS.filter((p) => p.preset === "30d");
+  for (const w of workloads) {
+    const tpl = await buildTemplates(w, log, workloadGoals());
+    const rows: (string | number)[][] = [];
+    const all: Measured[] = [];
+    const goalQueriesOf = new Map<string, Measured[]>();
+    let last30: { ms: Measured[]; load: number } | undefined;
+    for (const p of presets) {
+      const ms = await measurePreset(tpl, p.preset);
+      const gs = await measureGoals(tpl, p.preset);
+      goalQueriesOf.set(p.preset, gs);
+      all.push(...ms, ...gs);
+      const worst = [...ms, ...gs].reduce((a, b) =>
+        b.bytes > a.bytes ? b : a,
+      );
+      const before = baseline.get(w.name)?.get(p.preset);
+      const panel = sumBytes(
+        gs.filter((m) => m.query.startsWith("getGoalConversions")),
+      );
+      const load = fullLoadBytes(ms) + panel;
+      const picked = load + sumBytes(gs) - panel;
+      rows.push([
+        p.label,
+        kib(worst.bytes),
+        worst.query,
+        num(Math.max(...[...ms, ...gs].map((m) => m.docs))),
+        num(Math.max(...[...ms, ...gs].map((m) => m.indexRanges))),
+        before ? kib(fullLoadBytes(before)) : "—",
+        kib(load),
+        kib(picked),
+        [...ms, ...gs].find((m) => m.error)?.error ?? "—",
+      ]);
+      if (p.preset === "30d") last30 = { ms, load };
+      log(
+        `  ${w.name} with goals, ${p.label}: largest ${kib(worst.bytes)} (${worst.query})`,
+      );
+    }
+    report.note(`**${w.name} with 20 goals**:`);
+    report.table(
+      [
+        "preset",
+        "largest query bytes",
+        "which",
+        "most documents",
+        "most index ranges",
+        "full load, no goals defined",
+        "full load with the Goals panel",
+        "with a goal picked",
+        "errors",
+      ],
+      rows,
+    );
+    const goalQueries30 = goalQueriesOf.get("30d");
+    if (goalQueries30) {
+      report.note(`${w.name} with 20 goals, last 30 days, the goal queries:`);
+      report.table(
+        ["query", "documents", "bytes", "index ranges", "approximate rows"],
+        goalQueries30.map((m) => [
+          m.query,
+          num(m.docs),
+          kib(m.bytes),
+          num(m.indexRanges),
+          m.approximateRows ?? 0,
+        ]),
+      );
+    }
+    if (w.name === "W1" && last30) {
+      const tops = last30.ms.filter((m) => m.query.startsWith("getTop"));
+      const largest = Math.max(...tops.map((m) => m.bytes));
+      report.check(
+        "T2 with 20 goals: at W1 each 30-day top list ≤ 1 MiB, and the 30-day load with the Goals panel ≤ 6 MiB",
+        largest <= 1024 * 1024 && last30.load <= 6 * 1024 * 1024,
+        `largest top list ${kib(largest)}; load ${kib(last30.load)}`,
+      );
+    }
+    const over = all.filter(overHalfLimits);
+    const worst = all.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+    report.check(
+      `T1 with 20 goals: at ${w.name} every query of every preset's full load and the Goals panel read ≤ 8 MiB, ≤ 16,000 documents, ≤ 2,048 index ranges`,
+      over.length === 0,
+      `largest ${kib(worst.bytes)}, ${num(worst.docs)} documents (${worst.query}); ${over.length} over`,
+    );
+  }
 }
 
 // ---------------------------------------------------------------- equivalence
@@ -1154,16 +1441,19 @@ export async function templateEquivalence(
   vi.setSystemTime(DAY0 + 3 * DAY);
   const a = freshInstance();
   const siteA = await createTestSite(a, { rollupShardCount: 4 });
+  // Goals too: the goal units built by the benchmark's path must match.
+  const goals = await defineGoals(a, siteA, workloadGoals());
   const site = (await a.run((ctx) =>
     ctx.db.get(siteA as never),
   )) as Doc<"sites">;
   const docs = batches.flatMap((b) => eventDocs(site, b));
-  await flushGroup(a, siteA, deltasOfDocs(docs, "UTC"), () => true);
+  await flushGroup(a, siteA, deltasOfDocs(docs, "UTC", goals), () => true);
   for (let h = from; h < to; h += HOUR) await compactAllOf(a, siteA, "hour", h);
   // (b) real ingest, aggregation and compaction
   vi.setSystemTime(from);
   const b = freshInstance();
   const siteB = await createTestSite(b, { rollupShardCount: 4 });
+  await defineGoals(b, siteB, workloadGoals());
   const { replay } = await import("../src/component/testing/replay.js");
   const sent = await replay(
     b,
@@ -1181,7 +1471,7 @@ export async function templateEquivalence(
   );
   const same = JSON.stringify(ua) === JSON.stringify(ub);
   report.check(
-    `W0 rows built by the benchmark's path equal rows built by real ingest (${num(sent.accepted)} events, ${hours} h, every hour and day unit of every dimension)`,
+    `W0 rows built by the benchmark's path equal rows built by real ingest (${num(sent.accepted)} events, ${hours} h, 20 goals, every hour and day unit of every dimension, goal units included)`,
     same && ua.length > 0 && sent.accepted === docs.length,
     same
       ? `${ua.length} units identical (counts, bounds, sketches)`
