@@ -60,6 +60,12 @@ export default defineSchema({
     propertyKey: v.optional(v.string()),
     propertyValue: v.optional(v.union(v.string(), v.number(), v.boolean())),
     pathPattern: v.optional(v.string()),
+    /**
+     * Bumped when the definition changes: the rollups keep a definition's
+     * conversions under its own key (lib/goals.ts, goalRollupKey), so a new
+     * one is backfilled from nothing and the old one's are left unread.
+     */
+    revision: v.optional(v.number()),
     createdAt: v.number(),
     updatedAt: v.number(),
   }).index("by_siteId", ["siteId"]),
