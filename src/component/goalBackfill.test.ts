@@ -410,3 +410,50 @@ test("backfill pages stay bounded over a few thousand events, with conversions a
     { from: day + 17 * MINUTE + 5_000, to: day + 95 * MINUTE },
   ]);
 }, 600_000);
+
+test("a goal created while a rebuild from a later day clears: the backfill counts the days before it, the replay the rest", async () => {
+  vi.useFakeTimers();
+  vi.setSystemTime(START - HOUR);
+  const t = setupComponent();
+  const siteId = await createTestSite(t, { timezone: "Europe/Paris" });
+  const batches = generateTraffic({
+    seed: 5,
+    start: START,
+    days: 4,
+    visitors: 50,
+    sessionsPerVisitor: [1, 3],
+    eventsPerSession: [1, 6],
+  });
+  await replay(t, batches);
+  await compactAt(t, siteId, START + 6 * DAY);
+  const rebuild = await t.mutation(api.rebuild.rebuildRollups, {
+    siteId,
+    from: START + 2 * DAY + 5 * HOUR,
+  });
+  expect(rebuild.started).toBe(true);
+  const goal = await createGoal(t, siteId, "Downloads", {
+    eventName: "download",
+  });
+  expect(await isBackfilling(t, siteId)).toBe(true);
+  await drain(t);
+  await compactAt(t, siteId, START + 7 * DAY);
+  const events = uniqueEvents(batches);
+  for (const [from, to] of [
+    [START, rebuild.from!],
+    [rebuild.from!, START + 5 * DAY],
+    [START, START + 5 * DAY],
+  ]) {
+    const result = await t.query(api.analytics.getGoalConversions, {
+      siteId,
+      from,
+      to,
+    });
+    const truth = truthGoalConversions([goal], events, from, to).goals[0];
+    expect(truth.conversions).toBeGreaterThan(0);
+    expect(result.backfilling).toBe(false);
+    expect(result.goals[0]).toMatchObject({
+      visitors: truth.visitors,
+      conversions: truth.conversions,
+    });
+  }
+}, 300_000);

@@ -104,17 +104,21 @@ export async function goalBackfillRunning(
 
 /**
  * Starts the backfill of a goal just created or redefined, in the same
- * transaction. Returns false when there is nothing to do: a rebuild that
- * is clearing the site replays every event through aggregation, which
- * counts the goal already.
+ * transaction. While a rebuild clears the site, its replay (whose runs read
+ * the goals anew) counts the goal from the rebuild's start on: the backfill
+ * then owes only the events before it, which the rebuild keeps.
  */
 export async function startGoalBackfill(
   ctx: MutationCtx,
   site: Doc<"sites">,
   goal: Doc<"goals">,
-): Promise<boolean> {
+): Promise<void> {
   const rebuild = await findLease(ctx, site._id, "rebuild");
-  if (rebuild && rebuild.leaseUntil > Date.now()) return false;
+  const clearing = rebuild !== null && rebuild.leaseUntil > Date.now();
+  // A lease written before rebuilds recorded their start: the replay counts all.
+  const before = clearing
+    ? (rebuild.from ?? -Number.MAX_VALUE)
+    : Number.MAX_VALUE;
   const key = goalRollupKey(goal);
   const runId = newRunId();
   // The key is new, so no other run can hold its chain.
@@ -135,22 +139,28 @@ export async function startGoalBackfill(
     key,
     runId,
     coverage,
+    before,
     cursor: null,
     firstAt: null,
   });
-  return true;
 }
 
-/** The events a goal can match, in time order: its custom event's, or pageviews. */
-function candidateEvents(ctx: QueryCtx, goal: Doc<"goals">) {
+/** The events a goal can match before `before`, in time order: its custom event's, or pageviews. */
+function candidateEvents(ctx: QueryCtx, goal: Doc<"goals">, before: number) {
   const def = definitionOf(goal);
   const events = ctx.db.query("events");
   return def.kind === "path"
     ? events.withIndex("by_siteId_and_type_and_occurredAt", (q) =>
-        q.eq("siteId", goal.siteId).eq("type", "pageview"),
+        q
+          .eq("siteId", goal.siteId)
+          .eq("type", "pageview")
+          .lt("occurredAt", before),
       )
     : events.withIndex("by_siteId_and_name_and_occurredAt", (q) =>
-        q.eq("siteId", goal.siteId).eq("name", def.eventName),
+        q
+          .eq("siteId", goal.siteId)
+          .eq("name", def.eventName)
+          .lt("occurredAt", before),
       );
 }
 
@@ -235,6 +245,8 @@ export const backfillPage = internalMutation({
     key: v.string(),
     runId: v.string(),
     coverage: v.array(vStreamMark),
+    /** Only events before this instant: a rebuild's start, when one was clearing. */
+    before: v.number(),
     cursor: v.union(v.string(), v.null()),
     /** The earliest conversion counted so far: where the written rows begin. */
     firstAt: v.union(v.number(), v.null()),
@@ -253,7 +265,7 @@ export const backfillPage = internalMutation({
     }
     const matches = goalMatcher(definitionOf(goal));
     const marks = new Map(args.coverage.map((m) => [m.shard, m]));
-    const page = await candidateEvents(ctx, goal).paginate({
+    const page = await candidateEvents(ctx, goal, args.before).paginate({
       numItems: GOAL_BACKFILL_PAGE_EVENTS,
       cursor: args.cursor,
     });

@@ -137,6 +137,8 @@ export async function startRebuild(
   const runId = newRunId();
   if (!(await claimLease(ctx, site._id, CHAIN, runId)))
     return { started: false, from: start };
+  const lease = (await findLease(ctx, site._id, CHAIN))!;
+  await ctx.db.patch("maintenanceLeases", lease._id, { from: start });
   await stopCompaction(ctx, site._id);
   await claimLease(ctx, site._id, COMPACTION_CHAIN, runId);
   await pauseStreams(ctx, site);
@@ -151,13 +153,18 @@ export async function startRebuild(
   return { started: true, from: start };
 }
 
-/** A compaction chain still running loses its lease and stops at its next page. */
+/**
+ * A compaction chain still running loses its lease and stops at its next
+ * page. A rebuild holding the lease while it clears keeps it.
+ */
 export async function stopCompaction(
   ctx: MutationCtx,
   siteId: string,
 ): Promise<void> {
   const lease = await findLease(ctx, siteId, COMPACTION_CHAIN);
-  if (lease) await ctx.db.delete("maintenanceLeases", lease._id);
+  const rebuild = await findLease(ctx, siteId, CHAIN);
+  if (lease && lease.runId !== rebuild?.runId)
+    await ctx.db.delete("maintenanceLeases", lease._id);
 }
 
 /**

@@ -290,5 +290,7 @@ export default defineSchema({
     chain: v.string(),
     runId: v.string(),
     leaseUntil: v.number(),
+    /** A rebuild's: the instant it recomputes from (a goal changed meanwhile is backfilled before it). */
+    from: v.optional(v.number()),
   }).index("by_siteId_and_chain", ["siteId", "chain"]),
 });
