@@ -457,3 +457,53 @@ test("a goal created while a rebuild from a later day clears: the backfill count
     });
   }
 }, 300_000);
+
+test("a page where every candidate converts in a session and hour of its own stays within the limits", async () => {
+  vi.useFakeTimers();
+  const first = Date.UTC(2026, 0, 5, 7);
+  const sessions = 520;
+  vi.setSystemTime(first + (sessions + 2) * HOUR);
+  const t = setupComponent();
+  const siteId = await createTestSite(t, {
+    timezone: "Asia/Kolkata",
+    rollupShardCount: 1,
+  });
+  const sent: SentEvent[] = [];
+  for (let i = 0; i < sessions; i++) {
+    const occurredAt = first + i * HOUR + (i % 50) * MINUTE;
+    const batch: Batch = {
+      arrival: occurredAt + MINUTE,
+      visitorId: `v${i % 400}`,
+      sessionId: `s${i}`,
+      context: { utmSource: `src-${i % 5}`, country: "IN" },
+      events: [
+        {
+          visitorId: `v${i % 400}`,
+          sessionId: `s${i}`,
+          type: "pageview",
+          name: "pageview",
+          path: `/p/${i % 7}`,
+          occurredAt,
+        },
+      ],
+    };
+    const result = await t.mutation(api.ingest.ingestBatch, {
+      writeKeyHash: WRITE_KEY_HASH,
+      visitorId: batch.visitorId,
+      sessionId: batch.sessionId,
+      context: batch.context,
+      receivedAt: batch.arrival,
+      events: batch.events.map(({ visitorId: _v, sessionId: _s, ...e }) => e),
+    });
+    expect(result.accepted).toBe(1);
+    sent.push(...uniqueEvents([batch]));
+  }
+  await drain(t);
+  const goal = await createGoal(t, siteId, "Any page", { pathPattern: "/**" });
+  await drain(t);
+  const ranges = [
+    { from: first, to: first + (sessions + 1) * HOUR },
+    { from: first + 5 * DAY + 20 * MINUTE, to: first + 9 * DAY },
+  ];
+  await expectGoalsTrue(t, siteId, [goal], sent, "one per session", ranges);
+}, 600_000);
