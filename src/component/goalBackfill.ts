@@ -56,6 +56,7 @@ import {
   addSessionGoalContribution,
 } from "./lib/sessions.js";
 import { hashVisitor } from "./lib/sketch.js";
+import { withoutUndefined } from "./lib/objects.js";
 import { floorToLocalDay, floorToUtcHour } from "./lib/time.js";
 import { getSiteDoc } from "./sites.js";
 
@@ -127,12 +128,14 @@ export async function startGoalBackfill(
     .query("aggregationStreams")
     .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", site._id))
     .take(64);
-  const coverage = streams.map((s) => ({
-    shard: s.shard,
-    cursor: s.cursor,
-    replayUntil: s.replayUntil,
-    replayFrom: s.replayFrom,
-  }));
+  const coverage = streams.map((s) =>
+    withoutUndefined({
+      shard: s.shard,
+      cursor: s.cursor,
+      replayUntil: s.replayUntil,
+      replayFrom: s.replayFrom,
+    }),
+  );
   await ctx.scheduler.runAfter(0, internal.goalBackfill.backfillPage, {
     siteId: site._id,
     goalId: goal._id,
