@@ -507,3 +507,57 @@ test("a page where every candidate converts in a session and hour of its own sta
   ];
   await expectGoalsTrue(t, siteId, [goal], sent, "one per session", ranges);
 }, 600_000);
+
+test("a goal created while a rebuild replays: the backfill owes what the replay had done and what it keeps", async () => {
+  vi.useFakeTimers();
+  vi.setSystemTime(START - HOUR);
+  const t = setupComponent();
+  const siteId = await createTestSite(t, {
+    timezone: "America/New_York",
+    rollupShardCount: 1,
+  });
+  const batches = generateTraffic({
+    seed: 9,
+    start: START,
+    days: 4,
+    visitors: 120,
+    sessionsPerVisitor: [1, 3],
+    eventsPerSession: [1, 6],
+    // Many events of the day before `from` arrive after it: the replay keeps them.
+    lateBatchShare: 0.9,
+  });
+  await replay(t, batches);
+  vi.setSystemTime(START + 6 * DAY);
+  const rebuild = await t.mutation(api.rebuild.rebuildRollups, {
+    siteId,
+    from: START + DAY + 7 * HOUR,
+  });
+  expect(rebuild.started).toBe(true);
+  const stream = async () =>
+    (await t.run(async (ctx) => ctx.db.query("aggregationStreams").first()))!;
+  // Until the replay has started, and then some of it.
+  while ((await stream()).replayUntil === undefined) await step(t);
+  await step(t);
+  const replaying = await stream();
+  expect(replaying.replayUntil).toBeGreaterThan(replaying.cursor);
+  const goal = await createGoal(t, siteId, "Any page", { pathPattern: "/**" });
+  await drain(t);
+  const events = uniqueEvents(batches);
+  for (const [from, to] of [
+    [START, rebuild.from!],
+    [rebuild.from!, START + 5 * DAY],
+  ]) {
+    const result = await t.query(api.analytics.getGoalConversions, {
+      siteId,
+      from,
+      to,
+    });
+    const truth = truthGoalConversions([goal], events, from, to).goals[0];
+    expect(truth.conversions).toBeGreaterThan(0);
+    expect(result.backfilling).toBe(false);
+    expect(result.goals[0]).toMatchObject({
+      visitors: truth.visitors,
+      conversions: truth.conversions,
+    });
+  }
+}, 300_000);
