@@ -561,3 +561,64 @@ test("a goal created while a rebuild replays: the backfill owes what the replay 
     });
   }
 }, 300_000);
+
+test("an event aggregation skipped as poison is not counted by a backfill either", async () => {
+  vi.useFakeTimers();
+  const now = Date.UTC(2026, 4, 20, 12);
+  vi.setSystemTime(now);
+  const t = setupComponent();
+  const siteId = await createTestSite(t, { rollupShardCount: 1 });
+  const sent: SentEvent[] = [];
+  for (const v of ["a", "b"]) {
+    const batch: Batch = {
+      arrival: now,
+      visitorId: v,
+      sessionId: `${v}-s`,
+      context: {},
+      events: [
+        {
+          visitorId: v,
+          sessionId: `${v}-s`,
+          type: "track",
+          name: "signup",
+          occurredAt: now - HOUR,
+        },
+      ],
+    };
+    await send(t, batch);
+    sent.push(...uniqueEvents([batch]));
+  }
+  vi.setSystemTime(now + MINUTE);
+  await drain(t);
+  // What isolation leaves behind (poison.test.ts): an event behind the
+  // stream's cursor that was never counted, and its failure record.
+  await t.run(async (ctx) => {
+    const id = await ctx.db.insert("events", {
+      siteId,
+      visitorId: "ghost",
+      sessionId: "ghost-s",
+      type: "track",
+      name: "signup",
+      occurredAt: now - HOUR,
+      receivedAt: now,
+      shard: 0,
+    });
+    const stream = (await ctx.db.query("aggregationStreams").first())!;
+    const ghost = (await ctx.db.get("events", id))!;
+    await ctx.db.patch("aggregationStreams", stream._id, {
+      cursor: ghost._creationTime,
+    });
+    await ctx.db.insert("aggregationFailures", {
+      siteId,
+      shard: 0,
+      error: "poison",
+      failedAt: now,
+      skippedEventId: id,
+    });
+  });
+  const goal = await createGoal(t, siteId, "Signup", { eventName: "signup" });
+  await drain(t);
+  await expectGoalsTrue(t, siteId, [goal], sent, "poison", [
+    { from: now - DAY, to: now },
+  ]);
+});
