@@ -52,13 +52,15 @@ import {
 import { hashVisitor } from "../src/component/lib/sketch.js";
 import {
   GOAL_DIMENSION,
+  definitionOf,
   goalBreakdownDimension,
   goalMatcher,
+  goalRollupKey,
   goalsOfEvent,
   type GoalBreakdownDimension,
   type GoalSpec,
 } from "../src/component/lib/goals.js";
-import { definitionOf, listGoalDocs } from "../src/component/goals.js";
+import { listGoalDocs } from "../src/component/goals.js";
 import { mergeUnits } from "../src/component/lib/topUnits.js";
 import { planSources, type UnitSlot } from "../src/component/rangeSources.js";
 import { flushDeltas } from "../src/component/rollups.js";
@@ -365,22 +367,31 @@ export function workloadGoals(): WorkloadGoal[] {
 }
 
 /**
- * Defines `goals` on a fresh site through the real `createGoal` (with no
- * events yet there is nothing to backfill). Ids come from convex-test's
- * per-instance counter, so the same calls right after `createTestSite` in
- * two fresh instances give the same ids: the template rows' goal keys then
- * name the measuring site's goals.
+ * Defines `goals` on a fresh site as settled definitions (inserted as
+ * `createGoal` stores them, with no backfill running: the templates are the
+ * steady state). Ids come from convex-test's per-instance counter, so the
+ * same inserts right after `createTestSite` in two fresh instances give the
+ * same ids: the template rows' goal keys then name the measuring site's
+ * goals.
  */
 async function defineGoals(
   t: TestInstance,
   siteId: string,
   goals: WorkloadGoal[],
 ): Promise<GoalSpec[]> {
-  for (const goal of goals)
-    await t.mutation(api.goals.createGoal, { siteId, ...goal });
-  const docs = await t.run((ctx) => listGoalDocs(ctx as never, siteId));
+  const docs = await t.run(async (ctx) => {
+    for (const goal of goals)
+      await ctx.db.insert("goals", {
+        siteId,
+        kind: goal.pathPattern === undefined ? "event" : "path",
+        ...goal,
+        createdAt: NOW,
+        updatedAt: NOW,
+      });
+    return await listGoalDocs(ctx as never, siteId);
+  });
   return docs.map((doc) => ({
-    id: doc._id,
+    id: goalRollupKey(doc),
     matches: goalMatcher(definitionOf(doc)),
   }));
 }

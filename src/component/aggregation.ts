@@ -38,7 +38,7 @@ export function summaryOfSessionDoc(doc: SessionDoc): SessionSummary {
   return summary;
 }
 
-function groupBySession(events: EventDoc[]): Map<string, EventDoc[]> {
+export function groupBySession(events: EventDoc[]): Map<string, EventDoc[]> {
   const groups = new Map<string, EventDoc[]>();
   for (const event of events) {
     const key = `${event.visitorId}\u0000${event.sessionId}`;
@@ -50,7 +50,7 @@ function groupBySession(events: EventDoc[]): Map<string, EventDoc[]> {
 }
 
 /** Session rows of one client session that new events in [minT, maxT] may touch. */
-async function loadNearbySessions(
+export async function loadNearbySessions(
   ctx: MutationCtx,
   site: Doc<"sites">,
   first: EventDoc,

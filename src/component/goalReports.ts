@@ -7,11 +7,13 @@ import { fail } from "./lib/errors.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
 import { listGoalDocs, toGoal } from "./goals.js";
+import { goalBackfillRunning } from "./goalBackfill.js";
 import {
   GOAL_DIMENSION,
   GOAL_KEY_SEPARATOR,
   MAX_GOALS_PER_SITE,
   goalBreakdownDimension,
+  goalRollupKey,
   type GoalBreakdownDimension,
 } from "./lib/goals.js";
 import { LIMITS } from "./lib/limits.js";
@@ -19,14 +21,16 @@ import { overviewOf, rankedKeys, visitorsOfKeys } from "./rangeReports.js";
 import type { GoalBreakdown, GoalConversions } from "./validators.js";
 
 /**
- * Whether the site's history is being recomputed (a goal's backfill or any
- * rebuildRollups run): from the rebuild's lease while it clears, and from
- * the streams while they replay.
+ * Whether goal figures are still partial: a goal's backfill is running
+ * (goalBackfill.ts), or a rebuildRollups run recomputes the site's history
+ * (from its lease while it clears, and from the streams while they
+ * replay). Other reports have nothing partial during a goal backfill.
  */
 export async function isBackfilling(
   ctx: QueryCtx,
   site: Doc<"sites">,
 ): Promise<boolean> {
+  if (await goalBackfillRunning(ctx, site._id)) return true;
   const lease = await ctx.db
     .query("maintenanceLeases")
     .withIndex("by_siteId_and_chain", (q) =>
@@ -51,7 +55,7 @@ export async function goalConversions(
 ): Promise<GoalConversions> {
   const goals = await listGoalDocs(ctx, site._id);
   const { visitors } = await overviewOf(ctx, site, from, to);
-  const ids = new Set<string>(goals.map((g) => g._id));
+  const keys = new Set<string>(goals.map(goalRollupKey));
   const { rows, exact } = await rankedKeys(
     ctx,
     site,
@@ -59,14 +63,14 @@ export async function goalConversions(
     to,
     GOAL_DIMENSION,
     MAX_GOALS_PER_SITE,
-    { keep: (key) => ids.has(key) },
+    { keep: (key) => keys.has(key) },
   );
   const byId = new Map(rows.map((r) => [r.key, r]));
   return {
     visitors,
     backfilling: await isBackfilling(ctx, site),
     goals: goals.map((doc) => {
-      const row = byId.get(doc._id);
+      const row = byId.get(goalRollupKey(doc));
       const converters = row?.visitors ?? 0;
       return {
         goal: toGoal(doc),
@@ -100,7 +104,7 @@ export async function goalBreakdown(
       "limit_exceeded",
       `keys holds ${args.keys.length} keys; at most ${LIMITS.maxTopLimit}`,
     );
-  const prefix = `${goal._id}${GOAL_KEY_SEPARATOR}`;
+  const prefix = `${goalRollupKey(goal)}${GOAL_KEY_SEPARATOR}`;
   // With `keys`, only those keys are ranked, so only their sketches are read:
   // a table's ten rows cost what the table itself costs (README, "Goals").
   const wanted = args.keys && new Set(args.keys.map((k) => prefix + k));

@@ -1,26 +1,24 @@
 /**
  * Goal definitions per site (README, "Goals"): create, update, delete, list.
- * Creating or changing a goal starts a backfill, a rebuildRollups run from
- * the oldest raw event kept, so the goal counts the past too.
+ * Creating or changing a goal starts its backfill (goalBackfill.ts), which
+ * counts the raw events kept under the goal's new rollup key and touches
+ * nothing else.
  */
 import { v } from "convex/values";
 import { fail } from "./lib/errors.js";
 import type { Doc } from "./_generated/dataModel.js";
-import {
-  mutation,
-  query,
-  type MutationCtx,
-  type QueryCtx,
-} from "./_generated/server.js";
+import { mutation, query, type QueryCtx } from "./_generated/server.js";
 import {
   MAX_GOALS_PER_SITE,
   MAX_GOAL_NAME_LENGTH,
+  definitionOf,
   goalDefinitionProblem,
   goalMatcher,
+  goalRollupKey,
   type GoalDefinition,
   type GoalSpec,
 } from "./lib/goals.js";
-import { startRebuild } from "./rebuild.js";
+import { startGoalBackfill } from "./goalBackfill.js";
 import { getSiteDoc } from "./sites.js";
 import { vGoal, vGoalDefinition } from "./validators.js";
 import { withoutUndefined } from "./lib/objects.js";
@@ -73,7 +71,7 @@ function checkGoal(input: GoalInput): GoalDefinition {
 }
 
 export function toGoal(doc: GoalDoc) {
-  const { _id, _creationTime, ...rest } = doc;
+  const { _id, _creationTime, revision: _revision, ...rest } = doc;
   return withoutUndefined({ goalId: _id as string, ...rest });
 }
 
@@ -93,20 +91,9 @@ export async function loadGoalSpecs(
   siteId: string,
 ): Promise<GoalSpec[]> {
   return (await listGoalDocs(ctx, siteId)).map((doc) => ({
-    id: doc._id,
+    id: goalRollupKey(doc),
     matches: goalMatcher(definitionOf(doc)),
   }));
-}
-
-export function definitionOf(doc: GoalDoc): GoalDefinition {
-  return doc.kind === "path"
-    ? { kind: "path", pathPattern: doc.pathPattern! }
-    : {
-        kind: "event",
-        eventName: doc.eventName!,
-        propertyKey: doc.propertyKey,
-        propertyValue: doc.propertyValue,
-      };
 }
 
 async function getGoalDoc(
@@ -119,16 +106,6 @@ async function getGoalDoc(
   if (!goal || goal.siteId !== siteId)
     fail("not_found", `Unknown goal ${goalId} for site ${siteId}`);
   return goal;
-}
-
-/**
- * Starts the goal's backfill: a rebuild from the oldest raw event kept. When
- * a rebuild is running already it is still clearing (its lease is held
- * until its replay starts), so its replay, which reads the goals anew,
- * counts this goal too.
- */
-async function backfill(ctx: MutationCtx, site: Doc<"sites">): Promise<void> {
-  await startRebuild(ctx, site, undefined);
 }
 
 function fieldsOf(input: GoalInput, def: GoalDefinition) {
@@ -165,7 +142,7 @@ export const createGoal = mutation({
       createdAt: now,
       updatedAt: now,
     });
-    await backfill(ctx, site);
+    await startGoalBackfill(ctx, site, (await ctx.db.get("goals", goalId))!);
     return goalId;
   },
 });
@@ -192,13 +169,29 @@ export const updateGoal = mutation({
     const changed =
       JSON.stringify(definitionOf(goal)) !==
       JSON.stringify(definitionOf({ ...goal, ...fields }));
-    await ctx.db.patch("goals", goal._id, { ...fields, updatedAt: Date.now() });
-    if (changed) await backfill(ctx, site);
+    // A new definition gets a new rollup key: the old one's counts stay
+    // where they are, unread, and the backfill only adds (goalBackfill.ts).
+    const revision = changed ? (goal.revision ?? 0) + 1 : goal.revision;
+    await ctx.db.patch("goals", goal._id, {
+      ...fields,
+      revision,
+      updatedAt: Date.now(),
+    });
+    if (changed)
+      await startGoalBackfill(
+        ctx,
+        site,
+        (await ctx.db.get("goals", goal._id))!,
+      );
     return null;
   },
 });
 
-/** Deletes a goal; its conversions stop being reported at once. */
+/**
+ * Deletes a goal; its conversions stop being reported at once. What the
+ * rollups hold under its key is left unread (rebuildRollups drops it), and
+ * its backfill, if one runs, stops at its next page.
+ */
 export const deleteGoal = mutation({
   args: { siteId: v.string(), goalId: v.string() },
   returns: v.null(),

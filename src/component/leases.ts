@@ -1,4 +1,4 @@
-import type { MutationCtx } from "./_generated/server.js";
+import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 
 /**
  * A lease makes a maintenance chain exclusive per (site, chain): a run
@@ -64,4 +64,23 @@ export async function releaseLease(
 
 export function newRunId(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** Whether a run of any chain whose name starts with `prefix` holds a live lease. */
+export async function anyLiveLease(
+  ctx: QueryCtx,
+  siteId: string,
+  prefix: string,
+): Promise<boolean> {
+  const leases = ctx.db
+    .query("maintenanceLeases")
+    .withIndex("by_siteId_and_chain", (q) =>
+      q
+        .eq("siteId", siteId)
+        .gte("chain", prefix)
+        .lt("chain", `${prefix}\uffff`),
+    );
+  const now = Date.now();
+  for await (const lease of leases) if (lease.leaseUntil > now) return true;
+  return false;
 }

@@ -29,7 +29,15 @@ import {
 import { STORED_UNIT_DIMENSIONS, readWatermark } from "./compaction.js";
 import { getStream } from "./aggregation.js";
 import { enqueueAggregation } from "./workpool.js";
-import { claimLease, newRunId, releaseLease, renewLease } from "./leases.js";
+import {
+  anyLiveLease,
+  claimLease,
+  findLease,
+  newRunId,
+  releaseLease,
+  renewLease,
+} from "./leases.js";
+import { GOAL_BACKFILL_CHAIN } from "./lib/goals.js";
 import { floorToLocalDay } from "./lib/time.js";
 import { getSiteDoc } from "./sites.js";
 
@@ -61,7 +69,10 @@ async function rebuildStart(
 }
 
 /** Every shard a batch can go to, and every stream row that exists. */
-async function streamShards(ctx: MutationCtx, site: Site): Promise<number[]> {
+export async function streamShards(
+  ctx: MutationCtx,
+  site: Site,
+): Promise<number[]> {
   const rows = await ctx.db
     .query("aggregationStreams")
     .withIndex("by_siteId_and_shard", (q) => q.eq("siteId", site._id))
@@ -96,8 +107,8 @@ async function pauseStreams(ctx: MutationCtx, site: Site): Promise<void> {
  * oldest raw event kept) on. Reports of that range are partial until the
  * replay has caught up. A session that began before `from` and went on after
  * it is counted again from its first event at or after `from`. Returns
- * whether a rebuild started (false while one is running, or without raw
- * events).
+ * whether a rebuild started (false while one or a goal backfill is running,
+ * or without raw events).
  */
 export const rebuildRollups = mutation({
   args: { siteId: v.string(), from: v.optional(v.number()) },
@@ -111,7 +122,7 @@ export const rebuildRollups = mutation({
   },
 });
 
-/** rebuildRollups' work, for other mutations (a goal's backfill, README "Goals") to start one too. */
+/** rebuildRollups' work, for other mutations to start one too. */
 export async function startRebuild(
   ctx: MutationCtx,
   site: Site,
@@ -119,32 +130,19 @@ export async function startRebuild(
 ): Promise<{ started: boolean; from: number | null }> {
   const start = await rebuildStart(ctx, site, from);
   if (start === null) return { started: false, from: null };
+  // A goal backfill adds to sessions and rows a rebuild would clear under
+  // it; the two never overlap (README, "Goals").
+  if (await anyLiveLease(ctx, site._id, GOAL_BACKFILL_CHAIN))
+    return { started: false, from: start };
   const runId = newRunId();
   if (!(await claimLease(ctx, site._id, CHAIN, runId)))
     return { started: false, from: start };
-  // A compaction chain still running loses its lease and stops at its next page.
-  await ctx.db
-    .query("maintenanceLeases")
-    .withIndex("by_siteId_and_chain", (q) =>
-      q.eq("siteId", site._id).eq("chain", COMPACTION_CHAIN),
-    )
-    .unique()
-    .then((lease) => lease && ctx.db.delete("maintenanceLeases", lease._id));
+  const lease = (await findLease(ctx, site._id, CHAIN))!;
+  await ctx.db.patch("maintenanceLeases", lease._id, { from: start });
+  await stopCompaction(ctx, site._id);
   await claimLease(ctx, site._id, COMPACTION_CHAIN, runId);
   await pauseStreams(ctx, site);
-  const firstBlockDay = localDayNumber(start, site.timezone);
-  const blocksFrom =
-    firstBlockDay -
-    (((firstBlockDay % LARGEST_BLOCK_DAYS) + LARGEST_BLOCK_DAYS) %
-      LARGEST_BLOCK_DAYS);
-  const mark = await readWatermark(ctx, site._id);
-  if (mark) {
-    await ctx.db.patch("rollupWatermarks", mark._id, {
-      hoursBefore: Math.min(mark.hoursBefore, start),
-      daysBefore: Math.min(mark.daysBefore, start),
-      blocksBeforeDay: Math.min(mark.blocksBeforeDay, blocksFrom),
-    });
-  }
+  const blocksFrom = await lowerWatermark(ctx, site, start, true);
   await ctx.scheduler.runAfter(0, internal.rebuild.rebuildPage, {
     siteId: site._id,
     runId,
@@ -153,6 +151,53 @@ export async function startRebuild(
     step: 0,
   });
   return { started: true, from: start };
+}
+
+/**
+ * A compaction chain still running loses its lease and stops at its next
+ * page. A rebuild holding the lease while it clears keeps it.
+ */
+export async function stopCompaction(
+  ctx: MutationCtx,
+  siteId: string,
+): Promise<void> {
+  const lease = await findLease(ctx, siteId, COMPACTION_CHAIN);
+  const rebuild = await findLease(ctx, siteId, CHAIN);
+  if (lease && lease.runId !== rebuild?.runId)
+    await ctx.db.delete("maintenanceLeases", lease._id);
+}
+
+/**
+ * Lowers the compaction watermark so the next compaction run recomputes
+ * from `start` on: blocks from the largest aligned block holding its day
+ * (returned, as a local day number), and with `units`, hours and days too
+ * (for a rebuild, which clears their units). Callers stop a running
+ * compaction chain first, whose next page would move the mark up again.
+ */
+export async function lowerWatermark(
+  ctx: MutationCtx,
+  site: Site,
+  start: number,
+  units: boolean,
+): Promise<number> {
+  const firstBlockDay = localDayNumber(start, site.timezone);
+  const blocksFrom =
+    firstBlockDay -
+    (((firstBlockDay % LARGEST_BLOCK_DAYS) + LARGEST_BLOCK_DAYS) %
+      LARGEST_BLOCK_DAYS);
+  const mark = await readWatermark(ctx, site._id);
+  if (mark) {
+    await ctx.db.patch("rollupWatermarks", mark._id, {
+      ...(units
+        ? {
+            hoursBefore: Math.min(mark.hoursBefore, start),
+            daysBefore: Math.min(mark.daysBefore, start),
+          }
+        : {}),
+      blocksBeforeDay: Math.min(mark.blocksBeforeDay, blocksFrom),
+    });
+  }
+  return blocksFrom;
 }
 
 /** Deletes up to `limit` rows of one step; `more` when rows remain. */

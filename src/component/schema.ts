@@ -60,6 +60,12 @@ export default defineSchema({
     propertyKey: v.optional(v.string()),
     propertyValue: v.optional(v.union(v.string(), v.number(), v.boolean())),
     pathPattern: v.optional(v.string()),
+    /**
+     * Bumped when the definition changes: the rollups keep a definition's
+     * conversions under its own key (lib/goals.ts, goalRollupKey), so a new
+     * one is backfilled from nothing and the old one's are left unread.
+     */
+    revision: v.optional(v.number()),
     createdAt: v.number(),
     updatedAt: v.number(),
   }).index("by_siteId", ["siteId"]),
@@ -284,5 +290,7 @@ export default defineSchema({
     chain: v.string(),
     runId: v.string(),
     leaseUntil: v.number(),
+    /** A rebuild's: the instant it recomputes from (a goal changed meanwhile is backfilled before it). */
+    from: v.optional(v.number()),
   }).index("by_siteId_and_chain", ["siteId", "chain"]),
 });

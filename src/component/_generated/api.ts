@@ -19,6 +19,7 @@ import type * as compactStore from "../compactStore.js";
 import type * as compaction from "../compaction.js";
 import type * as compactionSweep from "../compactionSweep.js";
 import type * as eventExport from "../eventExport.js";
+import type * as goalBackfill from "../goalBackfill.js";
 import type * as goalReports from "../goalReports.js";
 import type * as goals from "../goals.js";
 import type * as ingest from "../ingest.js";
@@ -70,6 +71,7 @@ const fullApi: ApiFromModules<{
   compaction: typeof compaction;
   compactionSweep: typeof compactionSweep;
   eventExport: typeof eventExport;
+  goalBackfill: typeof goalBackfill;
   goalReports: typeof goalReports;
   goals: typeof goals;
   ingest: typeof ingest;

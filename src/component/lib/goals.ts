@@ -25,6 +25,7 @@ export type GoalDefinition =
     }
   | { kind: "path"; pathPattern: string };
 
+/** A goal as aggregation applies it; `id` is its rollup key (goalRollupKey). */
 export type GoalSpec = { id: string; matches: (e: GoalEvent) => boolean };
 
 /** The facts of an event a goal looks at. */
@@ -103,6 +104,40 @@ export function goalMatcher(def: GoalDefinition): (e: GoalEvent) => boolean {
     e.name === eventName &&
     (propertyKey === undefined ||
       e.properties?.[propertyKey] === propertyValue);
+}
+
+/** Lease chain name prefix of goal backfills (goalBackfill.ts): one chain per rollup key. */
+export const GOAL_BACKFILL_CHAIN = "goalBackfill:";
+
+/** A stored goal's fields that define what it matches. */
+export type StoredGoalDefinition = {
+  kind: "event" | "path";
+  eventName?: string;
+  propertyKey?: string;
+  propertyValue?: GoalPropertyValue;
+  pathPattern?: string;
+};
+
+export function definitionOf(doc: StoredGoalDefinition): GoalDefinition {
+  return doc.kind === "path"
+    ? { kind: "path", pathPattern: doc.pathPattern! }
+    : {
+        kind: "event",
+        eventName: doc.eventName!,
+        propertyKey: doc.propertyKey,
+        propertyValue: doc.propertyValue,
+      };
+}
+
+/**
+ * The key a goal's conversions are kept under in the rollups and in the
+ * sessions' stored counts: the goal id, then `.revision` once its definition
+ * changed. A new definition thus starts from nothing under a key no event
+ * was ever counted under, which is what lets its backfill (goalBackfill.ts)
+ * only add; what the old key holds is never read again.
+ */
+export function goalRollupKey(goal: { _id: string; revision?: number }) {
+  return goal.revision ? `${goal._id}.${goal.revision}` : goal._id;
 }
 
 /** The ids of the goals an event converts (an event can convert several). */

@@ -286,6 +286,28 @@ export function addSessionContribution(
 }
 
 /**
+ * Only the goal part of a session's contribution (README, "Goals"): what a
+ * goal backfill retracts and re-adds when it changes a session's stored
+ * conversions, leaving every other dimension as it is.
+ */
+export function addSessionGoalContribution(
+  deltas: RollupDeltas,
+  session: SessionSummary,
+  visitorHash: number,
+  sign: 1 | -1,
+  timeZone: string,
+): void {
+  addGoalSessionContribution(
+    deltas,
+    session,
+    visitorHash,
+    sign,
+    floorToUtcHour(session.startAt),
+    floorToLocalDay(session.startAt, timeZone),
+  );
+}
+
+/**
  * Converting visitors per (goal, session-level key) (README, "Goals"): a
  * session's conversions count under its source, referrer, … in the buckets
  * where they happened, and under its entry page in the bucket where it
@@ -347,13 +369,27 @@ export function addEventContribution(
     if (key !== undefined)
       deltas.addBoth(hour, day, dimension, key, counters, visitor);
   }
-  // An event can convert several goals: one key per goal it matches.
-  for (const goal of goals)
-    deltas.addBoth(hour, day, GOAL_DIMENSION, goal, { events: 1 }, visitor);
+  addEventGoalContribution(deltas, event, visitorHash, timeZone, goals);
   for (const dimension of PROPERTY_DIMENSION_NAMES) {
     for (const key of PROPERTY_DIMENSIONS[dimension].keysOf(event))
       deltas.addBoth(hour, day, dimension, key, counters, visitor);
   }
+}
+
+/** An event's conversions under the `goal` dimension: one key per goal it matches. */
+export function addEventGoalContribution(
+  deltas: RollupDeltas,
+  event: { occurredAt: number },
+  visitorHash: number,
+  timeZone: string,
+  goals: readonly string[],
+): void {
+  if (goals.length === 0) return;
+  const hour = floorToUtcHour(event.occurredAt);
+  const day = floorToLocalDay(event.occurredAt, timeZone);
+  const visitor = { hash: visitorHash, delta: 1 };
+  for (const goal of goals)
+    deltas.addBoth(hour, day, GOAL_DIMENSION, goal, { events: 1 }, visitor);
 }
 
 /** The session-level keys an event would give the session it starts. */
