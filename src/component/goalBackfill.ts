@@ -35,6 +35,8 @@ import {
 } from "./_generated/server.js";
 import { groupBySession, loadNearbySessions } from "./aggregation.js";
 import { flushDeltas } from "./rollups.js";
+import { paginator } from "convex-helpers/server/pagination";
+import schema from "./schema.js";
 import { lowerWatermark, stopCompaction } from "./rebuild.js";
 import {
   anyLiveLease,
@@ -163,10 +165,14 @@ export async function startGoalBackfill(
   });
 }
 
-/** The events a goal can match before `before`, in time order: its custom event's, or pageviews. */
+/**
+ * The events a goal can match before `before`, in time order: its custom
+ * event's, or pageviews. Through convex-helpers' `paginator`, since the
+ * built-in `.paginate()` does not work inside components.
+ */
 function candidateEvents(ctx: QueryCtx, goal: Doc<"goals">, before: number) {
   const def = definitionOf(goal);
-  const events = ctx.db.query("events");
+  const events = paginator(ctx.db, schema).query("events");
   return def.kind === "path"
     ? events.withIndex("by_siteId_and_type_and_occurredAt", (q) =>
         q
